@@ -1,0 +1,245 @@
+/**
+ * The store: every delivery GitHub sent us, every Slack message we owe, and the
+ * small shared state (config cache, Slack pacing) that several instances must agree on.
+ * SQLite (`sqlite-store.ts`) and PostgreSQL (`postgres-store.ts`) implement the same
+ * interface and pass the same contract tests (`test/store/store-contract.ts`).
+ */
+
+/**
+ * Life of a delivery:
+ * `pending` (stored, not yet routed) -> `processing` (claimed by a worker, or routed and
+ * its notifications in flight) -> `delivered` (every notification sent) | `skipped`
+ * (nothing to send, `reason` says why) | `failed` (will be retried at `nextAttemptAt`)
+ * | `dead` (gave up, `error` says why).
+ */
+export const DELIVERY_STATUSES = [
+  "pending",
+  "processing",
+  "delivered",
+  "skipped",
+  "failed",
+  "dead",
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Life of one Slack message for one (delivery, channel):
+ * `queued` (waiting for its webhook's pace) -> `sending` (claimed, a post may be under way)
+ * -> `sent` | `failed` (retry at `nextAttemptAt`) | `dead` (permanent error or gave up).
+ * A `sending` row whose lease expired is the one window where a post may repeat:
+ * Slack may have accepted it before the process died.
+ */
+export const NOTIFICATION_STATUSES = ["queued", "sending", "sent", "failed", "dead"] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/** A delivery as the receiver hands it over, before anything happened to it. */
+export interface IncomingDelivery {
+  /** `X-GitHub-Delivery`, unique per delivery (a redelivery keeps it). */
+  id: string;
+  /** `X-GitHub-Event`, e.g. `issues`. */
+  event: string;
+  /** `payload.action`, when there is one. */
+  action: string | null;
+  installationId: number | null;
+  /** `owner/name`, when the payload names a repository. */
+  repository: string | null;
+  /** The raw JSON body as received (signed bytes, decoded as UTF-8). */
+  payload: string;
+  receivedAt: Date;
+}
+
+export interface DeliveryRecord extends IncomingDelivery {
+  status: DeliveryStatus;
+  /** Why it was skipped. */
+  reason: string | null;
+  /** The last error (for `failed` and `dead`). */
+  error: string | null;
+  /** How many times routing was attempted. */
+  attempts: number;
+  /** When a `failed` delivery is due again. */
+  nextAttemptAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface NotificationRecord {
+  deliveryId: string;
+  /** Operator-configured channel name, e.g. `default`. */
+  channel: string;
+  status: NotificationStatus;
+  /** The Slack message as JSON (`SlackMessage`). */
+  message: string;
+  /** Post attempts so far. */
+  attempts: number;
+  nextAttemptAt: Date | null;
+  error: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+/** One line of a delivery's history, for `notifier deliveries show`. */
+export interface AttemptRecord {
+  deliveryId: string;
+  /** `null` for routing, else the channel posted to. */
+  channel: string | null;
+  at: Date;
+  /** e.g. `routed`, `skipped`, `sent`, `retry`, `dead`, `replay`. */
+  outcome: string;
+  /** Free detail: the HTTP status, Slack's error text, the routes chosen. */
+  detail: string | null;
+}
+
+export interface ClaimParams {
+  /** Unique id of the claiming worker (process). */
+  owner: string;
+  limit: number;
+  /** How long the claim holds before another worker may take it over. */
+  leaseMs: number;
+  now: Date;
+}
+
+export interface ClaimedNotification extends NotificationRecord {
+  /** The delivery's repository, for logs. */
+  repository: string | null;
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  repository?: string;
+  limit?: number;
+}
+
+export interface CachedConfig {
+  /** e.g. `repo:acme/api` or `owner:acme`. */
+  key: string;
+  /** GitHub's ETag for conditional revalidation, when there was one. */
+  etag: string | null;
+  /** The file's text, or `null` when GitHub said it does not exist. */
+  body: string | null;
+  fetchedAt: Date;
+}
+
+export interface Store {
+  /** Which implementation, for logs and metrics. */
+  readonly kind: "sqlite" | "postgres";
+
+  /** Creates or upgrades the schema. Idempotent; safe to call from several processes. */
+  migrate(): Promise<void>;
+
+  /**
+   * Stores a delivery unless its id is already known. Resolves once the row is durable
+   * (committed): only then may the HTTP request be acknowledged. Concurrent calls are
+   * grouped into one transaction.
+   */
+  insertDelivery(delivery: IncomingDelivery): Promise<"stored" | "duplicate">;
+
+  /**
+   * Claims up to `limit` deliveries that are `pending`, `failed` and due, or `processing`
+   * under an expired lease, oldest first; marks them `processing` under `owner` and
+   * increments `attempts`. Two workers never hold the same delivery.
+   */
+  claimDeliveries(params: ClaimParams): Promise<DeliveryRecord[]>;
+
+  /**
+   * Ends routing of a claimed delivery. With notifications, inserts them as `queued`
+   * (a (delivery, channel) pair already present is kept as it is, so a retried routing
+   * never queues a channel twice) and leaves the delivery `processing` with no lease;
+   * it becomes `delivered` or `dead` when its notifications finish.
+   * Without notifications, marks the delivery `skipped` with `reason`.
+   * Returns false (and changes nothing) when `owner` no longer holds the lease.
+   */
+  finishRouting(params: {
+    id: string;
+    owner: string;
+    notifications: { channel: string; message: string }[];
+    reason: string | null;
+    now: Date;
+  }): Promise<boolean>;
+
+  /** Marks a claimed delivery `failed` (retry at `nextAttemptAt`) or `dead`. False when not held. */
+  failDelivery(params: {
+    id: string;
+    owner: string;
+    error: string;
+    nextAttemptAt: Date | null;
+    now: Date;
+  }): Promise<boolean>;
+
+  /** Gives claimed deliveries and notifications back (status as before the claim) on shutdown. */
+  releaseAll(owner: string): Promise<void>;
+
+  /**
+   * Claims up to `limit` notifications that are `queued`, `failed` and due, or `sending`
+   * under an expired lease, for one channel, oldest first; marks them `sending` and
+   * increments `attempts`.
+   */
+  claimNotifications(params: ClaimParams & { channel: string }): Promise<ClaimedNotification[]>;
+
+  /** Channels with notifications that could be claimed now, with how many wait in each. */
+  readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]>;
+
+  /**
+   * Ends a post. `sent` and `dead` are final; `failed` waits for `nextAttemptAt`.
+   * When every notification of the delivery is final, the delivery becomes `delivered`
+   * (all sent) or `dead` (any dead, with that error). False when `owner` lost the lease.
+   */
+  finishNotification(params: {
+    deliveryId: string;
+    channel: string;
+    owner: string;
+    status: "sent" | "failed" | "dead";
+    error: string | null;
+    nextAttemptAt: Date | null;
+    now: Date;
+  }): Promise<boolean>;
+
+  /**
+   * Puts a delivery back to `pending` for another routing, with its final notifications
+   * either kept (so channels already sent are not posted again) or, with `force`, reset
+   * to `queued`. Returns false when the id is unknown.
+   */
+  requeueDelivery(params: { id: string; force: boolean; now: Date }): Promise<boolean>;
+
+  /** Appends to a delivery's history. */
+  recordAttempt(attempt: AttemptRecord): Promise<void>;
+
+  getDelivery(id: string): Promise<DeliveryRecord | null>;
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
+  getNotifications(deliveryId: string): Promise<NotificationRecord[]>;
+  getAttempts(deliveryId: string): Promise<AttemptRecord[]>;
+  /** Which of these ids the store knows. */
+  knownDeliveryIds(ids: string[]): Promise<Set<string>>;
+
+  /** Rows per delivery status, for metrics (every status present, zero included). */
+  countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>>;
+  /** The earliest `nextAttemptAt` among `failed` deliveries and notifications, for the worker's sleep. */
+  nextDueAt(): Promise<Date | null>;
+
+  /** Deletes `delivered` and `skipped` deliveries (and their notifications and history) received before `before`. */
+  prune(before: Date): Promise<number>;
+
+  getCachedConfig(key: string): Promise<CachedConfig | null>;
+  putCachedConfig(entry: CachedConfig): Promise<void>;
+  deleteCachedConfig(key: string): Promise<void>;
+
+  /**
+   * Reserves the next slot to post to one webhook (identified by a hash of its URL, never
+   * the URL): returns the time at which this caller may post, at least `paceMs` after the
+   * previous reservation by any instance. Atomic across processes.
+   */
+  reservePostSlot(params: { target: string; paceMs: number; now: Date }): Promise<Date>;
+
+  /** Reads a small named value (checkpoints). */
+  getState(key: string): Promise<string | null>;
+  setState(key: string, value: string): Promise<void>;
+
+  /**
+   * Calls `listener` soon after any instance stores a new delivery or queues a notification
+   * (in-process for SQLite, LISTEN/NOTIFY for PostgreSQL). Returns an unsubscribe function.
+   */
+  onWork(listener: () => void): () => void;
+
+  /** Answers when the database does; throws otherwise. For `/healthz`. */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}
