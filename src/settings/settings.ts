@@ -1,0 +1,204 @@
+/**
+ * Operator settings: read once from the environment at start-up and validated whole.
+ * A bad value stops the app with a message naming the variable.
+ */
+import { readFileSync } from "node:fs";
+import { parseDuration } from "./duration.js";
+import { SettingsError } from "./settings-error.js";
+import { readChannels, type ChannelRegistry } from "../slack/channels.js";
+
+export type Env = Record<string, string | undefined>;
+
+export interface Settings {
+  /** The GitHub App's id; `null` runs without GitHub API access (repository config falls back to defaults). */
+  appId: number | null;
+  /** PEM private key of the App, from `PRIVATE_KEY` or the file at `PRIVATE_KEY_PATH`. */
+  privateKey: string | null;
+  /** Shared secret GitHub signs deliveries with. Never Probot's `development` fallback. */
+  webhookSecret: string;
+  port: number;
+  /** Interface to listen on; Probot's default is `localhost`. */
+  host: string;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  logFormat: "json" | "pretty";
+  /** A smee.io channel relaying GitHub's deliveries to this process in development. */
+  webhookProxyUrl: string | null;
+  /** GitHub API base URL, `https://api.github.com` or the Enterprise host's `/api/v3`. */
+  githubBaseUrl: string;
+  /** Shares Octokit's request throttling between instances. */
+  redisUrl: string | null;
+  /** A SQLite file path or a `postgres://` URL. */
+  databaseUrl: string;
+  channels: ChannelRegistry;
+  /** Least time between two posts to one webhook URL, across all instances. */
+  slackPaceMs: number;
+  /** Messages waiting for one channel before they are merged into one summary; 0 never merges. */
+  burstSummaryAfter: number;
+  configCacheTtlMs: number;
+  /** How often GitHub's delivery log is checked for deliveries that never reached us; 0 is off. */
+  redeliveryIntervalMs: number;
+  /** Age after which delivered and skipped rows are pruned; 0 keeps everything. */
+  retentionMs: number;
+}
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/**
+ * Reads and validates every operator setting.
+ *
+ * @example
+ * const settings = readSettings(process.env); // throws SettingsError naming the bad variable
+ */
+export function readSettings(env: Env): Settings {
+  const webhookSecret = env.WEBHOOK_SECRET ?? "";
+  if (webhookSecret.trim() === "") {
+    throw new SettingsError(
+      "WEBHOOK_SECRET",
+      "WEBHOOK_SECRET is not set: set it to the webhook secret of your GitHub App (a long random string; `npm run setup` writes one into .env)",
+    );
+  }
+  if (webhookSecret === "development") {
+    throw new SettingsError(
+      "WEBHOOK_SECRET",
+      "WEBHOOK_SECRET is `development`, Probot's insecure fallback: set it to the webhook secret of your GitHub App",
+    );
+  }
+
+  const appIdText = nonEmpty(env.APP_ID);
+  let appId: number | null = null;
+  if (appIdText !== null) {
+    appId = Number(appIdText);
+    if (!Number.isInteger(appId) || appId <= 0) {
+      throw new SettingsError("APP_ID", `APP_ID must be the App's numeric id, not "${appIdText}"`);
+    }
+  }
+  const privateKey = readPrivateKey(env);
+  if (appId !== null && privateKey === null) {
+    throw new SettingsError(
+      "PRIVATE_KEY",
+      "APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is: the App needs its private key to call GitHub",
+    );
+  }
+  if (appId === null && privateKey !== null) {
+    throw new SettingsError("APP_ID", "a private key is set but APP_ID is not");
+  }
+
+  const logLevel = (nonEmpty(env.LOG_LEVEL) ?? "info") as Settings["logLevel"];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new SettingsError("LOG_LEVEL", `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not "${logLevel}"`);
+  }
+  const logFormatText = nonEmpty(env.LOG_FORMAT) ?? (env.NODE_ENV === "production" ? "json" : "pretty");
+  if (logFormatText !== "json" && logFormatText !== "pretty") {
+    throw new SettingsError("LOG_FORMAT", `LOG_FORMAT must be json or pretty, not "${logFormatText}"`);
+  }
+
+  const gheHost = nonEmpty(env.GHE_HOST);
+  const gheProtocol = nonEmpty(env.GHE_PROTOCOL) ?? "https";
+  if (gheProtocol !== "https" && gheProtocol !== "http") {
+    throw new SettingsError("GHE_PROTOCOL", `GHE_PROTOCOL must be https or http, not "${gheProtocol}"`);
+  }
+
+  const webhookProxyUrl = nonEmpty(env.WEBHOOK_PROXY_URL);
+  if (webhookProxyUrl !== null) requireUrl("WEBHOOK_PROXY_URL", webhookProxyUrl, ["http:", "https:"]);
+  const redisUrl = nonEmpty(env.REDIS_URL);
+  if (redisUrl !== null) requireUrl("REDIS_URL", redisUrl, ["redis:", "rediss:"]);
+
+  const databaseUrl = nonEmpty(env.DATABASE_URL) ?? "./data/notifier.db";
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    throw new SettingsError(
+      "DATABASE_URL",
+      "DATABASE_URL must be a SQLite file path (like ./data/notifier.db) or a postgres:// URL",
+    );
+  }
+
+  return {
+    appId,
+    privateKey,
+    webhookSecret,
+    port: readPort(env.PORT),
+    host: nonEmpty(env.HOST) ?? "localhost",
+    logLevel,
+    logFormat: logFormatText,
+    webhookProxyUrl,
+    githubBaseUrl: gheHost ? `${gheProtocol}://${gheHost}/api/v3` : "https://api.github.com",
+    redisUrl,
+    databaseUrl,
+    channels: readChannels(env),
+    slackPaceMs: readDuration(env, "SLACK_PACE", "1s"),
+    burstSummaryAfter: readCount(env, "BURST_SUMMARY_AFTER", 20),
+    configCacheTtlMs: readDuration(env, "CONFIG_CACHE_TTL", "5m"),
+    redeliveryIntervalMs: readDuration(env, "REDELIVERY_INTERVAL", "10m"),
+    retentionMs: readDuration(env, "RETENTION", "30d"),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value.trim() === "" ? null : value.trim();
+}
+
+function readPrivateKey(env: Env): string | null {
+  const inline = nonEmpty(env.PRIVATE_KEY);
+  if (inline !== null) {
+    // Accept base64 as Probot does, for platforms without multi-line variables.
+    const text = inline.includes("-----BEGIN")
+      ? inline.replace(/\\n/g, "\n")
+      : Buffer.from(inline, "base64").toString("utf8");
+    if (!text.includes("-----BEGIN")) {
+      throw new SettingsError("PRIVATE_KEY", "PRIVATE_KEY is neither a PEM key nor a base64-encoded one");
+    }
+    return text;
+  }
+  const path = nonEmpty(env.PRIVATE_KEY_PATH);
+  if (path === null) return null;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new SettingsError(
+      "PRIVATE_KEY_PATH",
+      `PRIVATE_KEY_PATH names "${path}", which cannot be read: ${(error as Error).message}`,
+    );
+  }
+  if (!text.includes("-----BEGIN")) {
+    throw new SettingsError("PRIVATE_KEY_PATH", `PRIVATE_KEY_PATH names "${path}", which holds no PEM key`);
+  }
+  return text;
+}
+
+function readPort(text: string | undefined): number {
+  const value = nonEmpty(text);
+  if (value === null) return 3000;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SettingsError("PORT", `PORT must be a whole number from 0 to 65535, not "${value}"`);
+  }
+  return port;
+}
+
+function readDuration(env: Env, name: string, fallback: string): number {
+  const parsed = parseDuration(nonEmpty(env[name]) ?? fallback);
+  if (!parsed.ok) throw new SettingsError(name, `${name}: ${parsed.error}`);
+  return parsed.ms;
+}
+
+function readCount(env: Env, name: string, fallback: number): number {
+  const value = nonEmpty(env[name]);
+  if (value === null) return fallback;
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(count)) {
+    throw new SettingsError(name, `${name} must be a whole number (0 turns it off), not "${value}"`);
+  }
+  return count;
+}
+
+function requireUrl(name: string, value: string, protocols: string[]): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new SettingsError(name, `${name} is not a URL`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new SettingsError(name, `${name} must be a ${protocols.join(" or ")} URL`);
+  }
+}
