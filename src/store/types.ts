@@ -66,7 +66,7 @@ export interface NotificationRecord {
   /** Operator-configured channel name, e.g. `default`. */
   channel: string;
   status: NotificationStatus;
-  /** The Slack message as JSON (`SlackMessage`). */
+  /** What to post, as JSON: the worker's `QueuedMessage` (the Slack message and the event it announces). */
   message: string;
   /** Post attempts so far. */
   attempts: number;
@@ -100,6 +100,8 @@ export interface ClaimParams {
 export interface ClaimedNotification extends NotificationRecord {
   /** The delivery's repository, for logs. */
   repository: string | null;
+  /** When the delivery was received, for the receipt-to-Slack latency metric. */
+  receivedAt: Date;
 }
 
 export interface DeliveryFilter {
@@ -193,9 +195,10 @@ export interface Store {
   }): Promise<boolean>;
 
   /**
-   * Puts a delivery back to `pending` for another routing, with its final notifications
-   * either kept (so channels already sent are not posted again) or, with `force`, reset
-   * to `queued`. Returns false when the id is unknown.
+   * Puts a delivery back to `pending` (attempts reset) for another routing. Its `sent`
+   * notifications are kept (so channels already sent are not posted again) or, with `force`,
+   * dropped; the others are dropped, so the routing queues them afresh. A `sending` one
+   * (a post may be under way) is always kept. Returns false when the id is unknown.
    */
   requeueDelivery(params: { id: string; force: boolean; now: Date }): Promise<boolean>;
 

@@ -1,0 +1,57 @@
+/**
+ * Picks the store from `DATABASE_URL`: PostgreSQL for `postgres://` and `postgresql://`,
+ * otherwise a SQLite file path.
+ */
+import { PostgresStore } from "./postgres-store.js";
+import { SqliteStore } from "./sqlite-store.js";
+import type { Store } from "./types.js";
+
+/** Where the app keeps its SQLite file when no DATABASE_URL is set. */
+export const DEFAULT_DATABASE_URL = "./data/notifier.db";
+
+/** Lower-case, short enough to name a NOTIFY channel after it (63 bytes at most). */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
+
+/**
+ * Opens the store `databaseUrl` names. Call `migrate()` before use.
+ *
+ * - `postgres://user@host:5432/db` or `postgresql://...`: PostgreSQL; add `?schema=name` to
+ *   keep the tables in their own schema (created by `migrate()`), e.g. one per test run.
+ * - anything else: a SQLite file, its directory created if missing; `:memory:` for a
+ *   throwaway database.
+ *
+ * @example
+ * const store = createStore(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+ * await store.migrate();
+ */
+export function createStore(databaseUrl: string): Store {
+  if (isPostgresUrl(databaseUrl)) return new PostgresStore(parsePostgresUrl(databaseUrl));
+  return new SqliteStore({ path: databaseUrl });
+}
+
+export function isPostgresUrl(databaseUrl: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(databaseUrl);
+}
+
+/**
+ * Splits our `schema` option off a PostgreSQL URL; the driver receives the rest untouched.
+ * Throws when the schema name is one we refuse to interpolate into SQL.
+ *
+ * @example
+ * parsePostgresUrl("postgres://pg@localhost/test?schema=run_1")
+ * // => { connectionString: "postgres://pg@localhost/test", schema: "run_1" }
+ */
+export function parsePostgresUrl(databaseUrl: string): {
+  connectionString: string;
+  schema: string | null;
+} {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get("schema");
+  url.searchParams.delete("schema");
+  if (schema !== null && !SCHEMA_NAME.test(schema)) {
+    throw new Error(
+      `DATABASE_URL: schema "${schema}" is not allowed; use 1-40 characters of a-z, 0-9 and _, not starting with a digit`,
+    );
+  }
+  return { connectionString: url.toString(), schema };
+}

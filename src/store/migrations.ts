@@ -1,0 +1,122 @@
+/**
+ * Versioned schema for both dialects. Each migration carries its SQLite and PostgreSQL
+ * text side by side so the two stores are always at the same version with the same tables.
+ * Times are epoch milliseconds (INTEGER / BIGINT): no time zone can shift them.
+ * Append new migrations; never edit one that has shipped.
+ */
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Migration {
+  version: number;
+  /** What the migration does, for `schema_migrations.name`. */
+  name: string;
+  sqlite: string[];
+  postgres: string[];
+}
+
+/** Column types that differ between the dialects. */
+const TYPES = {
+  sqlite: { ms: "INTEGER", serial: "INTEGER PRIMARY KEY AUTOINCREMENT" },
+  postgres: { ms: "BIGINT", serial: "BIGSERIAL PRIMARY KEY" },
+} as const;
+
+function initialSchema(dialect: Dialect): string[] {
+  const { ms, serial } = TYPES[dialect];
+  return [
+    `CREATE TABLE deliveries (
+      id TEXT PRIMARY KEY,
+      event TEXT NOT NULL,
+      action TEXT,
+      installation_id ${ms},
+      repository TEXT,
+      payload TEXT NOT NULL,
+      received_at ${ms} NOT NULL,
+      status TEXT NOT NULL DEFAULT 'pending',
+      reason TEXT,
+      error TEXT,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at ${ms},
+      updated_at ${ms} NOT NULL,
+      lease_owner TEXT,
+      lease_until ${ms},
+      claimed_from TEXT
+    )`,
+    // Claims scan by status in arrival order; retries by due time; listings by repository.
+    `CREATE INDEX deliveries_claim ON deliveries (status, received_at)`,
+    `CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)`,
+    `CREATE INDEX deliveries_repository ON deliveries (repository, received_at)`,
+    `CREATE INDEX deliveries_received ON deliveries (received_at)`,
+    `CREATE TABLE notifications (
+      delivery_id TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+      channel TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'queued',
+      message TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at ${ms},
+      error TEXT,
+      created_at ${ms} NOT NULL,
+      sent_at ${ms},
+      lease_owner TEXT,
+      lease_until ${ms},
+      claimed_from TEXT,
+      PRIMARY KEY (delivery_id, channel)
+    )`,
+    `CREATE INDEX notifications_claim ON notifications (channel, status, created_at)`,
+    `CREATE INDEX notifications_due ON notifications (status, next_attempt_at)`,
+    `CREATE TABLE attempts (
+      id ${serial},
+      delivery_id TEXT NOT NULL,
+      channel TEXT,
+      at ${ms} NOT NULL,
+      outcome TEXT NOT NULL,
+      detail TEXT
+    )`,
+    `CREATE INDEX attempts_delivery ON attempts (delivery_id, at)`,
+    `CREATE TABLE config_cache (
+      key TEXT PRIMARY KEY,
+      etag TEXT,
+      body TEXT,
+      fetched_at ${ms} NOT NULL
+    )`,
+    `CREATE TABLE pacing (
+      target TEXT PRIMARY KEY,
+      next_at ${ms} NOT NULL
+    )`,
+    `CREATE TABLE state (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL
+    )`,
+  ];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sqlite: initialSchema("sqlite"),
+    postgres: initialSchema("postgres"),
+  },
+];
+
+/** The version a migrated store is at. */
+export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** The table that records applied versions; created before any migration runs. */
+export function schemaMigrationsTable(dialect: Dialect): string {
+  return `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at ${TYPES[dialect].ms} NOT NULL
+  )`;
+}
+
+/**
+ * The migrations still to apply, in order.
+ *
+ * @example
+ * pendingMigrations(new Set([1])) // => migrations with version > 1 not yet applied
+ */
+export function pendingMigrations(applied: ReadonlySet<number>): Migration[] {
+  return MIGRATIONS.filter((m) => !applied.has(m.version)).sort((a, b) => a.version - b.version);
+}

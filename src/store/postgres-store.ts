@@ -1,0 +1,578 @@
+/**
+ * The PostgreSQL store, for several instances sharing one database: claims skip rows other
+ * transactions hold (`FOR UPDATE SKIP LOCKED`), work is announced with NOTIFY, and pacing
+ * is one atomic upsert. Tables live in `schema` when given (its search_path), else `public`.
+ */
+import pg from "pg";
+import { createGroupCommit, firstOccurrences, type GroupCommit } from "./group-commit.js";
+import { pendingMigrations, schemaMigrationsTable } from "./migrations.js";
+import { startListener, type NotifyListener } from "./postgres-listener.js";
+import {
+  byArrival,
+  byCreation,
+  claimableDeliverySql,
+  claimableNotificationSql,
+  DEFAULT_LIST_LIMIT,
+  DELIVERY_COLUMNS,
+  nextAttemptFor,
+  NOTIFICATION_COLUMNS,
+  qualified,
+  settledStatus,
+  toAttempt,
+  toCachedConfig,
+  toClaimedNotification,
+  toDelivery,
+  toNotification,
+  zeroCounts,
+  type AttemptRow,
+  type ClaimedNotificationRow,
+  type ConfigRow,
+  type DeliveryRow,
+  type NotificationRow,
+} from "./rows.js";
+import type {
+  AttemptRecord,
+  CachedConfig,
+  ClaimedNotification,
+  ClaimParams,
+  DeliveryFilter,
+  DeliveryRecord,
+  DeliveryStatus,
+  IncomingDelivery,
+  NotificationRecord,
+  Store,
+} from "./types.js";
+
+type InsertOutcome = "stored" | "duplicate";
+type Queryable = pg.Pool | pg.PoolClient;
+
+export interface PostgresStoreOptions {
+  /** A `postgres://` URL without the `schema` option (see `parsePostgresUrl`). */
+  connectionString: string;
+  /** Schema holding the tables, created by `migrate()`; `null` for `public`. */
+  schema: string | null;
+  /** Pool size per instance. */
+  poolMax?: number;
+}
+
+/**
+ * Connects lazily to PostgreSQL. Call `migrate()` before use.
+ *
+ * @example
+ * const store = new PostgresStore({ connectionString: "postgres://app@db/notifier", schema: null });
+ * await store.migrate();
+ */
+export class PostgresStore implements Store {
+  readonly kind = "postgres" as const;
+  private readonly pool: pg.Pool;
+  private readonly clientConfig: pg.ClientConfig;
+  private readonly schema: string | null;
+  /** NOTIFY channel; per schema so isolated schemas in one database do not wake each other. */
+  private readonly channel: string;
+  private readonly listeners = new Set<() => void>();
+  private listener: NotifyListener | null = null;
+  private readonly inserts: GroupCommit<IncomingDelivery, InsertOutcome>;
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = options.schema;
+    this.channel = options.schema ? `notifier_work_${options.schema}` : "notifier_work";
+    this.clientConfig = {
+      connectionString: options.connectionString,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    };
+    this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolMax ?? 10 });
+    this.pool.on("error", () => {
+      // An idle connection died; the pool replaces it and the next query reports real trouble.
+    });
+    this.inserts = createGroupCommit({
+      write: (batch) => this.writeDeliveries(batch),
+      maxBatch: 1000,
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      // Concurrent migrators queue here; the lock ends with the transaction.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [
+        `github-activity-notifier:migrate:${this.schema ?? "public"}`,
+      ]);
+      if (this.schema)
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(this.schema)}`);
+      await client.query(schemaMigrationsTable("postgres"));
+      const applied = await client.query<{ version: number }>(
+        "SELECT version FROM schema_migrations",
+      );
+      for (const migration of pendingMigrations(new Set(applied.rows.map((r) => r.version)))) {
+        for (const statement of migration.postgres) await client.query(statement);
+        await client.query(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+          [migration.version, migration.name, Date.now()],
+        );
+      }
+    });
+  }
+
+  insertDelivery(delivery: IncomingDelivery): Promise<InsertOutcome> {
+    return this.inserts.submit(delivery);
+  }
+
+  private async writeDeliveries(batch: IncomingDelivery[]): Promise<InsertOutcome[]> {
+    const first = firstOccurrences(batch.map((d) => d.id));
+    const rows = batch.filter((_, i) => first[i]);
+    // One statement for the whole batch: arrays keep the parameter count fixed. pg_notify
+    // runs per stored row; PostgreSQL folds repeats within a transaction into one.
+    const result = await this.pool.query<{ id: string }>(
+      `WITH stored AS (
+        INSERT INTO deliveries (id, event, action, installation_id, repository, payload, received_at, status, attempts, updated_at)
+        SELECT id, event, action, installation_id, repository, payload, received_at, 'pending', 0, received_at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
+          AS t (id, event, action, installation_id, repository, payload, received_at)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id
+      )
+      SELECT id, pg_notify($8, '') FROM stored`,
+      [
+        rows.map((d) => d.id),
+        rows.map((d) => d.event),
+        rows.map((d) => d.action),
+        rows.map((d) => d.installationId),
+        rows.map((d) => d.repository),
+        rows.map((d) => d.payload),
+        rows.map((d) => d.receivedAt.getTime()),
+        this.channel,
+      ],
+    );
+    const stored = new Set(result.rows.map((r) => r.id));
+    return batch.map((d, i) => (first[i] && stored.has(d.id) ? "stored" : "duplicate"));
+  }
+
+  async claimDeliveries(params: ClaimParams): Promise<DeliveryRecord[]> {
+    const now = params.now.getTime();
+    const result = await this.pool.query<DeliveryRow>(
+      `UPDATE deliveries d SET
+          claimed_from = CASE d.status WHEN 'failed' THEN 'failed' ELSE 'pending' END,
+          status = 'processing', lease_owner = $1, lease_until = $2::bigint, attempts = d.attempts + 1, updated_at = $3::bigint
+        FROM (
+          SELECT id FROM deliveries WHERE ${claimableDeliverySql("$3::bigint")}
+          ORDER BY received_at, id LIMIT $4
+          FOR UPDATE SKIP LOCKED
+        ) c
+        WHERE d.id = c.id
+        RETURNING ${qualified("d", DELIVERY_COLUMNS)}`,
+      [params.owner, now + params.leaseMs, now, params.limit],
+    );
+    return result.rows.map(toDelivery).sort(byArrival);
+  }
+
+  async finishRouting(params: {
+    id: string;
+    owner: string;
+    notifications: { channel: string; message: string }[];
+    reason: string | null;
+    now: Date;
+  }): Promise<boolean> {
+    const now = params.now.getTime();
+    return this.transaction(async (client) => {
+      if (!(await this.lockHeld(client, params.id, params.owner))) return false;
+      if (params.notifications.length === 0) {
+        await client.query(
+          `UPDATE deliveries SET status = 'skipped', reason = $2, error = NULL, next_attempt_at = NULL,
+            lease_owner = NULL, lease_until = NULL, claimed_from = NULL, updated_at = $3 WHERE id = $1`,
+          [params.id, params.reason, now],
+        );
+        return true;
+      }
+      await client.query(
+        `WITH queued AS (
+          INSERT INTO notifications (delivery_id, channel, status, message, attempts, created_at)
+          SELECT $1, channel, 'queued', message, 0, $4 FROM unnest($2::text[], $3::text[]) AS t (channel, message)
+          ON CONFLICT (delivery_id, channel) DO NOTHING
+          RETURNING channel
+        )
+        SELECT channel, pg_notify($5, '') FROM queued`,
+        [
+          params.id,
+          params.notifications.map((n) => n.channel),
+          params.notifications.map((n) => n.message),
+          now,
+          this.channel,
+        ],
+      );
+      // Routed: no lease any more; the notifications now carry the delivery.
+      await client.query(
+        `UPDATE deliveries SET reason = $2, error = NULL, next_attempt_at = NULL,
+          lease_owner = NULL, lease_until = NULL, claimed_from = NULL, updated_at = $3 WHERE id = $1`,
+        [params.id, params.reason, now],
+      );
+      // A replay may route only to channels already final: settle now or it waits forever.
+      await this.settle(client, params.id, now);
+      return true;
+    });
+  }
+
+  async failDelivery(params: {
+    id: string;
+    owner: string;
+    error: string;
+    nextAttemptAt: Date | null;
+    now: Date;
+  }): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE deliveries SET status = $3, error = $4, next_attempt_at = $5, lease_owner = NULL, lease_until = NULL,
+        claimed_from = NULL, updated_at = $6
+      WHERE id = $1 AND status = 'processing' AND lease_owner = $2`,
+      [
+        params.id,
+        params.owner,
+        params.nextAttemptAt ? "failed" : "dead",
+        params.error,
+        params.nextAttemptAt?.getTime() ?? null,
+        params.now.getTime(),
+      ],
+    );
+    return result.rowCount === 1;
+  }
+
+  async releaseAll(owner: string): Promise<void> {
+    await this.transaction(async (client) => {
+      // The claim's attempt never happened: give it back along with the status.
+      const deliveries = await client.query(
+        `UPDATE deliveries SET status = COALESCE(claimed_from, 'pending'), attempts = GREATEST(attempts - 1, 0),
+          lease_owner = NULL, lease_until = NULL, claimed_from = NULL, updated_at = $2
+        WHERE status = 'processing' AND lease_owner = $1`,
+        [owner, Date.now()],
+      );
+      const notifications = await client.query(
+        `UPDATE notifications SET status = COALESCE(claimed_from, 'queued'), attempts = GREATEST(attempts - 1, 0),
+          lease_owner = NULL, lease_until = NULL, claimed_from = NULL
+        WHERE status = 'sending' AND lease_owner = $1`,
+        [owner],
+      );
+      if ((deliveries.rowCount ?? 0) + (notifications.rowCount ?? 0) > 0) await this.notify(client);
+    });
+  }
+
+  async claimNotifications(
+    params: ClaimParams & { channel: string },
+  ): Promise<ClaimedNotification[]> {
+    const now = params.now.getTime();
+    const result = await this.pool.query<ClaimedNotificationRow>(
+      `UPDATE notifications n SET
+          claimed_from = CASE n.status WHEN 'failed' THEN 'failed' ELSE 'queued' END,
+          status = 'sending', lease_owner = $2, lease_until = $3::bigint, attempts = n.attempts + 1
+        FROM (
+          SELECT delivery_id, channel FROM notifications
+          WHERE channel = $1 AND ${claimableNotificationSql("$4::bigint")}
+          ORDER BY created_at, delivery_id LIMIT $5
+          FOR UPDATE SKIP LOCKED
+        ) c, deliveries d
+        WHERE n.delivery_id = c.delivery_id AND n.channel = c.channel AND d.id = n.delivery_id
+        RETURNING ${qualified("n", NOTIFICATION_COLUMNS)}, d.repository, d.received_at`,
+      [params.channel, params.owner, now + params.leaseMs, now, params.limit],
+    );
+    return result.rows.map(toClaimedNotification).sort(byCreation);
+  }
+
+  async readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]> {
+    const result = await this.pool.query<{ channel: string; waiting: number }>(
+      `SELECT channel, COUNT(*)::int AS waiting FROM notifications
+      WHERE ${claimableNotificationSql("$1::bigint")} GROUP BY channel ORDER BY channel`,
+      [now.getTime()],
+    );
+    return result.rows;
+  }
+
+  async finishNotification(params: {
+    deliveryId: string;
+    channel: string;
+    owner: string;
+    status: "sent" | "failed" | "dead";
+    error: string | null;
+    nextAttemptAt: Date | null;
+    now: Date;
+  }): Promise<boolean> {
+    const now = params.now.getTime();
+    return this.transaction(async (client) => {
+      // The delivery row serialises the last two notifications finishing at once: without it
+      // each would still see the other open and neither would settle the delivery.
+      await client.query("SELECT 1 FROM deliveries WHERE id = $1 FOR UPDATE", [params.deliveryId]);
+      const result = await client.query(
+        `UPDATE notifications SET status = $4, error = $5, next_attempt_at = $6,
+          sent_at = CASE WHEN $4 = 'sent' THEN $7::bigint ELSE sent_at END,
+          lease_owner = NULL, lease_until = NULL, claimed_from = NULL
+        WHERE delivery_id = $1 AND channel = $2 AND status = 'sending' AND lease_owner = $3`,
+        [
+          params.deliveryId,
+          params.channel,
+          params.owner,
+          params.status,
+          params.status === "sent" ? null : params.error,
+          nextAttemptFor(params),
+          now,
+        ],
+      );
+      if (result.rowCount !== 1) return false;
+      if (params.status !== "failed") await this.settle(client, params.deliveryId, now);
+      return true;
+    });
+  }
+
+  async requeueDelivery(params: { id: string; force: boolean; now: Date }): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const found = await client.query("SELECT 1 FROM deliveries WHERE id = $1 FOR UPDATE", [
+        params.id,
+      ]);
+      if (found.rowCount !== 1) return false;
+      // Routing queues the channels again. A `sending` row may be mid-post: deleting it
+      // could not stop that post, only cause a second one.
+      await client.query(
+        `DELETE FROM notifications WHERE delivery_id = $1 AND status <> 'sending' AND ($2 OR status <> 'sent')`,
+        [params.id, params.force],
+      );
+      await client.query(
+        `UPDATE deliveries SET status = 'pending', attempts = 0, reason = NULL, error = NULL, next_attempt_at = NULL,
+          lease_owner = NULL, lease_until = NULL, claimed_from = NULL, updated_at = $2 WHERE id = $1`,
+        [params.id, params.now.getTime()],
+      );
+      await this.notify(client);
+      return true;
+    });
+  }
+
+  async recordAttempt(attempt: AttemptRecord): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO attempts (delivery_id, channel, at, outcome, detail) VALUES ($1, $2, $3, $4, $5)",
+      [attempt.deliveryId, attempt.channel, attempt.at.getTime(), attempt.outcome, attempt.detail],
+    );
+  }
+
+  async getDelivery(id: string): Promise<DeliveryRecord | null> {
+    const result = await this.pool.query<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id = $1`,
+      [id],
+    );
+    const row = result.rows[0];
+    return row ? toDelivery(row) : null;
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.status) {
+      values.push(filter.status);
+      where.push(`status = $${values.length}`);
+    }
+    if (filter.repository) {
+      values.push(filter.repository);
+      where.push(`repository = $${values.length}`);
+    }
+    values.push(filter.limit ?? DEFAULT_LIST_LIMIT);
+    const result = await this.pool.query<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY received_at DESC, id DESC LIMIT $${values.length}`,
+      values,
+    );
+    return result.rows.map(toDelivery);
+  }
+
+  async getNotifications(deliveryId: string): Promise<NotificationRecord[]> {
+    const result = await this.pool.query<NotificationRow>(
+      `SELECT ${NOTIFICATION_COLUMNS} FROM notifications WHERE delivery_id = $1 ORDER BY created_at, channel`,
+      [deliveryId],
+    );
+    return result.rows.map(toNotification);
+  }
+
+  async getAttempts(deliveryId: string): Promise<AttemptRecord[]> {
+    const result = await this.pool.query<AttemptRow>(
+      "SELECT delivery_id, channel, at, outcome, detail FROM attempts WHERE delivery_id = $1 ORDER BY at, id",
+      [deliveryId],
+    );
+    return result.rows.map(toAttempt);
+  }
+
+  async knownDeliveryIds(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const result = await this.pool.query<{ id: string }>(
+      "SELECT id FROM deliveries WHERE id = ANY($1::text[])",
+      [ids],
+    );
+    return new Set(result.rows.map((r) => r.id));
+  }
+
+  async countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>> {
+    const counts = zeroCounts();
+    const result = await this.pool.query<{ status: DeliveryStatus; n: number }>(
+      "SELECT status, COUNT(*)::int AS n FROM deliveries GROUP BY status",
+    );
+    for (const row of result.rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  async nextDueAt(): Promise<Date | null> {
+    // LEAST ignores NULLs: either side may have nothing failed.
+    const result = await this.pool.query<{ t: string | null }>(
+      `SELECT LEAST(
+        (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'failed'),
+        (SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'failed')) AS t`,
+    );
+    const t = result.rows[0]?.t ?? null;
+    return t === null ? null : new Date(Number(t));
+  }
+
+  async prune(before: Date): Promise<number> {
+    // Notifications go with their delivery (ON DELETE CASCADE); history has no foreign key.
+    const result = await this.pool.query<{ n: number }>(
+      `WITH gone AS (
+        DELETE FROM deliveries WHERE status IN ('delivered', 'skipped') AND received_at < $1 RETURNING id
+      ), history AS (
+        DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM gone)
+      )
+      SELECT COUNT(*)::int AS n FROM gone`,
+      [before.getTime()],
+    );
+    return result.rows[0]?.n ?? 0;
+  }
+
+  async getCachedConfig(key: string): Promise<CachedConfig | null> {
+    const result = await this.pool.query<ConfigRow>(
+      "SELECT key, etag, body, fetched_at FROM config_cache WHERE key = $1",
+      [key],
+    );
+    const row = result.rows[0];
+    return row ? toCachedConfig(row) : null;
+  }
+
+  async putCachedConfig(entry: CachedConfig): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO config_cache (key, etag, body, fetched_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, body = excluded.body, fetched_at = excluded.fetched_at`,
+      [entry.key, entry.etag, entry.body, entry.fetchedAt.getTime()],
+    );
+  }
+
+  async deleteCachedConfig(key: string): Promise<void> {
+    await this.pool.query("DELETE FROM config_cache WHERE key = $1", [key]);
+  }
+
+  async reservePostSlot(params: { target: string; paceMs: number; now: Date }): Promise<Date> {
+    // The upsert locks the target's row, so concurrent reservations from any instance apply
+    // one after another, each to the slot the previous one left: never closer than paceMs.
+    const result = await this.pool.query<{ next_at: string }>(
+      `INSERT INTO pacing (target, next_at) VALUES ($1, $2::bigint)
+      ON CONFLICT (target) DO UPDATE SET next_at = GREATEST(pacing.next_at + $3::bigint, $2::bigint)
+      RETURNING next_at`,
+      [params.target, params.now.getTime(), params.paceMs],
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error(`reserving a post slot for ${params.target} returned nothing`);
+    return new Date(Number(row.next_at));
+  }
+
+  async getState(key: string): Promise<string | null> {
+    const result = await this.pool.query<{ value: string }>(
+      "SELECT value FROM state WHERE key = $1",
+      [key],
+    );
+    return result.rows[0]?.value ?? null;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      [key, value],
+    );
+  }
+
+  onWork(listener: () => void): () => void {
+    const own = () => listener();
+    this.listeners.add(own);
+    if (!this.listener && !this.closed) {
+      this.listener = startListener({
+        client: { ...this.clientConfig, application_name: `notifier-listener:${this.channel}` },
+        channel: this.channel,
+        onNotify: () => this.emitWork(),
+      });
+    }
+    return () => {
+      this.listeners.delete(own);
+      if (this.listeners.size === 0 && this.listener) {
+        void this.listener.stop();
+        this.listener = null;
+      }
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.inserts.drain();
+    this.listeners.clear();
+    await this.listener?.stop();
+    this.listener = null;
+    await this.pool.end();
+  }
+
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollbackError: Error) => {
+        // The connection is unusable; the pool must not hand it out again.
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async lockHeld(client: pg.PoolClient, id: string, owner: string): Promise<boolean> {
+    const result = await client.query(
+      "SELECT 1 FROM deliveries WHERE id = $1 AND status = 'processing' AND lease_owner = $2 FOR UPDATE",
+      [id, owner],
+    );
+    return result.rowCount === 1;
+  }
+
+  /** A routed delivery whose notifications are all final becomes `delivered` or `dead`. */
+  private async settle(client: pg.PoolClient, id: string, now: number): Promise<void> {
+    const rows = await client.query<{ channel: string; status: string; error: string | null }>(
+      "SELECT channel, status, error FROM notifications WHERE delivery_id = $1",
+      [id],
+    );
+    const settled = settledStatus(rows.rows);
+    if (!settled) return;
+    // Only once routed (no lease): a delivery being routed again is settled by finishRouting.
+    await client.query(
+      `UPDATE deliveries SET status = $2, error = $3, updated_at = $4
+      WHERE id = $1 AND status = 'processing' AND lease_owner IS NULL`,
+      [id, settled.status, settled.error, now],
+    );
+  }
+
+  /** Delivered to listeners at commit, and only then. */
+  private async notify(client: Queryable): Promise<void> {
+    await client.query("SELECT pg_notify($1, '')", [this.channel]);
+  }
+
+  private emitWork(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the other listeners still need waking.
+      }
+    }
+  }
+}

@@ -1,0 +1,417 @@
+/**
+ * Claiming, failing, replaying, releasing and pruning deliveries (part of the store contract, see `store-contract.ts`).
+ */
+import { describe, expect, it } from "vitest";
+import type { Store } from "../../src/store/types.js";
+import { at, incoming, LEASE, type ContractContext } from "./store-fixtures.js";
+
+export function deliveriesContract(ctx: ContractContext): void {
+  const { ready } = ctx;
+  describe("claiming deliveries", () => {
+    it("claims pending deliveries oldest first, up to the limit, and counts the attempt", async () => {
+      const store = await ready();
+      await store.insertDelivery(incoming("c-late", { receivedAt: at(300) }));
+      await store.insertDelivery(incoming("c-early", { receivedAt: at(100) }));
+      await store.insertDelivery(incoming("c-mid", { receivedAt: at(200) }));
+      const claimed = await store.claimDeliveries({
+        owner: "w1",
+        limit: 2,
+        leaseMs: LEASE,
+        now: at(1000),
+      });
+      expect(claimed.map((d) => [d.id, d.status, d.attempts])).toEqual([
+        ["c-early", "processing", 1],
+        ["c-mid", "processing", 1],
+      ]);
+      expect(claimed[0]?.updatedAt).toEqual(at(1000));
+      const rest = await store.claimDeliveries({
+        owner: "w2",
+        limit: 10,
+        leaseMs: LEASE,
+        now: at(1000),
+      });
+      expect(rest.map((d) => d.id)).toEqual(["c-late"]);
+      expect(
+        await store.claimDeliveries({ owner: "w3", limit: 10, leaseMs: LEASE, now: at(2000) }),
+      ).toEqual([]);
+    });
+
+    it("lets another worker take over once the lease expires; the first then loses every write", async () => {
+      const store = await ready();
+      await store.insertDelivery(incoming("lease-1"));
+      await store.claimDeliveries({ owner: "slow", limit: 1, leaseMs: 1000, now: at(0) });
+      expect(
+        await store.claimDeliveries({ owner: "fast", limit: 1, leaseMs: 1000, now: at(999) }),
+      ).toEqual([]);
+      const taken = await store.claimDeliveries({
+        owner: "fast",
+        limit: 1,
+        leaseMs: 1000,
+        now: at(1000),
+      });
+      expect(taken.map((d) => [d.id, d.attempts])).toEqual([["lease-1", 2]]);
+
+      const lost = { id: "lease-1", owner: "slow", now: at(1500) };
+      expect(await store.finishRouting({ ...lost, notifications: [], reason: "late" })).toBe(false);
+      expect(await store.failDelivery({ ...lost, error: "late", nextAttemptAt: null })).toBe(false);
+      expect(await store.getDelivery("lease-1")).toMatchObject({
+        status: "processing",
+        reason: null,
+      });
+
+      const routed = await store.finishRouting({
+        id: "lease-1",
+        owner: "fast",
+        notifications: [{ channel: "eng", message: "{}" }],
+        reason: null,
+        now: at(1600),
+      });
+      expect(routed).toBe(true);
+    });
+
+    it("retries a failed delivery when due and gives up on a dead one", async () => {
+      const store = await ready();
+      await store.insertDelivery(incoming("retry-1"));
+      await store.insertDelivery(incoming("dead-1", { receivedAt: at(1) }));
+      await store.claimDeliveries({ owner: "w", limit: 2, leaseMs: LEASE, now: at(10) });
+      const failed = { owner: "w", now: at(20) };
+      expect(
+        await store.failDelivery({
+          ...failed,
+          id: "retry-1",
+          error: "GitHub 502",
+          nextAttemptAt: at(5000),
+        }),
+      ).toBe(true);
+      expect(
+        await store.failDelivery({
+          ...failed,
+          id: "dead-1",
+          error: "bad config",
+          nextAttemptAt: null,
+        }),
+      ).toBe(true);
+      expect(await store.getDelivery("retry-1")).toMatchObject({
+        status: "failed",
+        error: "GitHub 502",
+        nextAttemptAt: at(5000),
+      });
+      expect(await store.getDelivery("dead-1")).toMatchObject({
+        status: "dead",
+        error: "bad config",
+        nextAttemptAt: null,
+      });
+      expect(await store.nextDueAt()).toEqual(at(5000));
+
+      expect(
+        await store.claimDeliveries({ owner: "w", limit: 5, leaseMs: LEASE, now: at(4999) }),
+      ).toEqual([]);
+      const again = await store.claimDeliveries({
+        owner: "w",
+        limit: 5,
+        leaseMs: LEASE,
+        now: at(5000),
+      });
+      expect(again.map((d) => [d.id, d.status, d.attempts])).toEqual([
+        ["retry-1", "processing", 2],
+      ]);
+      expect(await store.nextDueAt()).toBeNull();
+    });
+
+    it("marks a delivery with nothing to send `skipped` with the reason", async () => {
+      const store = await ready();
+      await store.insertDelivery(incoming("skip-1"));
+      await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(10) });
+      const done = await store.finishRouting({
+        id: "skip-1",
+        owner: "w",
+        notifications: [],
+        reason: "no route matched",
+        now: at(20),
+      });
+      expect(done).toBe(true);
+      expect(await store.getDelivery("skip-1")).toMatchObject({
+        status: "skipped",
+        reason: "no route matched",
+        updatedAt: at(20),
+      });
+      expect(
+        await store.claimDeliveries({
+          owner: "w",
+          limit: 1,
+          leaseMs: LEASE,
+          now: at(10 * LEASE),
+        }),
+      ).toEqual([]);
+    });
+
+    it("never gives one delivery to two concurrent claimers on separate instances", async () => {
+      const [a, b] = [await ready(), await ready()];
+      const ids = Array.from({ length: 300 }, (_, i) => `race-${String(i).padStart(3, "0")}`);
+      await Promise.all(ids.map((id, i) => a.insertDelivery(incoming(id, { receivedAt: at(i) }))));
+      const claimedBy = { a: [] as string[], b: [] as string[] };
+      const drain = async (store: Store, owner: "a" | "b") => {
+        for (;;) {
+          const batch = await store.claimDeliveries({
+            owner,
+            limit: 7,
+            leaseMs: LEASE,
+            now: at(1000),
+          });
+          if (batch.length === 0) return;
+          claimedBy[owner].push(...batch.map((d) => d.id));
+        }
+      };
+      await Promise.all([drain(a, "a"), drain(b, "b"), drain(a, "a"), drain(b, "b")]);
+      const all = [...claimedBy.a, ...claimedBy.b];
+      expect(all).toHaveLength(ids.length);
+      expect(new Set(all)).toEqual(new Set(ids));
+      expect((await a.countDeliveriesByStatus()).processing).toBe(ids.length);
+    });
+  });
+
+  describe("replay, release and prune", () => {
+    /** A delivery routed to eng (sent) and ops (dead). */
+    const finishedDead = async (store: Store, id: string) => {
+      await store.insertDelivery(incoming(id));
+      await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(10) });
+      const notifications = ["eng", "ops"].map((channel) => ({ channel, message: "{}" }));
+      await store.finishRouting({ id, owner: "w", notifications, reason: null, now: at(20) });
+      for (const channel of ["eng", "ops"]) {
+        await store.claimNotifications({
+          channel,
+          owner: "s",
+          limit: 1,
+          leaseMs: LEASE,
+          now: at(30),
+        });
+      }
+      const base = { deliveryId: id, owner: "s", nextAttemptAt: null, now: at(40) };
+      await store.finishNotification({ ...base, channel: "eng", status: "sent", error: null });
+      await store.finishNotification({
+        ...base,
+        channel: "ops",
+        status: "dead",
+        error: "channel_not_found",
+      });
+      expect((await store.getDelivery(id))?.status).toBe("dead");
+    };
+
+    it("replays without force: sent channels are kept, the rest are routed again", async () => {
+      const store = await ready();
+      await finishedDead(store, "replay-1");
+      expect(await store.requeueDelivery({ id: "replay-1", force: false, now: at(500) })).toBe(
+        true,
+      );
+      expect(await store.getDelivery("replay-1")).toMatchObject({
+        status: "pending",
+        attempts: 0,
+        error: null,
+        updatedAt: at(500),
+      });
+      expect((await store.getNotifications("replay-1")).map((n) => [n.channel, n.status])).toEqual([
+        ["eng", "sent"],
+      ]);
+
+      await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(600) });
+      const notifications = ["eng", "ops"].map((channel) => ({ channel, message: "{}" }));
+      await store.finishRouting({
+        id: "replay-1",
+        owner: "w",
+        notifications,
+        reason: null,
+        now: at(700),
+      });
+      expect(
+        (await store.getNotifications("replay-1")).map((n) => [n.channel, n.status, n.attempts]),
+      ).toEqual([
+        ["eng", "sent", 1],
+        ["ops", "queued", 0],
+      ]);
+      await store.claimNotifications({
+        channel: "ops",
+        owner: "s",
+        limit: 1,
+        leaseMs: LEASE,
+        now: at(800),
+      });
+      await store.finishNotification({
+        deliveryId: "replay-1",
+        channel: "ops",
+        owner: "s",
+        status: "sent",
+        error: null,
+        nextAttemptAt: null,
+        now: at(900),
+      });
+      expect(await store.getDelivery("replay-1")).toMatchObject({
+        status: "delivered",
+        error: null,
+      });
+    });
+
+    it("settles at once when a replay routes only to channels already sent", async () => {
+      const store = await ready();
+      await finishedDead(store, "replay-2");
+      await store.requeueDelivery({ id: "replay-2", force: false, now: at(500) });
+      await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(600) });
+      await store.finishRouting({
+        id: "replay-2",
+        owner: "w",
+        notifications: [{ channel: "eng", message: "{}" }],
+        reason: null,
+        now: at(700),
+      });
+      expect((await store.getDelivery("replay-2"))?.status).toBe("delivered");
+    });
+
+    it("replays with force: every channel is queued again", async () => {
+      const store = await ready();
+      await finishedDead(store, "replay-3");
+      expect(await store.requeueDelivery({ id: "replay-3", force: true, now: at(500) })).toBe(true);
+      expect(await store.getNotifications("replay-3")).toEqual([]);
+      await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(600) });
+      const notifications = ["eng", "ops"].map((channel) => ({ channel, message: "{}" }));
+      await store.finishRouting({
+        id: "replay-3",
+        owner: "w",
+        notifications,
+        reason: null,
+        now: at(700),
+      });
+      expect((await store.getNotifications("replay-3")).map((n) => [n.channel, n.status])).toEqual([
+        ["eng", "queued"],
+        ["ops", "queued"],
+      ]);
+      expect(await store.requeueDelivery({ id: "unknown", force: true, now: at(500) })).toBe(false);
+    });
+
+    it("gives back only the releasing owner's claims, as they were before", async () => {
+      const store = await ready();
+      await store.insertDelivery(incoming("rel-pending", { receivedAt: at(1) }));
+      await store.insertDelivery(incoming("rel-failed", { receivedAt: at(2) }));
+      await store.insertDelivery(incoming("rel-other", { receivedAt: at(3) }));
+      await store.insertDelivery(incoming("rel-routed", { receivedAt: at(4) }));
+      await store.claimDeliveries({ owner: "w", limit: 2, leaseMs: LEASE, now: at(10) });
+      await store.failDelivery({
+        id: "rel-failed",
+        owner: "w",
+        error: "boom",
+        nextAttemptAt: at(50),
+        now: at(20),
+      });
+      await store.claimDeliveries({ owner: "other", limit: 1, leaseMs: LEASE, now: at(30) });
+      await store.claimDeliveries({ owner: "w", limit: 2, leaseMs: LEASE, now: at(60) });
+      await store.finishRouting({
+        id: "rel-routed",
+        owner: "w",
+        notifications: [{ channel: "eng", message: "{}" }],
+        reason: null,
+        now: at(70),
+      });
+      await store.claimNotifications({
+        channel: "eng",
+        owner: "w",
+        limit: 1,
+        leaseMs: LEASE,
+        now: at(80),
+      });
+      expect((await store.getDelivery("rel-failed"))?.attempts).toBe(2);
+
+      await store.releaseAll("w");
+      expect(await store.getDelivery("rel-pending")).toMatchObject({
+        status: "pending",
+        attempts: 0,
+      });
+      expect(await store.getDelivery("rel-failed")).toMatchObject({
+        status: "failed",
+        attempts: 1,
+        error: "boom",
+        nextAttemptAt: at(50),
+      });
+      expect(await store.getDelivery("rel-other")).toMatchObject({
+        status: "processing",
+        attempts: 1,
+      });
+      expect((await store.getDelivery("rel-routed"))?.status).toBe("processing");
+      expect(
+        (await store.getNotifications("rel-routed")).map((n) => [n.status, n.attempts]),
+      ).toEqual([["queued", 0]]);
+      const reclaimed = await store.claimDeliveries({
+        owner: "x",
+        limit: 10,
+        leaseMs: LEASE,
+        now: at(100),
+      });
+      expect(reclaimed.map((d) => d.id)).toEqual(["rel-pending", "rel-failed"]);
+    });
+
+    it("prunes only finished deliveries received before the date, with their notifications and history", async () => {
+      const store = await ready();
+      const route = async (id: string, channels: string[], receivedAt: Date) => {
+        await store.insertDelivery(incoming(id, { receivedAt }));
+        await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(10_000) });
+        await store.recordAttempt({
+          deliveryId: id,
+          channel: null,
+          at: at(10_000),
+          outcome: "routed",
+          detail: channels.join(","),
+        });
+        const notifications = channels.map((channel) => ({ channel, message: "{}" }));
+        await store.finishRouting({
+          id,
+          owner: "w",
+          notifications,
+          reason: channels.length ? null : "muted",
+          now: at(10_000),
+        });
+        for (const channel of channels) {
+          await store.claimNotifications({
+            channel,
+            owner: "s",
+            limit: 1,
+            leaseMs: LEASE,
+            now: at(10_000),
+          });
+          await store.finishNotification({
+            deliveryId: id,
+            channel,
+            owner: "s",
+            status: "sent",
+            error: null,
+            nextAttemptAt: null,
+            now: at(10_000),
+          });
+        }
+      };
+      await route("old-delivered", ["eng"], at(1));
+      await route("old-skipped", [], at(2));
+      await route("new-delivered", ["eng"], at(5000));
+      await store.insertDelivery(incoming("old-pending", { receivedAt: at(3) }));
+      await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(10_000) });
+      await store.failDelivery({
+        id: "old-pending",
+        owner: "w",
+        error: "gone",
+        nextAttemptAt: null,
+        now: at(10_000),
+      });
+
+      expect(await store.prune(at(5000))).toBe(2);
+      expect(
+        await store.knownDeliveryIds([
+          "old-delivered",
+          "old-skipped",
+          "new-delivered",
+          "old-pending",
+        ]),
+      ).toEqual(new Set(["new-delivered", "old-pending"]));
+      expect(await store.getNotifications("old-delivered")).toEqual([]);
+      expect(await store.getAttempts("old-delivered")).toEqual([]);
+      expect(await store.getAttempts("new-delivered")).toHaveLength(1);
+      expect(await store.getNotifications("new-delivered")).toHaveLength(1);
+      expect(await store.prune(at(5000))).toBe(0);
+    });
+  });
+}

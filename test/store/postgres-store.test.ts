@@ -1,0 +1,154 @@
+/**
+ * The contract on a real PostgreSQL, each test in a fresh schema of the shared `test`
+ * database (dropped after). Set TEST_DATABASE_URL to use another server. Without a
+ * reachable server the tests are skipped, except under CI, where that is a failure.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { createStore, parsePostgresUrl } from "../../src/store/create-store.js";
+import { PostgresStore } from "../../src/store/postgres-store.js";
+import { defineStoreContract } from "./store-contract.js";
+import { eventually, incoming, type StoreFixture } from "./store-fixtures.js";
+
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+async function reachable(): Promise<Error | null> {
+  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return null;
+  } catch (error) {
+    return error as Error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Runs one query as the test database's superuser, outside any store. */
+async function admin<T extends pg.QueryResultRow>(
+  sql: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function withSchema(schema: string): string {
+  const url = new URL(DATABASE_URL);
+  url.searchParams.set("schema", schema);
+  return url.toString();
+}
+
+async function postgresFixture(): Promise<StoreFixture> {
+  const schema = `store_test_${randomBytes(6).toString("hex")}`;
+  return {
+    open: () => createStore(withSchema(schema)),
+    appliedVersions: async () =>
+      (
+        await admin<{ version: number }>(
+          `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+        )
+      ).map((r) => r.version),
+    tables: async () =>
+      (
+        await admin<{ table_name: string }>(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+          [schema],
+        )
+      ).map((r) => r.table_name),
+    dispose: async () => {
+      await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    },
+  };
+}
+
+const unreachable = await reachable();
+const howToRun = `Run them against a PostgreSQL at 127.0.0.1:5432 (user postgres, database test) or set TEST_DATABASE_URL.`;
+
+if (unreachable && process.env.CI) {
+  throw new Error(
+    `PostgreSQL store tests cannot run under CI: ${DATABASE_URL} is unreachable (${unreachable.message}). ${howToRun}`,
+  );
+}
+
+if (unreachable) {
+  console.warn(
+    `\nSKIPPED: PostgreSQL store tests, ${DATABASE_URL} is unreachable (${unreachable.message}). ${howToRun}\n`,
+  );
+  describe.skip(`postgres store (skipped: ${DATABASE_URL} unreachable; ${howToRun})`, () => {
+    it("contract", () => undefined);
+  });
+} else {
+  defineStoreContract({
+    name: "postgres",
+    createFixture: postgresFixture,
+    crossInstanceWork: true,
+  });
+
+  describe("postgres store specifics", () => {
+    let cleanup: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const step of cleanup.reverse()) await step();
+      cleanup = [];
+    });
+
+    it("reconnects its LISTEN connection when the server drops it", async () => {
+      const schema = `store_test_${randomBytes(6).toString("hex")}`;
+      const listening = new PostgresStore({ ...parsePostgresUrl(withSchema(schema)) });
+      const inserting = createStore(withSchema(schema));
+      expect([listening.kind, inserting.kind]).toEqual(["postgres", "postgres"]);
+      cleanup.push(
+        () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).then(() => undefined),
+        () => listening.close(),
+        () => inserting.close(),
+      );
+      await listening.migrate();
+      let calls = 0;
+      listening.onWork(() => calls++);
+      await eventually({ what: "the LISTEN connection is up", check: () => calls > 0 });
+
+      const killed = await admin<{ killed: boolean }>(
+        "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = $1",
+        [`notifier-listener:notifier_work_${schema}`],
+      );
+      expect(killed).toEqual([{ killed: true }]);
+      const before = calls;
+      await eventually({
+        what: "a new LISTEN connection replaces the killed one",
+        check: () => calls > before,
+      });
+      const reconnected = calls;
+      let n = 0;
+      await eventually({
+        what: "an insert reaches the reconnected listener",
+        act: () => inserting.insertDelivery(incoming(`after-reconnect-${n++}`)),
+        check: () => calls > reconnected,
+      });
+    });
+
+    it("reads the schema option off the URL and refuses unsafe names", () => {
+      expect(
+        parsePostgresUrl("postgresql://u:p%40ss@db:5433/app?schema=run_1&sslmode=require"),
+      ).toEqual({
+        connectionString: "postgresql://u:p%40ss@db:5433/app?sslmode=require",
+        schema: "run_1",
+      });
+      expect(parsePostgresUrl("postgres://u@db/app")).toEqual({
+        connectionString: "postgres://u@db/app",
+        schema: null,
+      });
+      expect(() =>
+        parsePostgresUrl('postgres://u@db/app?schema=x";drop'),
+      ).toThrowErrorMatchingInlineSnapshot(
+        `[Error: DATABASE_URL: schema "x";drop" is not allowed; use 1-40 characters of a-z, 0-9 and _, not starting with a digit]`,
+      );
+    });
+  });
+}
