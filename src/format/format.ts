@@ -1,0 +1,82 @@
+/**
+ * ActivityEvent -> Slack message: Block Kit with a plain fallback. Pure; every piece of user text
+ * is escaped and held to Slack's limits.
+ */
+import type { KnownBlock } from "@slack/types";
+import type { ActivityEvent } from "../normalize/activity-event.js";
+import { context, section } from "./blocks.js";
+import { escapeWithin, fitMarkup, singleLine } from "./escape.js";
+import { KIND_STYLES } from "./kind-style.js";
+import { headlineParts, PART_LENGTH } from "./render-parts.js";
+import type { SlackMessage } from "./slack-message.js";
+import { SLACK_LIMITS } from "./slack-limits.js";
+
+export { formatSummary } from "./format-summary.js";
+
+/** Lines of a body shown; a preview, not the whole description. */
+const BODY_LINES = 8;
+/** Escaped characters of a body shown. */
+const BODY_LENGTH = 1500;
+/** Labels listed before "and N more". */
+const LABELS_SHOWN = 10;
+
+/**
+ * The Slack message announcing one event: a headline (who did what, where, with links), the
+ * start of the body as a quote, and a context line (labels, branches, draft, bot).
+ *
+ * @example
+ * format(normalize("issues", payload)!).text
+ * // "Codertocat opened issue #1 Spelling error in the README file in Codertocat/Hello-World"
+ */
+export function format(event: ActivityEvent): SlackMessage {
+  const style = KIND_STYLES[event.kind];
+  const blocks: KnownBlock[] = [
+    section(`${style.emoji} ${style.headline(headlineParts({ event, rendering: "linked" }))}`),
+  ];
+  const quote = bodyQuote(event.body);
+  if (quote !== "") blocks.push(section(quote));
+  const details = detailLines(event);
+  if (details.length > 0) blocks.push(context(details));
+  return {
+    text: fitMarkup(
+      style.headline(headlineParts({ event, rendering: "plain" })),
+      SLACK_LIMITS.fallbackText,
+    ),
+    blocks,
+  };
+}
+
+/** The body's first lines as a mrkdwn quote, or `""` when there is no body. */
+function bodyQuote(body: string | null): string {
+  if (body === null) return "";
+  const cleaned = body
+    .replace(/[\u202a-\u202e\u2066-\u2069]/g, "")
+    .replace(/\r\n?/g, "\n")
+    .replace(/[^\S\n]|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, " ")
+    .trim();
+  if (cleaned === "") return "";
+  const lines = cleaned.split("\n");
+  const shown = lines.slice(0, BODY_LINES).join("\n") + (lines.length > BODY_LINES ? "\n…" : "");
+  return escapeWithin(shown, BODY_LENGTH)
+    .split("\n")
+    .map((line) => `>${line}`)
+    .join("\n");
+}
+
+/** Labels, branches, draft and bot markers, each an escaped mrkdwn line. */
+function detailLines(event: ActivityEvent): string[] {
+  const lines: string[] = [];
+  const labels = event.labels.map((label) => escapeWithin(singleLine(label), PART_LENGTH.label));
+  if (labels.length > 0) {
+    const more = labels.length > LABELS_SHOWN ? ` and ${labels.length - LABELS_SHOWN} more` : "";
+    lines.push(`:label: ${labels.slice(0, LABELS_SHOWN).join(", ")}${more}`);
+  }
+  if (event.headBranch !== null && event.baseBranch !== null) {
+    const head = escapeWithin(singleLine(event.headBranch), PART_LENGTH.subject);
+    const base = escapeWithin(singleLine(event.baseBranch), PART_LENGTH.subject);
+    lines.push(`:twisted_rightwards_arrows: ${head} → ${base}`);
+  }
+  if (event.draft && event.kind !== "pull_request.opened") lines.push(":construction: Draft");
+  if (event.actor.isBot) lines.push(":robot_face: Automated");
+  return lines;
+}

@@ -1,0 +1,134 @@
+/** How each kind of activity reads in Slack: its emoji, its sentence and its summary noun. */
+import type { ActivityKind } from "../normalize/activity-event.js";
+
+/** Pieces of a headline, already escaped (and linked, in blocks; plain, in the fallback text). */
+export interface HeadlineParts {
+  actor: string;
+  repo: string;
+  /** `#12 Title` for issues and pull requests, the release title for releases; `""` otherwise. */
+  item: string;
+  /** The label added, the assignee, the reviewer or the fork; `""` when the payload had none. */
+  subject: string;
+  /** ` (now 1,204 stars)` after a star, or `""`. */
+  stars: string;
+  draft: boolean;
+  prerelease: boolean;
+  notPlanned: boolean;
+}
+
+export interface KindStyle {
+  emoji: string;
+  headline: (parts: HeadlineParts) => string;
+  /** Noun for a count of this kind in a summary: `3 new stars on acme/api`. */
+  summary: { one: string; many: string; preposition: "in" | "on" };
+}
+
+const or = (value: string, fallback: string): string => (value === "" ? fallback : value);
+
+/** One look per kind; a `Record` so that a new kind cannot be added without one. */
+export const KIND_STYLES: Record<ActivityKind, KindStyle> = {
+  "issues.opened": {
+    emoji: ":large_green_circle:",
+    headline: (p) => `${p.actor} opened issue ${p.item} in ${p.repo}`,
+    summary: { one: "issue opened", many: "issues opened", preposition: "in" },
+  },
+  "issues.closed": {
+    emoji: ":ballot_box_with_check:",
+    headline: (p) =>
+      `${p.actor} closed issue ${p.item} in ${p.repo}${p.notPlanned ? " as not planned" : ""}`,
+    summary: { one: "issue closed", many: "issues closed", preposition: "in" },
+  },
+  "issues.reopened": {
+    emoji: ":arrows_counterclockwise:",
+    headline: (p) => `${p.actor} reopened issue ${p.item} in ${p.repo}`,
+    summary: { one: "issue reopened", many: "issues reopened", preposition: "in" },
+  },
+  "issues.labeled": {
+    emoji: ":label:",
+    headline: (p) =>
+      `${p.actor} added ${p.subject === "" ? "a label" : `the label “${p.subject}”`} to issue ${p.item} in ${p.repo}`,
+    summary: { one: "issue labeled", many: "issues labeled", preposition: "in" },
+  },
+  "issues.assigned": {
+    emoji: ":bust_in_silhouette:",
+    headline: (p) =>
+      `${p.actor} assigned ${or(p.subject, "someone")} to issue ${p.item} in ${p.repo}`,
+    summary: { one: "issue assigned", many: "issues assigned", preposition: "in" },
+  },
+  "pull_request.opened": {
+    emoji: ":sparkles:",
+    headline: (p) =>
+      `${p.actor} opened ${p.draft ? "draft " : ""}pull request ${p.item} in ${p.repo}`,
+    summary: { one: "pull request opened", many: "pull requests opened", preposition: "in" },
+  },
+  "pull_request.reopened": {
+    emoji: ":arrows_counterclockwise:",
+    headline: (p) => `${p.actor} reopened pull request ${p.item} in ${p.repo}`,
+    summary: { one: "pull request reopened", many: "pull requests reopened", preposition: "in" },
+  },
+  "pull_request.ready_for_review": {
+    emoji: ":mag:",
+    headline: (p) => `${p.actor} marked pull request ${p.item} in ${p.repo} ready for review`,
+    summary: {
+      one: "pull request ready for review",
+      many: "pull requests ready for review",
+      preposition: "in",
+    },
+  },
+  "pull_request.review_requested": {
+    emoji: ":raising_hand:",
+    headline: (p) =>
+      `${p.actor} asked ${or(p.subject, "someone")} to review pull request ${p.item} in ${p.repo}`,
+    summary: { one: "review requested", many: "reviews requested", preposition: "in" },
+  },
+  "pull_request.merged": {
+    emoji: ":tada:",
+    headline: (p) => `${p.actor} merged pull request ${p.item} in ${p.repo}`,
+    summary: { one: "pull request merged", many: "pull requests merged", preposition: "in" },
+  },
+  "pull_request.closed": {
+    emoji: ":x:",
+    headline: (p) => `${p.actor} closed pull request ${p.item} in ${p.repo} without merging`,
+    summary: {
+      one: "pull request closed unmerged",
+      many: "pull requests closed unmerged",
+      preposition: "in",
+    },
+  },
+  "pull_request_review.approved": {
+    emoji: ":white_check_mark:",
+    headline: (p) => `${p.actor} approved pull request ${p.item} in ${p.repo}`,
+    summary: { one: "approval", many: "approvals", preposition: "in" },
+  },
+  "pull_request_review.changes_requested": {
+    emoji: ":warning:",
+    headline: (p) => `${p.actor} requested changes to pull request ${p.item} in ${p.repo}`,
+    summary: { one: "change request", many: "change requests", preposition: "in" },
+  },
+  "pull_request_review.commented": {
+    emoji: ":speech_balloon:",
+    headline: (p) => `${p.actor} commented on pull request ${p.item} in ${p.repo}`,
+    summary: { one: "review comment", many: "review comments", preposition: "in" },
+  },
+  "star.created": {
+    emoji: ":star:",
+    headline: (p) => `${p.actor} starred ${p.repo}${p.stars}`,
+    summary: { one: "new star", many: "new stars", preposition: "on" },
+  },
+  fork: {
+    emoji: ":fork_and_knife:",
+    headline: (p) => `${p.actor} forked ${p.repo}${p.subject === "" ? "" : ` to ${p.subject}`}`,
+    summary: { one: "new fork", many: "new forks", preposition: "on" },
+  },
+  "watch.started": {
+    emoji: ":eyes:",
+    headline: (p) => `${p.actor} started watching ${p.repo}`,
+    summary: { one: "new watcher", many: "new watchers", preposition: "on" },
+  },
+  "release.published": {
+    emoji: ":rocket:",
+    headline: (p) =>
+      `${p.actor} published ${p.prerelease ? "pre-release" : "release"} ${p.item} of ${p.repo}`,
+    summary: { one: "release published", many: "releases published", preposition: "in" },
+  },
+};
