@@ -1,0 +1,169 @@
+/**
+ * Config file texts, cached in memory and in the store (so a restart or another instance
+ * does not refetch them), revalidated with ETags once `ttlMs` has passed.
+ */
+import type { Store } from "../store/types.js";
+import { configFileKey, describeConfigFile, type ConfigFileRef } from "./config-files.js";
+import { ConfigUnavailableError, fetchConfigFile, type GitHubClient } from "./config-fetch.js";
+import { remember, share } from "./config-memo.js";
+
+/** The store methods the config cache needs. */
+export type ConfigCacheStore = Pick<
+  Store,
+  "getCachedConfig" | "putCachedConfig" | "deleteCachedConfig"
+>;
+
+/** Logging the loader does: pino's `log.warn(fields, message)` shape. */
+export interface ConfigLog {
+  warn(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+}
+
+/** What is known about one file. */
+export interface CachedFile {
+  key: string;
+  /** `owner/repo:path`, for messages. */
+  source: string;
+  /** The text, or null when there is no readable file. */
+  body: string | null;
+  etag: string | null;
+  fetchedAt: Date;
+  /** Why the file could not be read, when that is worth telling (not for a plain 404). */
+  note: string | null;
+  /** Until when (epoch ms) this is used without asking GitHub. */
+  freshUntil: number;
+}
+
+export interface ConfigFileCache {
+  get(params: { octokit: GitHubClient; file: ConfigFileRef }): Promise<CachedFile>;
+  /** Forgets files everywhere; true when any was in memory. */
+  drop(keys: readonly string[]): Promise<boolean>;
+}
+
+// After GitHub failed, a stale copy is served for this long before GitHub is asked again.
+const STALE_RETRY_MS = 30_000;
+
+/**
+ * @example
+ * const files = createConfigFileCache({ store, ttlMs: 300_000, now: () => new Date(), timeoutMs: 10_000, maxEntries: 10_000, log });
+ * const file = await files.get({ octokit, file: repositoryConfigFile({ owner: "acme", repo: "api" }) });
+ */
+export function createConfigFileCache(params: {
+  store: ConfigCacheStore;
+  ttlMs: number;
+  now: () => Date;
+  timeoutMs: number;
+  maxEntries: number;
+  log: ConfigLog;
+}): ConfigFileCache {
+  const { store, ttlMs, now, log } = params;
+  const memory = new Map<string, CachedFile>();
+  const inflight = new Map<string, Promise<CachedFile>>();
+  // Bumped by every drop: a fetch that overlapped one may have read the old file, so it is not kept.
+  let drops = 0;
+
+  const keep = async (entry: CachedFile, dropsAtStart: number): Promise<CachedFile> => {
+    if (drops !== dropsAtStart) return entry;
+    remember({ map: memory, key: entry.key, value: entry, max: params.maxEntries });
+    await store.putCachedConfig({
+      key: entry.key,
+      etag: entry.etag,
+      body: entry.body,
+      fetchedAt: entry.fetchedAt,
+    });
+    return entry;
+  };
+
+  const revalidate = async (octokit: GitHubClient, file: ConfigFileRef): Promise<CachedFile> => {
+    const key = configFileKey(file);
+    const source = describeConfigFile(file);
+    const dropsAtStart = drops;
+    const inMemory = memory.get(key);
+    const stored = await store.getCachedConfig(key);
+    // Another instance may have refreshed it since; a deleted row means a push invalidated it.
+    const known: CachedFile | null =
+      stored === null
+        ? null
+        : {
+            key,
+            source,
+            body: stored.body,
+            etag: stored.etag,
+            fetchedAt: stored.fetchedAt,
+            note:
+              inMemory?.fetchedAt.getTime() === stored.fetchedAt.getTime() ? inMemory.note : null,
+            freshUntil: stored.fetchedAt.getTime() + ttlMs,
+          };
+    const at = now();
+    if (known !== null && at.getTime() < known.freshUntil) {
+      remember({ map: memory, key, value: known, max: params.maxEntries });
+      return known;
+    }
+
+    const fresh = (fields: Pick<CachedFile, "body" | "etag" | "note">): CachedFile => ({
+      key,
+      source,
+      ...fields,
+      fetchedAt: at,
+      freshUntil: at.getTime() + ttlMs,
+    });
+    try {
+      const outcome = await fetchConfigFile({
+        octokit,
+        file,
+        etag: known?.etag ?? null,
+        timeoutMs: params.timeoutMs,
+        now: at,
+      });
+      log.debug({ file: source, outcome: outcome.kind }, "config file revalidated");
+      switch (outcome.kind) {
+        case "found":
+          return await keep(
+            fresh({ body: outcome.body, etag: outcome.etag, note: null }),
+            dropsAtStart,
+          );
+        case "missing":
+          return await keep(fresh({ body: null, etag: null, note: outcome.note }), dropsAtStart);
+        case "not-modified": {
+          // GitHub answers 304 only to our If-None-Match, sent only with a known copy.
+          const { body = null, etag = null, note = null } = known ?? {};
+          return await keep(fresh({ body, etag, note }), dropsAtStart);
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ConfigUnavailableError) || known === null) throw error;
+      // The file has not been invalidated by a push, so the last copy is very likely still right.
+      const retryAt = Math.max(
+        error.retryAt?.getTime() ?? 0,
+        at.getTime() + Math.min(ttlMs, STALE_RETRY_MS),
+      );
+      log.warn(
+        { file: source, error: error.message },
+        "GitHub is unavailable; using the cached config file",
+      );
+      const stale = { ...known, freshUntil: retryAt };
+      remember({ map: memory, key, value: stale, max: params.maxEntries });
+      return stale;
+    }
+  };
+
+  return {
+    async get({ octokit, file }) {
+      const key = configFileKey(file);
+      const entry = memory.get(key);
+      if (entry !== undefined && now().getTime() < entry.freshUntil) return entry;
+      return share(inflight, key, () => revalidate(octokit, file));
+    },
+
+    async drop(keys) {
+      drops += 1;
+      let wasInMemory = false;
+      for (const key of keys) {
+        wasInMemory = memory.delete(key) || wasInMemory;
+        inflight.delete(key);
+      }
+      await Promise.all(keys.map((key) => store.deleteCachedConfig(key)));
+      return wasInMemory;
+    },
+  };
+}

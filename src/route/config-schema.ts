@@ -1,0 +1,203 @@
+/**
+ * The schema of `.github/notifier.yml`, the per-repository routing config. Strict: an
+ * unknown key is an error, so a typo never silently turns a filter off. Absent keys keep
+ * their documented defaults (see `defaults.ts`); `schema/notifier.schema.json` is generated
+ * from this file for editors (`node scripts/generate-schema.mjs`).
+ */
+import { z } from "zod";
+import { ACTIVITY_KINDS } from "../normalize/activity-event.js";
+import {
+  clockTimeProblem,
+  closest,
+  digestProblem,
+  extendsProblem,
+  regexProblem,
+  timezoneProblem,
+} from "./config-values.js";
+import { branchGlob, globProblem, kindsMatching, nameGlob, type GlobMatcher } from "./globs.js";
+
+/** Adds a check that reports `problem(value)` as the issue message. */
+function checked(problem: (value: string) => string | null) {
+  return z
+    .string()
+    .min(1, { error: "must not be empty" })
+    .superRefine((value, ctx) => {
+      const message = problem(value);
+      if (message !== null) ctx.addIssue({ code: "custom", message, input: value });
+    });
+}
+
+function compiles(compile: (glob: string) => GlobMatcher) {
+  return (glob: string) => {
+    const problem = globProblem({ glob, compile });
+    return problem === null ? null : `is not a usable glob (${problem})`;
+  };
+}
+
+function kindGlobProblem(glob: string): string | null {
+  if (kindsMatching(glob).length > 0) return null;
+  const guess = closest(glob, ACTIVITY_KINDS);
+  if (guess !== null) return `names no event kind: "${glob}"; did you mean "${guess}"?`;
+  return `names no event kind: "${glob}"; kinds are ${ACTIVITY_KINDS.join(", ")}, and globs like "pull_request.*" select several`;
+}
+
+const nameGlobs = z.array(checked(compiles(nameGlob)));
+const channelName = z.string().min(1, { error: "must not be empty" });
+
+/** When a route, or the whole config, stays silent. */
+export const quietHoursSchema = z
+  .strictObject({
+    /** Start of the quiet window, `HH:MM` on a 24-hour clock. */
+    from: checked(clockTimeProblem).describe(
+      'Start of the quiet window, "HH:MM" on a 24-hour clock, like "22:00".',
+    ),
+    /** End of the quiet window, `HH:MM`; before `from` means the window crosses midnight. */
+    to: checked(clockTimeProblem).describe(
+      'End of the quiet window, "HH:MM"; earlier than `from` means the window crosses midnight, like "07:00".',
+    ),
+    /** IANA time zone of `from` and `to`; defaults to the route's `timezone`, then UTC. */
+    timezone: checked(timezoneProblem)
+      .optional()
+      .describe(
+        'IANA time zone of `from` and `to`, like "Europe/Paris"; defaults to the route\'s `timezone`, then UTC.',
+      ),
+  })
+  .superRefine((window, ctx) => {
+    if (window.from === window.to && clockTimeProblem(window.from) === null) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["to"],
+        message: "must differ from `from`: the window would be empty",
+      });
+    }
+  })
+  .describe(
+    "A daily window in which notifications are held back or dropped (see `quiet_hours_action`).",
+  );
+
+/** What happens to a notification that falls in quiet hours. */
+export const quietHoursActionSchema = z
+  .enum(["hold", "drop"])
+  .describe(
+    "During quiet hours: `hold` sends the notification when the window ends (default), `drop` discards it.",
+  );
+
+/** Notifications dropped before any route is tried. */
+export const ignoreSchema = z
+  .strictObject({
+    /** Actors (webhook `sender` logins) whose activity is never announced; globs, case-insensitive. */
+    authors: nameGlobs
+      .optional()
+      .describe(
+        'Logins whose activity is never announced; `*` and `?` are wildcards, case is ignored, like ["dependabot[bot]", "*[bot]"].',
+      ),
+    /** Issues and pull requests carrying any of these labels are never announced; globs, case-insensitive. */
+    labels: nameGlobs
+      .optional()
+      .describe(
+        'Issues and pull requests with any of these labels are never announced; `*` and `?` are wildcards, like ["no-notify"].',
+      ),
+  })
+  .describe("Activity dropped before any route is tried.");
+
+/** One route: which activity goes to which channel. Every filter present must pass. */
+export const routeSchema = z
+  .strictObject({
+    /** Event kinds this route takes: globs over the known kinds, like `issues.opened` or `pull_request.*`. */
+    on: z
+      .array(checked(kindGlobProblem).meta({ examples: [...ACTIVITY_KINDS] }))
+      .min(1, { error: "must list at least one event kind, like [issues.opened]" })
+      .describe(
+        'Event kinds this route takes: globs over the known kinds, like ["issues.opened", "pull_request.*"].',
+      ),
+    /** Channel to post to, one the operator configured; defaults to the top-level `channel`. */
+    channel: channelName
+      .optional()
+      .describe(
+        "Channel to post to, one the operator configured; defaults to the top-level `channel`.",
+      ),
+    /** The issue or pull request must carry at least one of these labels (globs). Empty = no filter. */
+    labels: nameGlobs
+      .optional()
+      .describe(
+        'The issue or pull request must have at least one of these labels (globs, like "priority:*").',
+      ),
+    /** The issue or pull request must carry none of these labels (globs). */
+    exclude_labels: nameGlobs
+      .optional()
+      .describe("The issue or pull request must have none of these labels (globs)."),
+    /** Only activity by these actors (globs on the login). Empty = no filter. */
+    authors: nameGlobs.optional().describe("Only activity by these logins (globs)."),
+    /** No activity by these actors (globs on the login). */
+    exclude_authors: nameGlobs.optional().describe("No activity by these logins (globs)."),
+    /** Base branch of the pull request (globs, `*` within a segment, `**` across). Ignored for kinds without one. */
+    branches: z
+      .array(checked(compiles(branchGlob)))
+      .optional()
+      .describe(
+        'Base branch of the pull request, like ["main", "release/*"]; `**` crosses "/". Kinds without a base branch (issues, stars) ignore it.',
+      ),
+    /** Whether draft pull requests are announced. Default false. */
+    drafts: z
+      .boolean()
+      .optional()
+      .describe("Whether draft pull requests are announced (default false)."),
+    /** JavaScript regular expression the title must match, case-sensitive; `(?i:...)` ignores case. */
+    title: checked(regexProblem)
+      .optional()
+      .describe(
+        'JavaScript regular expression the title must match, like "^\\\\[urgent\\\\]"; `(?i:...)` ignores case.',
+      ),
+    /** Batch this route's notifications: a duration (1m to 1d) or `daily at HH:MM`. */
+    digest: checked(digestProblem)
+      .optional()
+      .describe(
+        'Batch notifications into one message: every "15m" (1m to 1d), or "daily at 09:00".',
+      ),
+    /** IANA time zone for `digest` times and this route's quiet hours; default UTC. */
+    timezone: checked(timezoneProblem)
+      .optional()
+      .describe('IANA time zone for `digest` and quiet hours, like "Europe/Paris"; default UTC.'),
+    /** Quiet hours for this route; replaces the top-level `quiet_hours`. */
+    quiet_hours: quietHoursSchema.optional(),
+    /** What quiet hours do to this route's notifications; replaces the top-level `quiet_hours_action`. */
+    quiet_hours_action: quietHoursActionSchema.optional(),
+  })
+  .describe("A route: activity matching every filter given is posted to `channel`.");
+
+/** The whole `.github/notifier.yml`. */
+export const notifierConfigSchema = z
+  .strictObject({
+    /** Inherit another file: `other-repo`, `owner/repo` or `repo:path.yml`. This file's keys win; lists replace lists. */
+    _extends: checked(extendsProblem)
+      .optional()
+      .describe(
+        'Inherit config from another repository: "other-repo", "owner/repo", or "repo:path/notifier.yml". This file\'s keys override inherited ones; lists replace lists.',
+      ),
+    /** Channel for routes that name none; default `default`. */
+    channel: channelName
+      .optional()
+      .describe("Channel for routes that name none (default `default`)."),
+    /** Activity dropped before any route is tried. */
+    ignore: ignoreSchema.optional(),
+    /** Every matching route sends, one message per channel. Absent = the default routes; `[]` = send nothing. */
+    routes: z
+      .array(routeSchema)
+      .optional()
+      .describe(
+        "Every route that matches sends, one message per channel. Absent: new issues, new and merged pull requests, and stars go to `channel`. An empty list sends nothing.",
+      ),
+    /** Quiet hours for every route that sets none. */
+    quiet_hours: quietHoursSchema.optional(),
+    /** What quiet hours do, for every route that sets none; default `hold`. */
+    quiet_hours_action: quietHoursActionSchema.optional(),
+  })
+  .describe(
+    "Routing of GitHub activity to Slack channels for this repository (github-activity-notifier).",
+  );
+
+export type NotifierConfig = z.infer<typeof notifierConfigSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type IgnoreConfig = z.infer<typeof ignoreSchema>;
+export type QuietHours = z.infer<typeof quietHoursSchema>;
+export type QuietHoursAction = z.infer<typeof quietHoursActionSchema>;

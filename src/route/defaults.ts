@@ -1,0 +1,28 @@
+/**
+ * What routing does with no `.github/notifier.yml` anywhere, and with the keys a file leaves
+ * out: route interprets an absent key as the value here.
+ */
+import type { ActivityKind } from "../normalize/activity-event.js";
+import type { NotifierConfig, RouteConfig } from "./config-schema.js";
+
+/** Channel for routes that name none. The operator's `SLACK_WEBHOOK_URL` is channel `default`. */
+export const DEFAULT_CHANNEL = "default";
+
+/** The kinds announced without config: new work and what people celebrate. */
+export const DEFAULT_KINDS: readonly ActivityKind[] = [
+  "issues.opened",
+  "pull_request.opened",
+  "pull_request.merged",
+  "star.created",
+];
+
+/** Routes used when a config has no `routes` key. */
+export const DEFAULT_ROUTES: readonly RouteConfig[] = Object.freeze([
+  Object.freeze({ on: [...DEFAULT_KINDS] }),
+]);
+
+/** The config in effect when no file exists: written out in full for `notifier config` output. */
+export const DEFAULT_CONFIG: NotifierConfig = Object.freeze({
+  channel: DEFAULT_CHANNEL,
+  routes: [...DEFAULT_ROUTES],
+});

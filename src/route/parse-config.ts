@@ -1,0 +1,265 @@
+/**
+ * Reads `.github/notifier.yml` text into a validated {@link NotifierConfig}, or into errors
+ * that each name the file, the line and the key path. Pure: the caller says which channels
+ * exist and which of them the repository's owner may use.
+ */
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type YAMLError,
+} from "yaml";
+import type { z } from "zod";
+import { formatKeyPath, type ConfigError, type KeyPath } from "./config-error.js";
+import { closest } from "./config-values.js";
+import {
+  ignoreSchema,
+  notifierConfigSchema,
+  quietHoursSchema,
+  routeSchema,
+  type NotifierConfig,
+} from "./config-schema.js";
+
+export { mergeConfigs } from "./merge-configs.js";
+
+export interface ParseConfigParams {
+  /** The file's text. */
+  text: string;
+  /** Where it came from, for messages: `.github/notifier.yml` or `acme/api:.github/notifier.yml`. */
+  source: string;
+  /** Channel names the operator configured. */
+  knownChannels: readonly string[];
+  /** Whether the repository's owner may route to a channel (`SLACK_CHANNEL_OWNERS_<NAME>`); default: all may. */
+  mayUse?: (channel: string) => boolean;
+}
+
+export type ParseConfigResult =
+  { ok: true; config: NotifierConfig } | { ok: false; errors: ConfigError[] };
+
+/**
+ * Parses and validates one config file. Reports every problem at once, ordered by line.
+ *
+ * @example
+ * parseConfig({ text: "routes:\n  - on: [issues.opened]\n    channel: ops\n", source: ".github/notifier.yml", knownChannels: ["default"] })
+ * // { ok: false, errors: [{ line: 3, path: "routes[0].channel", message: "must name a channel the operator configured (known: default)", ... }] }
+ */
+export function parseConfig(params: ParseConfigParams): ParseConfigResult {
+  const { text, source } = params;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: true,
+  });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((error) => yamlError({ error, source, lineCounter })),
+    };
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      errors: [{ source, line: null, path: "", message: `invalid YAML: ${reason}` }],
+    };
+  }
+
+  const located = (path: KeyPath, message: string): ConfigError => ({
+    source,
+    line: lineOf({ doc, lineCounter, path }),
+    path: formatKeyPath(path),
+    message,
+  });
+  const result = notifierConfigSchema.safeParse(data, { error: describeIssue });
+  const errors = [
+    ...(result.success ? [] : result.error.issues.flatMap((issue) => fromIssue(issue, located))),
+    ...channelProblems({ data, knownChannels: params.knownChannels, mayUse: params.mayUse }).map(
+      ({ path, message }) => located(path, message),
+    ),
+  ];
+  if (errors.length > 0 || !result.success) {
+    return { ok: false, errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
+  }
+  return { ok: true, config: result.data };
+}
+
+/**
+ * The line where a key path is written in a config file, or null. For errors found after
+ * parsing, such as an `_extends` target that does not exist.
+ *
+ * @example locateKey({ text: "channel: eng\n_extends: shared\n", path: ["_extends"] }) // 2
+ */
+export function locateKey(params: { text: string; path: KeyPath }): number | null {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(params.text, { lineCounter, merge: true });
+  return lineOf({ doc, lineCounter, path: params.path });
+}
+
+const YAML_MESSAGES: Partial<Record<YAMLError["code"], string>> = {
+  DUPLICATE_KEY: "a key appears twice in the same mapping; keep one",
+  MULTIPLE_DOCS: "the file holds more than one YAML document (a second `---`); keep one",
+  TAB_AS_INDENT: "indents with a tab; YAML needs spaces",
+};
+
+function yamlError(params: {
+  error: YAMLError;
+  source: string;
+  lineCounter: LineCounter;
+}): ConfigError {
+  const { error, source, lineCounter } = params;
+  const known = YAML_MESSAGES[error.code];
+  return {
+    source,
+    line: lineCounter.linePos(error.pos[0]).line,
+    path: "",
+    message: `invalid YAML: ${known ?? error.message}`,
+  };
+}
+
+const EXPECTED: Record<string, string> = {
+  string: "text",
+  array: "a list, like [a, b]",
+  object: "a mapping of keys",
+  boolean: "true or false",
+  number: "a number",
+};
+
+// Worded to follow the key path: "`routes[0].on` must be a list, like [a, b] (got "issues.opened")".
+function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === "invalid_type") {
+    if (issue.input === undefined) return "is required";
+    return `must be ${EXPECTED[issue.expected] ?? issue.expected} (got ${describeValue(issue.input)})`;
+  }
+  if (issue.code === "invalid_value") {
+    return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")} (got ${describeValue(issue.input)})`;
+  }
+  return undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string")
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return String(value);
+}
+
+function fromIssue(
+  issue: z.core.$ZodIssue,
+  located: (path: KeyPath, message: string) => ConfigError,
+): ConfigError[] {
+  const path = issue.path.filter(
+    (segment): segment is string | number => typeof segment !== "symbol",
+  );
+  if (issue.code === "unrecognized_keys") {
+    const known = keysAt(path);
+    return issue.keys.map((key) => {
+      const guess = closest(key, known);
+      const hint = guess === null ? "" : `; did you mean \`${guess}\`?`;
+      return located([...path, key], `is not a known key${hint} (known here: ${known.join(", ")})`);
+    });
+  }
+  if (path.length === 0 && issue.code === "invalid_type") {
+    return [located(path, "the file must be a mapping of keys like `channel:` and `routes:`")];
+  }
+  return [located(path, issue.message)];
+}
+
+/** The keys allowed in the object at `path`, for "did you mean" hints. */
+function keysAt(path: KeyPath): string[] {
+  const last = path.findLast((segment) => typeof segment === "string");
+  const shape =
+    last === undefined
+      ? notifierConfigSchema.shape
+      : last === "ignore"
+        ? ignoreSchema.shape
+        : last === "quiet_hours"
+          ? quietHoursSchema.shape
+          : routeSchema.shape;
+  return Object.keys(shape);
+}
+
+/** Channel names the file uses that the operator did not configure, or reserved for other owners. */
+function channelProblems(params: {
+  data: unknown;
+  knownChannels: readonly string[];
+  mayUse: ((channel: string) => boolean) | undefined;
+}): { path: KeyPath; message: string }[] {
+  const { data, knownChannels, mayUse } = params;
+  if (!isRecord(data)) return [];
+  const named: { path: KeyPath; channel: string }[] = [];
+  if (typeof data.channel === "string") named.push({ path: ["channel"], channel: data.channel });
+  if (Array.isArray(data.routes)) {
+    data.routes.forEach((route: unknown, index) => {
+      if (isRecord(route) && typeof route.channel === "string") {
+        named.push({ path: ["routes", index, "channel"], channel: route.channel });
+      }
+    });
+  }
+  return named.flatMap(({ path, channel }) => {
+    if (channel === "") return [];
+    if (!knownChannels.includes(channel)) {
+      const guess = closest(channel, knownChannels);
+      const hint = guess === null ? "" : `; did you mean "${guess}"?`;
+      return [
+        {
+          path,
+          message: `must name a channel the operator configured (known: ${[...knownChannels].sort().join(", ")})${hint}`,
+        },
+      ];
+    }
+    if (mayUse !== undefined && !mayUse(channel)) {
+      return [
+        {
+          path,
+          message: `names channel "${channel}", which the operator reserved for other owners`,
+        },
+      ];
+    }
+    return [];
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Map entries point at their key's line, list items at the item's line. */
+function lineOf(params: { doc: Document; lineCounter: LineCounter; path: KeyPath }): number | null {
+  const { doc, lineCounter, path } = params;
+  const lineAt = (node: unknown): number | null =>
+    isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : null;
+  let node: unknown = doc.contents;
+  let line = lineAt(node);
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
+      if (pair === undefined) break;
+      line = lineAt(pair.key) ?? line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === "number") {
+      const item = node.items[segment];
+      if (item === undefined) break;
+      line = lineAt(item) ?? line;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return line;
+}

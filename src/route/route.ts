@@ -1,0 +1,219 @@
+/**
+ * Routing: which operator channels one activity event goes to under a repository's config.
+ * Pure: the same event and config always give the same decision.
+ */
+import type { ActivityEvent } from "../normalize/activity-event.js";
+import type {
+  IgnoreConfig,
+  NotifierConfig,
+  QuietHoursAction,
+  RouteConfig,
+} from "./config-schema.js";
+import { compileTitlePattern } from "./config-values.js";
+import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "./defaults.js";
+import { branchGlob, firstMatch, kindGlob, nameGlob } from "./globs.js";
+
+/** When and how one channel gets its message. Carried for digests and quiet hours; routing itself ignores it. */
+export interface ChannelTarget {
+  channel: string;
+  /** Indices of the matching routes that name this channel. */
+  routes: number[];
+  /**
+   * The digest schedule (`15m`, `daily at 09:00`), or null to send at once. When several routes
+   * send to one channel, a route without a digest wins (nothing urgent waits for a digest),
+   * then the first route.
+   */
+  digest: string | null;
+  /** Time zone of the digest schedule. */
+  timezone: string;
+  /** The quiet window in effect (the route's, else the top-level one), or null. */
+  quietHours: { from: string; to: string; timezone: string } | null;
+  quietHoursAction: QuietHoursAction;
+}
+
+export type RouteDecision =
+  | {
+      kind: "send";
+      /** Channels to post to, each once, in the order routes first name them. */
+      channels: string[];
+      /** Indices of every matching route (into `routes`, or the default routes when the config has none). */
+      routes: number[];
+      /** One per channel, same order as `channels`. */
+      targets: ChannelTarget[];
+    }
+  | { kind: "skip"; reason: string };
+
+/** Whether one route takes an event, and if not, the first filter that refused it. */
+export type RouteMatch = { matched: true } | { matched: false; reason: string };
+
+const UTC = "UTC";
+
+/**
+ * Decides where an event goes: ignore rules first, then every route that matches sends,
+ * one message per channel however many routes name it.
+ *
+ * @example
+ * route(event, { routes: [{ on: ["issues.*"], channel: "triage" }] })
+ * // { kind: "send", channels: ["triage"], routes: [0], targets: [...] }
+ * route(closedIssue, {})
+ * // { kind: "skip", reason: "no route matched issues.closed" }
+ */
+export function route(event: ActivityEvent, config: NotifierConfig): RouteDecision {
+  const ignored = ignoreReason({ event, ignore: config.ignore });
+  if (ignored !== null) return { kind: "skip", reason: ignored };
+
+  const routes = config.routes ?? DEFAULT_ROUTES;
+  const matched = routes.flatMap((candidate, index) =>
+    matchRoute({ event, route: candidate }).matched ? [index] : [],
+  );
+  if (matched.length === 0) return { kind: "skip", reason: `no route matched ${event.kind}` };
+
+  const byChannel = new Map<string, number[]>();
+  for (const index of matched) {
+    const channel = routes[index]?.channel ?? config.channel ?? DEFAULT_CHANNEL;
+    byChannel.set(channel, [...(byChannel.get(channel) ?? []), index]);
+  }
+  const targets = [...byChannel].map(([channel, indices]) =>
+    targetFor({ channel, indices, routes, config }),
+  );
+  return {
+    kind: "send",
+    channels: targets.map((target) => target.channel),
+    routes: matched,
+    targets,
+  };
+}
+
+/**
+ * Why an event is dropped before routing, or null. Names the rule so a reader can find it.
+ *
+ * @example ignoreReason({ event, ignore: { authors: ["*[bot]"] } })
+ * // 'ignored: author "dependabot[bot]" matches ignore.authors "*[bot]"'
+ */
+export function ignoreReason(params: {
+  event: ActivityEvent;
+  ignore: IgnoreConfig | undefined;
+}): string | null {
+  const { event, ignore } = params;
+  const login = event.actor.login;
+  const author = firstMatch({ globs: ignore?.authors ?? [], value: login, compile: nameGlob });
+  if (author !== null) return `ignored: author "${login}" matches ignore.authors "${author}"`;
+  for (const label of event.labels) {
+    const glob = firstMatch({ globs: ignore?.labels ?? [], value: label, compile: nameGlob });
+    if (glob !== null) return `ignored: label "${label}" matches ignore.labels "${glob}"`;
+  }
+  return null;
+}
+
+/**
+ * Checks one route's filters in turn. An empty filter list is no filter; `branches` only
+ * applies to events with a base branch (pull requests and their reviews).
+ *
+ * @example matchRoute({ event: draftPullRequest, route: { on: ["pull_request.*"] } })
+ * // { matched: false, reason: "is a draft pull request (set drafts: true to include drafts)" }
+ */
+export function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): RouteMatch {
+  const { event, route: candidate } = params;
+  const refuse = (reason: string): RouteMatch => ({ matched: false, reason });
+  const login = event.actor.login;
+
+  if (firstMatch({ globs: candidate.on, value: event.kind, compile: kindGlob }) === null) {
+    return refuse(`${event.kind} is not in on [${candidate.on.join(", ")}]`);
+  }
+  if (event.draft && candidate.drafts !== true) {
+    return refuse("is a draft pull request (set drafts: true to include drafts)");
+  }
+  const branches = candidate.branches ?? [];
+  if (branches.length > 0 && event.baseBranch !== null) {
+    if (firstMatch({ globs: branches, value: event.baseBranch, compile: branchGlob }) === null) {
+      return refuse(
+        `base branch "${event.baseBranch}" matches none of branches [${branches.join(", ")}]`,
+      );
+    }
+  }
+  const authors = candidate.authors ?? [];
+  if (
+    authors.length > 0 &&
+    firstMatch({ globs: authors, value: login, compile: nameGlob }) === null
+  ) {
+    return refuse(`author "${login}" matches none of authors [${authors.join(", ")}]`);
+  }
+  const excludedAuthor = firstMatch({
+    globs: candidate.exclude_authors ?? [],
+    value: login,
+    compile: nameGlob,
+  });
+  if (excludedAuthor !== null)
+    return refuse(`author "${login}" matches exclude_authors "${excludedAuthor}"`);
+
+  const labels = candidate.labels ?? [];
+  if (
+    labels.length > 0 &&
+    !event.labels.some(
+      (label) => firstMatch({ globs: labels, value: label, compile: nameGlob }) !== null,
+    )
+  ) {
+    const has =
+      event.labels.length === 0
+        ? "no labels"
+        : `labels ${event.labels.map((l) => `"${l}"`).join(", ")}`;
+    return refuse(`has ${has}, none in labels [${labels.join(", ")}]`);
+  }
+  for (const label of event.labels) {
+    const excluded = firstMatch({
+      globs: candidate.exclude_labels ?? [],
+      value: label,
+      compile: nameGlob,
+    });
+    if (excluded !== null) return refuse(`label "${label}" matches exclude_labels "${excluded}"`);
+  }
+  if (candidate.title !== undefined) {
+    if (event.title === null) return refuse(`has no title to match title /${candidate.title}/`);
+    if (!compileTitlePattern(candidate.title).test(event.title)) {
+      return refuse(`title does not match /${candidate.title}/`);
+    }
+  }
+  return { matched: true };
+}
+
+/**
+ * Every route's verdict on an event, for a `preview` command: what matched and why the others did not.
+ *
+ * @example explainRoutes(event, config) // [{ index: 0, channel: "triage", match: { matched: false, reason: "..." } }]
+ */
+export function explainRoutes(
+  event: ActivityEvent,
+  config: NotifierConfig,
+): { index: number; channel: string; match: RouteMatch }[] {
+  return (config.routes ?? DEFAULT_ROUTES).map((candidate, index) => ({
+    index,
+    channel: candidate.channel ?? config.channel ?? DEFAULT_CHANNEL,
+    match: matchRoute({ event, route: candidate }),
+  }));
+}
+
+function targetFor(params: {
+  channel: string;
+  indices: number[];
+  routes: readonly RouteConfig[];
+  config: NotifierConfig;
+}): ChannelTarget {
+  const { channel, indices, routes, config } = params;
+  const candidates = indices
+    .map((index) => routes[index])
+    .filter((r): r is RouteConfig => r !== undefined);
+  const timing = candidates.find((r) => r.digest === undefined) ?? candidates[0];
+  const timezone = timing?.timezone ?? UTC;
+  const quiet = timing?.quiet_hours ?? config.quiet_hours;
+  return {
+    channel,
+    routes: indices,
+    digest: timing?.digest ?? null,
+    timezone,
+    quietHours:
+      quiet === undefined
+        ? null
+        : { from: quiet.from, to: quiet.to, timezone: quiet.timezone ?? timezone },
+    quietHoursAction: timing?.quiet_hours_action ?? config.quiet_hours_action ?? "hold",
+  };
+}
