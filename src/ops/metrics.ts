@@ -1,0 +1,97 @@
+/**
+ * Prometheus metrics. One registry per app instance (not prom-client's global one), so
+ * tests and several apps in one process do not share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { DELIVERY_STATUSES, type Store } from "../store/types.js";
+
+export type SlackPostResult = "sent" | "retry" | "dead" | "rate_limited";
+
+export interface Metrics {
+  registry: Registry;
+  received: Counter;
+  duplicates: Counter;
+  rejected: Counter<"status">;
+  slackPosts: Counter<"result">;
+  receiptToPost: Histogram;
+  recovered: Counter;
+}
+
+/**
+ * Creates the metrics of one app; delivery counts by status and the queue depth are read
+ * from the store at scrape time, so they are right across instances.
+ *
+ * @example
+ * const metrics = createMetrics({ store });
+ * metrics.received.inc();
+ * await metrics.registry.metrics(); // Prometheus text
+ */
+export function createMetrics(params: { store: Store; withDefaults?: boolean }): Metrics {
+  const { store } = params;
+  const registry = new Registry();
+  if (params.withDefaults ?? true) collectDefaultMetrics({ register: registry, prefix: "notifier_" });
+
+  const received = new Counter({
+    name: "notifier_deliveries_received_total",
+    help: "Webhook deliveries accepted and stored",
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: "notifier_deliveries_duplicate_total",
+    help: "Webhook deliveries acknowledged without storing, their delivery id already known",
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: "notifier_deliveries_rejected_total",
+    help: "Webhook requests refused (bad signature, not JSON, too large, wrong content type), by HTTP status",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const slackPosts = new Counter({
+    name: "notifier_slack_posts_total",
+    help: "Posts to Slack by result: sent, retry (will try again), rate_limited (429), dead (gave up)",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const receiptToPost = new Histogram({
+    name: "notifier_receipt_to_slack_seconds",
+    help: "Time from receiving a delivery to Slack accepting its message",
+    buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600],
+    registers: [registry],
+  });
+  const recovered = new Counter({
+    name: "notifier_deliveries_recovered_total",
+    help: "Deliveries GitHub failed to deliver that the app asked GitHub to redeliver",
+    registers: [registry],
+  });
+
+  // One store query serves both gauges on a scrape.
+  let counting: Promise<Record<string, number>> | null = null;
+  const counts = () => {
+    counting ??= store.countDeliveriesByStatus().finally(() => {
+      counting = null;
+    });
+    return counting;
+  };
+  new Gauge({
+    name: "notifier_deliveries",
+    help: "Deliveries in the store by status",
+    labelNames: ["status"] as const,
+    registers: [registry],
+    async collect() {
+      const current = await counts();
+      for (const status of DELIVERY_STATUSES) this.set({ status }, current[status] ?? 0);
+    },
+  });
+  new Gauge({
+    name: "notifier_queue_depth",
+    help: "Deliveries not yet finished: pending, processing or failed (waiting to retry)",
+    registers: [registry],
+    async collect() {
+      const current = await counts();
+      this.set((current.pending ?? 0) + (current.processing ?? 0) + (current.failed ?? 0));
+    },
+  });
+
+  return { registry, received, duplicates, rejected, slackPosts, receiptToPost, recovered };
+}

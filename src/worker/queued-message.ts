@@ -1,0 +1,21 @@
+/** What a notification row carries: the message to post and the event, so a burst can be merged into a summary. */
+import type { ActivityEvent } from "../normalize/activity-event.js";
+import type { SlackMessage } from "../format/slack-message.js";
+
+export interface QueuedMessage {
+  event: ActivityEvent;
+  message: SlackMessage;
+}
+
+export function encodeQueuedMessage(queued: QueuedMessage): string {
+  return JSON.stringify(queued);
+}
+
+/** Reads a notification's message column; throws with the delivery named when it is not a QueuedMessage. */
+export function decodeQueuedMessage(text: string, deliveryId: string): QueuedMessage {
+  const parsed = JSON.parse(text) as Partial<QueuedMessage>;
+  if (!parsed || typeof parsed !== "object" || !parsed.event || !parsed.message) {
+    throw new Error(`notification of delivery ${deliveryId} holds no queued message`);
+  }
+  return parsed as QueuedMessage;
+}

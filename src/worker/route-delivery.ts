@@ -1,0 +1,73 @@
+/**
+ * Routing one stored delivery: normalise, load the repository's config, route, format.
+ * Returns what to queue, or why nothing is sent. I/O only through `configs`.
+ */
+import type { DeliveryRecord } from "../store/types.js";
+import type { ChannelRegistry } from "../slack/channels.js";
+import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
+import { format } from "../format/format.js";
+import { route } from "../route/route.js";
+import type { NotifierConfig } from "../route/config-schema.js";
+import { encodeQueuedMessage } from "./queued-message.js";
+
+/** Where a repository's config comes from (the cached GitHub loader, or the defaults without an App). */
+export interface ConfigSource {
+  load(params: { installationId: number | null; owner: string; repo: string }): Promise<NotifierConfig>;
+  /** Drops cached config a push may have changed. */
+  invalidateFromPush?(payload: unknown): Promise<unknown>;
+}
+
+export type RoutingOutcome =
+  | { kind: "queue"; notifications: { channel: string; message: string }[]; detail: string }
+  | { kind: "skip"; reason: string };
+
+/**
+ * Decides what one delivery sends. Throws when the config cannot be loaded now (retry later).
+ *
+ * @example
+ * const outcome = await routeDelivery({ delivery, configs, channels });
+ */
+export async function routeDelivery(params: {
+  delivery: DeliveryRecord;
+  configs: ConfigSource;
+  channels: ChannelRegistry;
+}): Promise<RoutingOutcome> {
+  const { delivery, configs, channels } = params;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(delivery.payload);
+  } catch {
+    return { kind: "skip", reason: "malformed payload: not JSON" };
+  }
+  if (delivery.event === "push") await configs.invalidateFromPush?.(payload);
+
+  let event;
+  try {
+    event = normalize(delivery.event, payload);
+  } catch (error) {
+    if (error instanceof MalformedPayloadError) return { kind: "skip", reason: `malformed payload: ${error.message}` };
+    throw error;
+  }
+  if (event === null) return { kind: "skip", reason: "not a notified event" };
+
+  const config = await configs.load({
+    installationId: delivery.installationId,
+    owner: event.repository.owner,
+    repo: event.repository.name,
+  });
+  const decision = route(event, config);
+  if (decision.kind === "skip") return { kind: "skip", reason: decision.reason };
+
+  // Config validation keeps unknown channels out; this guards a channel the operator removed since.
+  const known = decision.channels.filter((name) => channels.get(name) !== undefined);
+  const unknown = decision.channels.filter((name) => channels.get(name) === undefined);
+  if (known.length === 0) {
+    return { kind: "skip", reason: `routed to ${unknown.join(", ")}, which the operator has not configured` };
+  }
+  const message = encodeQueuedMessage({ event, message: format(event) });
+  return {
+    kind: "queue",
+    notifications: known.map((channel) => ({ channel, message })),
+    detail: `${event.kind} -> ${known.join(", ")}${unknown.length ? ` (not configured: ${unknown.join(", ")})` : ""}`,
+  };
+}

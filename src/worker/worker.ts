@@ -1,0 +1,217 @@
+/**
+ * The worker: runs in the app process, picks deliveries up as soon as any instance stores
+ * one (the store's wake-up, not a fixed poll), routes them, and drains each channel's queue
+ * at Slack's pace. Claims are leased, so work a crashed process held is taken over when its
+ * lease expires.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "probot";
+import type { DeliveryRecord, Store } from "../store/types.js";
+import type { ChannelRegistry } from "../slack/channels.js";
+import type { SlackPoster } from "../slack/poster.js";
+import type { Metrics } from "../ops/metrics.js";
+import { routeDelivery, type ConfigSource } from "./route-delivery.js";
+import { drainChannel, type SendDeps } from "./send-channel.js";
+
+export interface WorkerParams {
+  store: Store;
+  channels: ChannelRegistry;
+  poster: SlackPoster;
+  configs: ConfigSource;
+  metrics: Metrics;
+  log: Logger;
+  slackPaceMs: number;
+  burstSummaryAfter: number;
+  /** Age after which delivered and skipped rows are pruned; 0 keeps them. */
+  retentionMs: number;
+  /** Lease on a claimed delivery or notification; long enough for one post with its timeout. */
+  leaseMs?: number;
+  /** Longest idle sleep: the fallback for a missed wake-up and for expired leases. */
+  idlePollMs?: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface Worker {
+  /** Unique id of this process's claims. */
+  readonly owner: string;
+  start(): void;
+  /** Wakes the routing loop now (a delivery was just stored in this process). */
+  wake(): void;
+  /** Stops claiming, waits up to `graceMs` for posts under way, gives the rest back. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const ROUTE_BATCH = 32;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Delay before a delivery whose config could not be loaded is routed again. */
+function routingRetryDelay(attempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
+}
+
+/**
+ * Creates the worker of one process.
+ *
+ * @example
+ * const worker = createWorker({ store, channels, poster, configs, metrics, log, ... });
+ * worker.start();
+ */
+export function createWorker(params: WorkerParams): Worker {
+  const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const now = params.now ?? (() => new Date());
+  // Outlasts one Slack post with its 10 s timeout; a crashed holder's work is taken over after it.
+  const leaseMs = params.leaseMs ?? 15_000;
+  const idlePollMs = params.idlePollMs ?? 5_000;
+  const { store, log } = params;
+
+  let running = false;
+  let stopping = false;
+  let wakeUp: (() => void) | null = null;
+  let wakeRequested = false;
+  let loop: Promise<void> | null = null;
+  let lastPrune = 0;
+  const drains = new Map<string, Promise<void>>();
+  const sleepers = new Set<() => void>();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+
+  const sendDeps: SendDeps = {
+    store,
+    poster: params.poster,
+    metrics: params.metrics,
+    log,
+    owner,
+    slackPaceMs: params.slackPaceMs,
+    burstSummaryAfter: params.burstSummaryAfter,
+    leaseMs,
+    now,
+    random: params.random ?? Math.random,
+    sleep,
+    stopped: () => stopping,
+  };
+
+  const wake = () => {
+    wakeRequested = true;
+    wakeUp?.();
+  };
+
+  async function routeOne(delivery: DeliveryRecord): Promise<void> {
+    const dlog = log.child({ deliveryId: delivery.id, event: delivery.event, action: delivery.action });
+    try {
+      const outcome = await routeDelivery({ delivery, configs: params.configs, channels: params.channels });
+      const at = now();
+      if (outcome.kind === "skip") {
+        await store.finishRouting({ id: delivery.id, owner, notifications: [], reason: outcome.reason, now: at });
+        await store.recordAttempt({ deliveryId: delivery.id, channel: null, at, outcome: "skipped", detail: outcome.reason });
+        dlog.debug({ reason: outcome.reason }, "delivery skipped");
+        return;
+      }
+      const held = await store.finishRouting({
+        id: delivery.id,
+        owner,
+        notifications: outcome.notifications,
+        reason: null,
+        now: at,
+      });
+      if (!held) {
+        dlog.warn("lease lost while routing; another worker has the delivery");
+        return;
+      }
+      await store.recordAttempt({ deliveryId: delivery.id, channel: null, at, outcome: "routed", detail: outcome.detail });
+      dlog.info({ route: outcome.detail }, "delivery routed");
+    } catch (error) {
+      const message = (error as Error).message;
+      const retryAt = new Date(now().getTime() + routingRetryDelay(delivery.attempts));
+      await store.failDelivery({ id: delivery.id, owner, error: message, nextAttemptAt: retryAt, now: now() });
+      await store.recordAttempt({ deliveryId: delivery.id, channel: null, at: now(), outcome: "retry", detail: message });
+      dlog.warn({ error: message, retryAt }, "routing failed; will retry");
+    }
+  }
+
+  function startDrains(ready: { channel: string; waiting: number }[]): void {
+    for (const { channel: name } of ready) {
+      if (drains.has(name)) continue;
+      const channel = params.channels.get(name);
+      if (!channel) continue;
+      const drain = drainChannel({ deps: sendDeps, channel })
+        .catch((error: unknown) => log.error({ err: error, channel: name }, "sending failed; will try again"))
+        .finally(() => {
+          drains.delete(name);
+          // More may have arrived while this drain finished.
+          wake();
+        });
+      drains.set(name, drain);
+    }
+  }
+
+  async function pruneIfDue(): Promise<void> {
+    if (params.retentionMs <= 0 || now().getTime() - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now().getTime();
+    const removed = await store.prune(new Date(now().getTime() - params.retentionMs));
+    if (removed > 0) log.info({ removed }, "pruned finished deliveries past retention");
+  }
+
+  async function run(): Promise<void> {
+    while (!stopping) {
+      wakeRequested = false;
+      let claimed: DeliveryRecord[] = [];
+      try {
+        claimed = await store.claimDeliveries({ owner, limit: ROUTE_BATCH, leaseMs, now: now() });
+        await Promise.all(claimed.map(routeOne));
+        if (!stopping) startDrains(await store.readyChannels(now()));
+        await pruneIfDue();
+      } catch (error) {
+        log.error({ err: error }, "worker loop failed; retrying shortly");
+        await sleep(1_000);
+        continue;
+      }
+      if (claimed.length === ROUTE_BATCH || wakeRequested || stopping) continue;
+
+      const due = await store.nextDueAt().catch(() => null);
+      const untilDue = due ? Math.max(0, due.getTime() - now().getTime()) : idlePollMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, Math.min(untilDue, idlePollMs));
+        function finish() {
+          clearTimeout(timer);
+          wakeUp = null;
+          resolve();
+        }
+        wakeUp = finish;
+        if (wakeRequested || stopping) finish();
+      });
+    }
+  }
+
+  let unsubscribe: (() => void) | null = null;
+  return {
+    owner,
+    wake,
+    start() {
+      if (running) return;
+      running = true;
+      unsubscribe = store.onWork(wake);
+      loop = run();
+    },
+    async stop(graceMs = 10_000) {
+      if (!running) return;
+      stopping = true;
+      unsubscribe?.();
+      wakeUp?.();
+      for (const wakeSleeper of [...sleepers]) wakeSleeper();
+      const settled = Promise.all([loop, ...drains.values()]);
+      await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+      await store.releaseAll(owner);
+      running = false;
+    },
+  };
+}

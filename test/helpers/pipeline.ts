@@ -1,0 +1,105 @@
+/**
+ * The pipeline in-process: a Probot with the receiver loaded, a real store, the worker and a
+ * poster, wired as the app wires them. For integration tests that drive `probot.receive`.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { Probot, ProbotOctokit } from "probot";
+import pino from "pino";
+import { createStore } from "../../src/store/create-store.js";
+import type { Store } from "../../src/store/types.js";
+import { createMetrics, type Metrics } from "../../src/ops/metrics.js";
+import { createReceiver } from "../../src/receive/receiver.js";
+import { createWorker, type Worker } from "../../src/worker/worker.js";
+import { createSlackPoster } from "../../src/slack/poster.js";
+import { readChannels, type ChannelRegistry } from "../../src/slack/channels.js";
+import type { ConfigSource } from "../../src/worker/route-delivery.js";
+import { DEFAULT_CONFIG } from "../../src/route/defaults.js";
+
+/** Octokit without retries or throttling, so nock answers are seen as they are. */
+export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { enabled: false },
+}));
+
+let privateKey: string | null = null;
+/** A real RSA key, made once per test file, for App (JWT) authentication against nock. */
+export function testPrivateKey(): string {
+  privateKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+    type: "pkcs1",
+    format: "pem",
+  }) as string;
+  return privateKey;
+}
+
+export function testProbot(): Probot {
+  return new Probot({
+    appId: 1,
+    privateKey: testPrivateKey(),
+    secret: "pipeline-test-secret",
+    Octokit: TestOctokit,
+    log: pino({ level: "silent" }),
+  });
+}
+
+export interface Pipeline {
+  probot: Probot;
+  store: Store;
+  worker: Worker;
+  metrics: Metrics;
+  channels: ChannelRegistry;
+  stop(): Promise<void>;
+}
+
+/**
+ * @example
+ * const pipeline = await startPipeline({ databaseUrl: join(dir, "p.db"), env: { SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x" } });
+ * await pipeline.probot.receive({ id, name: "issues", payload });
+ */
+export async function startPipeline(params: {
+  databaseUrl: string;
+  env: Record<string, string>;
+  configs?: ConfigSource;
+  slackPaceMs?: number;
+  burstSummaryAfter?: number;
+  leaseMs?: number;
+  now?: () => Date;
+}): Promise<Pipeline> {
+  const probot = testProbot();
+  const log = pino({ level: "silent" });
+  const store = createStore(params.databaseUrl);
+  await store.migrate();
+  const metrics = createMetrics({ store, withDefaults: false });
+  const channels = readChannels(params.env);
+  const worker = createWorker({
+    store,
+    channels,
+    poster: createSlackPoster({ log, timeoutMs: 2_000 }),
+    configs: params.configs ?? { load: async () => DEFAULT_CONFIG },
+    metrics,
+    log,
+    slackPaceMs: params.slackPaceMs ?? 0,
+    burstSummaryAfter: params.burstSummaryAfter ?? 0,
+    retentionMs: 0,
+    leaseMs: params.leaseMs ?? 5_000,
+    idlePollMs: 200,
+    ...(params.now ? { now: params.now } : {}),
+  });
+  // No HTTP server here: deliveries arrive through `probot.receive`.
+  await probot.load(createReceiver({ store, metrics, onStored: () => worker.wake() }), {
+    cwd: process.cwd(),
+    addHandler: () => {},
+  });
+  worker.start();
+  return {
+    probot,
+    store,
+    worker,
+    metrics,
+    channels,
+    async stop() {
+      await worker.stop(2_000);
+      await store.close();
+    },
+  };
+}
