@@ -1,0 +1,154 @@
+/**
+ * Wires the pipeline into one running process: store, Probot's verified webhook middleware,
+ * the receiver, operator routes, the worker, and the smee relay in development.
+ */
+import { createServer, type Server } from "node:http";
+import { Probot, createNodeMiddleware, type Logger } from "probot";
+import type { Settings } from "./settings/settings.js";
+import type { Store } from "./store/types.js";
+import { createStore } from "./store/create-store.js";
+import { createMetrics, type Metrics } from "./ops/metrics.js";
+import { createOpsRoutes } from "./ops/routes.js";
+import { createReceiver, WEBHOOK_PATH } from "./receive/receiver.js";
+import { createWorker, type Worker } from "./worker/worker.js";
+import { createSlackPoster } from "./slack/poster.js";
+import { createConfigSource } from "./github/repo-config-source.js";
+import { startWebhookRelay } from "./receive/webhook-relay.js";
+import { recoverMissedDeliveries, startRedeliveryTimer } from "./github/redelivery.js";
+
+export interface NotifierApp {
+  server: Server;
+  store: Store;
+  worker: Worker;
+  metrics: Metrics;
+  log: Logger;
+  /** The port actually listened on (useful with `PORT=0`). */
+  port: number;
+  /** Stops accepting, lets the worker finish or give back its claims, closes the store. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the notifier with validated settings.
+ *
+ * @example
+ * const app = await startNotifier(readSettings(process.env));
+ */
+export async function startNotifier(settings: Settings): Promise<NotifierApp> {
+  const probot = new Probot({
+    ...(settings.appId !== null && settings.privateKey !== null
+      ? { appId: settings.appId, privateKey: settings.privateKey }
+      : // Without an App there is no GitHub API access; the token is never used.
+        { githubToken: "no-github-app-configured" }),
+    secret: settings.webhookSecret,
+    baseUrl: settings.githubBaseUrl,
+    ...(settings.redisUrl ? { redisConfig: settings.redisUrl } : {}),
+    // pino knows `silent`; Probot's option type leaves it out.
+    logLevel: settings.logLevel as "info",
+    logFormat: settings.logFormat,
+  });
+  await probot.ready();
+  const log = probot.log.child({ name: "notifier" });
+
+  const store = createStore(settings.databaseUrl);
+  await store.migrate();
+  const metrics = createMetrics({ store });
+
+  if (settings.channels.isLogOnly) {
+    log.warn("no Slack webhook URL is configured (SLACK_WEBHOOK_URL): messages are written to this log instead");
+  } else {
+    log.info({ channels: settings.channels.names() }, "Slack channels configured");
+  }
+  if (settings.appId === null) {
+    log.warn(
+      "APP_ID and PRIVATE_KEY are not set: repository config cannot be read from GitHub, the default routes apply",
+    );
+  }
+
+  const configs = createConfigSource({ probot, settings, store, log });
+  const worker = createWorker({
+    store,
+    channels: settings.channels,
+    poster: createSlackPoster({ log }),
+    configs,
+    metrics,
+    log,
+    slackPaceMs: settings.slackPaceMs,
+    burstSummaryAfter: settings.burstSummaryAfter,
+    retentionMs: settings.retentionMs,
+  });
+
+  const middleware = await createNodeMiddleware(
+    createReceiver({ store, metrics, routes: createOpsRoutes({ store, metrics }), onStored: () => worker.wake() }),
+    { probot },
+  );
+  const server = createServer((req, res) => {
+    void middleware(req, res, () => {
+      if (!res.headersSent) {
+        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port: settings.port, host: settings.host }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : settings.port;
+  log.info({ port, host: settings.host, store: store.kind }, `listening on http://${settings.host}:${port}${WEBHOOK_PATH}`);
+
+  worker.start();
+  // The relay is a development aid: when smee cannot be reached the app still serves.
+  const relay = settings.webhookProxyUrl
+    ? await startWebhookRelay({
+        source: settings.webhookProxyUrl,
+        target: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+        log,
+      }).catch((error: unknown) => {
+        log.error({ err: error }, "could not connect to WEBHOOK_PROXY_URL; no deliveries are relayed");
+        return null;
+      })
+    : null;
+
+  // GitHub never retries a failed delivery: read its delivery log now and then for what we missed.
+  const redelivery =
+    settings.appId !== null
+      ? startRedeliveryTimer({
+          intervalMs: settings.redeliveryIntervalMs,
+          log,
+          run: async () => {
+            const report = await recoverMissedDeliveries({ octokit: await probot.auth(), store, now: new Date(), log });
+            const requested = report.missed.filter((missed) => missed.requested).length;
+            metrics.recovered.inc(requested);
+            if (report.missed.length > 0) {
+              log.info({ scanned: report.scanned, missed: report.missed.length, requested }, "asked GitHub to redeliver missed deliveries");
+            }
+          },
+        })
+      : null;
+
+  let stopped: Promise<void> | null = null;
+  return {
+    server,
+    store,
+    worker,
+    metrics,
+    log,
+    port,
+    stop(graceMs = 10_000) {
+      stopped ??= (async () => {
+        redelivery?.stop();
+        await relay?.stop();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await worker.stop(graceMs);
+        await closed;
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}
