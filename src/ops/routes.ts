@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Store } from "../store/types.js";
 import type { Metrics } from "./metrics.js";
+import { requestPath } from "../receive/request-path.js";
 
 /**
  * Routes for operators: health answers 200 when the store does, 503 otherwise.
@@ -13,7 +14,7 @@ export function createOpsRoutes(params: { store: Store; metrics: Metrics }) {
   const { store, metrics } = params;
   return [
     async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-      if (req.method !== "GET" || pathOf(req.url) !== "/healthz") return false;
+      if (req.method !== "GET" || requestPath(req.url) !== "/healthz") return false;
       try {
         await withTimeout(store.ping(), 2_000);
         send(res, 200, "application/json", JSON.stringify({ status: "ok", store: store.kind }));
@@ -28,7 +29,7 @@ export function createOpsRoutes(params: { store: Store; metrics: Metrics }) {
       return true;
     },
     async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-      if (req.method !== "GET" || pathOf(req.url) !== "/metrics") return false;
+      if (req.method !== "GET" || requestPath(req.url) !== "/metrics") return false;
       try {
         send(res, 200, metrics.registry.contentType, await metrics.registry.metrics());
       } catch (error) {
@@ -44,9 +45,6 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-function pathOf(url: string | undefined): string {
-  return (url ?? "/").split("?")[0] ?? "/";
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -9,6 +9,7 @@ import type { Store } from "../store/types.js";
 import type { Metrics } from "../ops/metrics.js";
 import { deliveryMeta } from "../normalize/normalize.js";
 import { MAX_WEBHOOK_BYTES, readBody, rejectRequest } from "./read-body.js";
+import { requestPath } from "./request-path.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -42,7 +43,7 @@ export function createReceiver(params: ReceiverParams): ApplicationFunction {
     for (const route of params.routes ?? []) options.addHandler?.(route);
 
     options.addHandler?.(async (req, res) => {
-      if (req.method !== "POST" || pathOf(req.url) !== WEBHOOK_PATH) return false;
+      if (req.method !== "POST" || requestPath(req.url) !== WEBHOOK_PATH) return false;
       const deliveryId = header(req, "x-github-delivery");
       res.on("finish", () => {
         if (deliveryId) rawBodies.delete(deliveryId);
@@ -85,10 +86,6 @@ export function createReceiver(params: ReceiverParams): ApplicationFunction {
   };
 }
 
-function pathOf(url: string | undefined): string {
-  const path = (url ?? "/").split("?")[0] ?? "/";
-  return path.length > 1 ? path.replace(/\/+$/, "") : path;
-}
 
 function header(req: IncomingMessage, name: string): string | null {
   const value = req.headers[name];
