@@ -8,6 +8,7 @@ import type { Store } from "../store/types.js";
 import type { ConfigSource } from "../worker/route-delivery.js";
 import { DEFAULT_CONFIG } from "../route/defaults.js";
 import { createConfigLoader } from "./config-loader.js";
+import { ConfigCheckError, createConfigChecker } from "./config-check.js";
 
 /**
  * @example
@@ -31,7 +32,26 @@ export function createConfigSource(params: {
     mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
     log,
   });
+  const checkConfig = createConfigChecker({
+    auth: (installationId) => probot.auth(installationId),
+    knownChannels: settings.channels.names(),
+    mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
+    log,
+  });
   return {
+    // A check GitHub will never accept (no permission) must not hold the pull request's
+    // notification back; a transient GitHub failure retries the delivery, check included.
+    async checkChange(delivery) {
+      try {
+        return await checkConfig(delivery);
+      } catch (error) {
+        if (error instanceof ConfigCheckError && error.status !== null && error.status < 500 && error.status !== 429) {
+          log.warn({ err: error }, "config check on the pull request could not be posted");
+          return "not-applicable";
+        }
+        throw error;
+      }
+    },
     async load({ installationId, owner, repo }) {
       if (installationId === null) {
         log.warn({ owner, repo }, "delivery has no installation id: the default routes apply");

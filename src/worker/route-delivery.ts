@@ -15,6 +15,8 @@ export interface ConfigSource {
   load(params: { installationId: number | null; owner: string; repo: string }): Promise<NotifierConfig>;
   /** Drops cached config a push may have changed. */
   invalidateFromPush?(payload: unknown): Promise<unknown>;
+  /** Posts the config check on a pull request that changes `.github/notifier.yml`. */
+  checkChange?(params: { installationId: number | null; eventName: string; payload: unknown }): Promise<unknown>;
 }
 
 export type RoutingOutcome =
@@ -40,6 +42,9 @@ export async function routeDelivery(params: {
     return { kind: "skip", reason: "malformed payload: not JSON" };
   }
   if (delivery.event === "push") await configs.invalidateFromPush?.(payload);
+  if (delivery.event === "pull_request") {
+    await configs.checkChange?.({ installationId: delivery.installationId, eventName: delivery.event, payload });
+  }
 
   let event;
   try {

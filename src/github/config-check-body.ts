@@ -1,0 +1,300 @@
+/**
+ * The check run a pull request changing `.github/notifier.yml` gets: every error at its line,
+ * or a preview of where activity will go. Pure: built from the parse result alone.
+ */
+import { formatConfigError, type ConfigError } from "../route/config-error.js";
+import type { NotifierConfig, QuietHours, RouteConfig } from "../route/config-schema.js";
+import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "../route/defaults.js";
+import { kindsMatching } from "../route/globs.js";
+import { ACTIVITY_KINDS, type ActivityKind } from "../normalize/activity-event.js";
+import { CONFIG_PATH, OWNER_CONFIG_REPO } from "./config-files.js";
+
+/** The check run's name, as it shows in the pull request's checks list. */
+export const CONFIG_CHECK_NAME = "notifier config";
+
+/** GitHub takes at most 50 annotations per request and 65,535 characters per output field. */
+const MAX_ANNOTATIONS = 50;
+const MAX_OUTPUT_CHARS = 65_535;
+
+/** What the pull request's head commit holds at `.github/notifier.yml`. */
+export type ConfigCheckResult =
+  | { kind: "removed" }
+  | { kind: "invalid"; errors: ConfigError[] }
+  | { kind: "valid"; config: NotifierConfig };
+
+/** Where the changed file lives and where it will take effect. */
+export interface ConfigCheckTarget {
+  owner: string;
+  repo: string;
+  headSha: string;
+  /** The branch the pull request merges into. */
+  baseBranch: string;
+  /** The branch config is read from when routing. */
+  defaultBranch: string;
+}
+
+export interface CheckRunAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "failure";
+  title: string;
+  message: string;
+}
+
+/** The body of `POST /repos/{owner}/{repo}/check-runs`. */
+export interface CheckRunBody {
+  name: typeof CONFIG_CHECK_NAME;
+  head_sha: string;
+  status: "completed";
+  conclusion: "success" | "failure";
+  output: { title: string; summary: string; text: string; annotations?: CheckRunAnnotation[] };
+}
+
+/**
+ * The check run for one checked file.
+ *
+ * @example
+ * buildConfigCheckRun({ target, result: { kind: "invalid", errors } })
+ * // { name: "notifier config", conclusion: "failure", output: { title: "1 error in .github/notifier.yml", annotations: [{ start_line: 3, ... }], ... } }
+ */
+export function buildConfigCheckRun(params: {
+  target: ConfigCheckTarget;
+  result: ConfigCheckResult;
+}): CheckRunBody {
+  const { target, result } = params;
+  const base = { name: CONFIG_CHECK_NAME, head_sha: target.headSha, status: "completed" } as const;
+  const reach = [whoUsesIt(target), ...branchNote(target)].join(" ");
+
+  if (result.kind === "invalid") {
+    const count = plural(result.errors.length, "error");
+    const shown = result.errors.slice(0, MAX_ANNOTATIONS);
+    const unannotated = result.errors.length - shown.length;
+    return {
+      ...base,
+      conclusion: "failure",
+      output: {
+        title: `${count} in ${CONFIG_PATH}`,
+        summary:
+          `\`${CONFIG_PATH}\` has ${count}. Merged as it is, it would not be used: ` +
+          "routing keeps the last valid config (or the defaults) until the file is fixed. " +
+          reach,
+        text: clip(
+          [
+            ...result.errors.map((error) => `- ${formatConfigError(error)}`),
+            ...(unannotated > 0
+              ? ["", `(${unannotated} more than GitHub shows as annotations)`]
+              : []),
+          ].join("\n"),
+        ),
+        annotations: shown.map(annotationOf),
+      },
+    };
+  }
+
+  if (result.kind === "removed") {
+    const fallback =
+      target.repo.toLowerCase() === OWNER_CONFIG_REPO
+        ? `repositories of ${target.owner} without their own \`${CONFIG_PATH}\` get the default routes`
+        : `this repository uses \`${target.owner}/${OWNER_CONFIG_REPO}:${CONFIG_PATH}\` if there is one, else the default routes`;
+    return {
+      ...base,
+      conclusion: "success",
+      output: {
+        title: `${CONFIG_PATH} removed: defaults apply`,
+        summary:
+          `This pull request removes \`${CONFIG_PATH}\`. Once merged, ${fallback}. ${branchNote(target).join(" ")}`.trim(),
+        text: clip(
+          [
+            "### The default routes",
+            ...describeRoutes({ routes: DEFAULT_ROUTES, config: {} }),
+          ].join("\n"),
+        ),
+      },
+    };
+  }
+
+  const { config } = result;
+  const routes = config.routes ?? DEFAULT_ROUTES;
+  const channels = [...new Set(routes.map((entry) => channelOf(entry, config)))].sort();
+  const routesLine =
+    config.routes === undefined && config._extends !== undefined
+      ? `no routes of its own (they come from \`${config._extends}\`, else the defaults)`
+      : routes.length === 0
+        ? "no routes: nothing is sent"
+        : `${plural(routes.length, "route")} to ${channels.map(code).join(", ")}`;
+  return {
+    ...base,
+    conclusion: "success",
+    output: {
+      title: `${CONFIG_PATH} is valid`,
+      summary: `\`${CONFIG_PATH}\` is valid: ${routesLine}. ${reach}`,
+      text: clip(previewLines(config).join("\n")),
+    },
+  };
+}
+
+/** The preview of a valid config: routes, then ignore rules, then kinds by channel. */
+function previewLines(config: NotifierConfig): string[] {
+  const lines: string[] = [];
+  if (config._extends !== undefined) {
+    lines.push(
+      `Extends ${code(config._extends)}: keys this file leaves out are inherited from it when routing (not shown here); keys set here win.`,
+      "",
+    );
+  }
+  lines.push("### Routes");
+  if (config.routes === undefined) {
+    lines.push(
+      config._extends === undefined
+        ? "No `routes` key: the default routes apply."
+        : "No `routes` key: routes are inherited, else the default routes below apply.",
+    );
+  }
+  const routes = config.routes ?? DEFAULT_ROUTES;
+  lines.push(...describeRoutes({ routes, config }));
+
+  lines.push("", "### Ignored before routing");
+  const ignore = [
+    ...(config.ignore?.authors?.length ? [`- activity by ${list(config.ignore.authors)}`] : []),
+    ...(config.ignore?.labels?.length
+      ? [`- issues and pull requests labelled ${list(config.ignore.labels)}`]
+      : []),
+  ];
+  lines.push(...(ignore.length > 0 ? ignore : ["Nothing."]));
+  if (config.quiet_hours !== undefined) {
+    lines.push(
+      "",
+      `Quiet hours for every route: ${quietHours(config.quiet_hours, config.quiet_hours_action ?? "hold")}.`,
+    );
+  }
+
+  if (routes.length > 0) {
+    lines.push("", "### Event kinds by channel");
+    const byChannel = kindsByChannel({ routes, config });
+    for (const [channel, kinds] of byChannel) lines.push(`- ${code(channel)}: ${kinds.join(", ")}`);
+    const reached = new Set([...byChannel.values()].flat());
+    const unrouted = ACTIVITY_KINDS.filter((kind) => !reached.has(kind));
+    if (unrouted.length > 0) lines.push("", `Not sent anywhere: ${unrouted.join(", ")}.`);
+  }
+  return lines;
+}
+
+/** One numbered line per route: kinds, channel, then every filter it sets. */
+function describeRoutes(params: {
+  routes: readonly RouteConfig[];
+  config: NotifierConfig;
+}): string[] {
+  const { routes, config } = params;
+  if (routes.length === 0) return ["`routes` is empty: nothing is sent."];
+  return routes.map((entry, index) => {
+    const kinds = kindsOf(entry);
+    const on = entry.on.map(code).join(", ");
+    const expanded = entry.on.every((glob) => (ACTIVITY_KINDS as readonly string[]).includes(glob))
+      ? on
+      : `${on} (${kinds.join(", ")})`;
+    const filters = filtersOf(entry);
+    return `${index + 1}. ${expanded} → ${code(channelOf(entry, config))}${filters.length > 0 ? `, ${filters.join("; ")}` : ""}`;
+  });
+}
+
+function filtersOf(entry: RouteConfig): string[] {
+  return [
+    ...(entry.labels?.length ? [`only with a label ${list(entry.labels)}`] : []),
+    ...(entry.exclude_labels?.length ? [`not with a label ${list(entry.exclude_labels)}`] : []),
+    ...(entry.authors?.length ? [`only by ${list(entry.authors)}`] : []),
+    ...(entry.exclude_authors?.length ? [`not by ${list(entry.exclude_authors)}`] : []),
+    ...(entry.branches?.length ? [`only into branches ${list(entry.branches)}`] : []),
+    ...(entry.drafts === true ? ["drafts included"] : []),
+    ...(entry.title !== undefined ? [`title matches ${code(`/${entry.title}/`)}`] : []),
+    ...(entry.digest !== undefined
+      ? [`as a digest ${code(entry.digest)} (${entry.timezone ?? "UTC"})`]
+      : []),
+    ...(entry.quiet_hours !== undefined
+      ? [
+          `quiet ${quietHours(entry.quiet_hours, entry.quiet_hours_action ?? "hold", entry.timezone)}`,
+        ]
+      : []),
+  ];
+}
+
+/** Channel -> kinds any route may send there, channels sorted, kinds in canonical order. */
+function kindsByChannel(params: {
+  routes: readonly RouteConfig[];
+  config: NotifierConfig;
+}): Map<string, ActivityKind[]> {
+  const sets = new Map<string, Set<ActivityKind>>();
+  for (const entry of params.routes) {
+    const channel = channelOf(entry, params.config);
+    const set = sets.get(channel) ?? new Set<ActivityKind>();
+    for (const kind of kindsOf(entry)) set.add(kind);
+    sets.set(channel, set);
+  }
+  return new Map(
+    [...sets]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([channel, set]) => [channel, ACTIVITY_KINDS.filter((kind) => set.has(kind))]),
+  );
+}
+
+function kindsOf(entry: RouteConfig): ActivityKind[] {
+  const selected = new Set(entry.on.flatMap(kindsMatching));
+  return ACTIVITY_KINDS.filter((kind) => selected.has(kind));
+}
+
+function channelOf(entry: RouteConfig, config: NotifierConfig): string {
+  return entry.channel ?? config.channel ?? DEFAULT_CHANNEL;
+}
+
+function quietHours(window: QuietHours, action: "hold" | "drop", routeTimezone?: string): string {
+  const timezone = window.timezone ?? routeTimezone ?? "UTC";
+  const what = action === "hold" ? "held until the window ends" : "dropped";
+  return `${window.from}–${window.to} ${timezone} (${what})`;
+}
+
+function annotationOf(error: ConfigError): CheckRunAnnotation {
+  // GitHub needs a line: an error about the whole file points at its first.
+  const line = error.line ?? 1;
+  return {
+    path: CONFIG_PATH,
+    start_line: line,
+    end_line: line,
+    annotation_level: "failure",
+    title: error.path === "" ? CONFIG_PATH : error.path,
+    message: error.path === "" ? error.message : `\`${error.path}\` ${error.message}`,
+  };
+}
+
+function whoUsesIt(target: ConfigCheckTarget): string {
+  return target.repo.toLowerCase() === OWNER_CONFIG_REPO
+    ? `This is the shared config of ${target.owner}: every repository of ${target.owner} without its own \`${CONFIG_PATH}\` uses it.`
+    : `It routes activity of ${target.owner}/${target.repo}.`;
+}
+
+function branchNote(target: ConfigCheckTarget): string[] {
+  return target.baseBranch === target.defaultBranch
+    ? []
+    : [
+        `This pull request merges into \`${target.baseBranch}\`; config is read from the default branch \`${target.defaultBranch}\`, so it takes effect only once it reaches \`${target.defaultBranch}\`.`,
+      ];
+}
+
+/** Inline code that survives backticks in the value (repository authors write these). */
+function code(value: string): string {
+  const fence = value.includes("`") ? "``" : "`";
+  return `${fence}${value.includes("`") ? ` ${value} ` : value}${fence}`;
+}
+
+function list(values: readonly string[]): string {
+  return values.map(code).join(", ");
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_OUTPUT_CHARS
+    ? text
+    : `${text.slice(0, MAX_OUTPUT_CHARS - 40)}\n\n(cut: too long for a check run)`;
+}

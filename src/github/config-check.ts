@@ -1,0 +1,261 @@
+/**
+ * The config check on pull requests: when one changes `.github/notifier.yml` (in any
+ * repository, the owner's `.github` repository included), validate the file at the head
+ * commit and post a "notifier config" check run with its errors or a routing preview.
+ */
+import type {
+  PullRequestOpenedEvent,
+  PullRequestReopenedEvent,
+  PullRequestSynchronizeEvent,
+} from "@octokit/webhooks-types";
+import type { ProbotOctokit } from "probot";
+import { parseConfig } from "../route/parse-config.js";
+import {
+  buildConfigCheckRun,
+  type ConfigCheckResult,
+  type ConfigCheckTarget,
+} from "./config-check-body.js";
+import { CONFIG_PATH } from "./config-files.js";
+
+export { buildConfigCheckRun, CONFIG_CHECK_NAME, type CheckRunBody } from "./config-check-body.js";
+
+/** The part of an installation's Octokit the check uses. */
+export type ConfigCheckClient = Pick<ProbotOctokit, "request" | "paginate">;
+
+export interface ConfigCheckLog {
+  info(fields: object, message: string): void;
+  debug(fields: object, message: string): void;
+}
+
+type CheckedPullRequestEvent =
+  PullRequestOpenedEvent | PullRequestSynchronizeEvent | PullRequestReopenedEvent;
+
+const CHECKED_ACTIONS: readonly string[] = ["opened", "synchronize", "reopened"];
+
+/**
+ * GitHub did not answer a request the check needs. The message names the request and, for
+ * refusals, the permission the App lacks; the worker retries the delivery.
+ */
+export class ConfigCheckError extends Error {
+  readonly status: number | null;
+
+  constructor(params: { what: string; status: number | null; cause: unknown; permission: string }) {
+    const reason = params.cause instanceof Error ? params.cause.message : String(params.cause);
+    // GitHub answers 403, or 404 to hide a private resource, when the App lacks a permission.
+    const hint =
+      params.status === 403 || params.status === 404
+        ? `; the App needs the permission "${params.permission}"`
+        : "";
+    super(
+      `cannot ${params.what} (${params.status === null ? reason : `HTTP ${params.status}: ${reason}`})${hint}`,
+      {
+        cause: params.cause,
+      },
+    );
+    this.name = "ConfigCheckError";
+    this.status = params.status;
+  }
+}
+
+/**
+ * Checks the config file a pull request changes and posts the check run. Returns
+ * "not-applicable" for other events and for pull requests that leave the file alone.
+ * Throws {@link ConfigCheckError} when GitHub cannot answer (retry later).
+ *
+ * @example
+ * await checkConfigChange({ octokit, eventName: "pull_request", payload, knownChannels: channels.names(), mayUse: channels.mayUse, log })
+ * // "posted"
+ */
+export async function checkConfigChange(params: {
+  octokit: ConfigCheckClient;
+  eventName: string;
+  payload: unknown;
+  knownChannels: readonly string[];
+  /** Whether repositories of `owner` may route to `channel` (`ChannelRegistry.mayUse`). */
+  mayUse: (channel: string, owner: string) => boolean;
+  log: ConfigCheckLog;
+}): Promise<"posted" | "not-applicable"> {
+  const { octokit, log } = params;
+  if (!isCheckedPullRequest(params.eventName, params.payload)) return "not-applicable";
+  const { pull_request: pullRequest, repository } = params.payload;
+  const owner = repository.owner.login;
+  const repo = repository.name;
+  const where = `${owner}/${repo}#${pullRequest.number}`;
+
+  const change = await configChange({ octokit, owner, repo, number: pullRequest.number, where });
+  if (change === "untouched") {
+    log.debug(
+      { pullRequest: where },
+      `pull request does not change ${CONFIG_PATH}; no config check`,
+    );
+    return "not-applicable";
+  }
+
+  const text =
+    change === "removed"
+      ? null
+      : await readAtCommit({ octokit, owner, repo, sha: pullRequest.head.sha, where });
+  let result: ConfigCheckResult;
+  if (text === null) {
+    result = { kind: "removed" };
+  } else {
+    const parsed = parseConfig({
+      text,
+      source: CONFIG_PATH,
+      knownChannels: params.knownChannels,
+      mayUse: (channel) => params.mayUse(channel, owner),
+    });
+    result = parsed.ok
+      ? { kind: "valid", config: parsed.config }
+      : { kind: "invalid", errors: parsed.errors };
+  }
+
+  const target: ConfigCheckTarget = {
+    owner,
+    repo,
+    headSha: pullRequest.head.sha,
+    baseBranch: pullRequest.base.ref,
+    defaultBranch: repository.default_branch,
+  };
+  const body = buildConfigCheckRun({ target, result });
+  try {
+    await octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner, repo, ...body });
+  } catch (error) {
+    throw new ConfigCheckError({
+      what: `post the config check run on ${where}`,
+      status: statusOf(error),
+      cause: error,
+      permission: "Checks: write",
+    });
+  }
+  log.info(
+    { pullRequest: where, conclusion: body.conclusion, result: result.kind },
+    "posted the notifier config check run",
+  );
+  return "posted";
+}
+
+function isCheckedPullRequest(
+  eventName: string,
+  payload: unknown,
+): payload is CheckedPullRequestEvent {
+  if (eventName !== "pull_request" || typeof payload !== "object" || payload === null) return false;
+  const { action, pull_request: pullRequest, repository } = payload as Record<string, unknown>;
+  return (
+    typeof action === "string" &&
+    CHECKED_ACTIONS.includes(action) &&
+    typeof pullRequest === "object" &&
+    pullRequest !== null &&
+    typeof repository === "object" &&
+    repository !== null
+  );
+}
+
+/**
+ * How the pull request changes the config file. Stops paging once it is found. A rename away
+ * from the path is a removal.
+ */
+async function configChange(params: {
+  octokit: ConfigCheckClient;
+  owner: string;
+  repo: string;
+  number: number;
+  where: string;
+}): Promise<"changed" | "removed" | "untouched"> {
+  const { octokit, owner, repo, number } = params;
+  try {
+    const pages = octokit.paginate.iterator("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", {
+      owner,
+      repo,
+      pull_number: number,
+      per_page: 100,
+    });
+    for await (const page of pages) {
+      for (const file of page.data) {
+        if (file.filename === CONFIG_PATH) return file.status === "removed" ? "removed" : "changed";
+        if (file.previous_filename === CONFIG_PATH) return "removed";
+      }
+    }
+    return "untouched";
+  } catch (error) {
+    throw new ConfigCheckError({
+      what: `list the files of ${params.where}`,
+      status: statusOf(error),
+      cause: error,
+      permission: "Pull requests: read",
+    });
+  }
+}
+
+/** The file's text at `sha`, or null when the commit has none there. */
+async function readAtCommit(params: {
+  octokit: ConfigCheckClient;
+  owner: string;
+  repo: string;
+  sha: string;
+  where: string;
+}): Promise<string | null> {
+  const { octokit, owner, repo, sha } = params;
+  let data: unknown;
+  try {
+    const response = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+      owner,
+      repo,
+      path: CONFIG_PATH,
+      ref: sha,
+      // Raw text, not base64 JSON.
+      headers: { accept: "application/vnd.github.raw+json" },
+    });
+    data = response.data;
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw new ConfigCheckError({
+      what: `read ${CONFIG_PATH} at ${sha.slice(0, 7)} of ${params.where}`,
+      status: statusOf(error),
+      cause: error,
+      permission: "Contents: read",
+    });
+  }
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
+  // A directory or link at that path: nothing routing would read as a file.
+  return null;
+}
+
+function statusOf(error: unknown): number | null {
+  if (typeof error !== "object" || error === null || !("status" in error)) return null;
+  return typeof error.status === "number" ? error.status : null;
+}
+
+/**
+ * {@link checkConfigChange} for the worker: authenticates as the delivery's installation only
+ * for pull request events the check applies to.
+ *
+ * @example
+ * const checkChange = createConfigChecker({ auth: (id) => probot.auth(id), knownChannels: channels.names(), mayUse: channels.mayUse, log });
+ * await checkChange({ installationId: 42, eventName: "pull_request", payload });
+ */
+export function createConfigChecker(params: {
+  auth: (installationId: number) => Promise<ConfigCheckClient>;
+  knownChannels: readonly string[];
+  mayUse: (channel: string, owner: string) => boolean;
+  log: ConfigCheckLog;
+}): (delivery: {
+  installationId: number | null;
+  eventName: string;
+  payload: unknown;
+}) => Promise<"posted" | "not-applicable"> {
+  return async ({ installationId, eventName, payload }) => {
+    // Without an installation there is no token to read the pull request with.
+    if (installationId === null || !isCheckedPullRequest(eventName, payload))
+      return "not-applicable";
+    return checkConfigChange({
+      octokit: await params.auth(installationId),
+      eventName,
+      payload,
+      knownChannels: params.knownChannels,
+      mayUse: params.mayUse,
+      log: params.log,
+    });
+  };
+}
