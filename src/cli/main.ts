@@ -5,6 +5,8 @@ import type { Store } from "../store/types.js";
 import { CliError, type CliIo } from "./io.js";
 import { previewCommand, validateCommand } from "./config-commands.js";
 import { listCommand, parseStatus, replayCommand, showCommand } from "./delivery-commands.js";
+import { muteCommand, muteListCommand, unmuteCommand } from "./mute-commands.js";
+import { readChannels } from "../slack/channels.js";
 
 export const USAGE = `notifier <command>
 
@@ -21,6 +23,13 @@ export const USAGE = `notifier <command>
       Sends deliveries again. A channel that already got the message is skipped unless --force.
   redeliver [--since <duration>] [--dry-run]
       Asks GitHub to redeliver what it failed to deliver to this app (at most the last 3 days).
+  mute <owner/repo | channel> --for <duration> [--reason <text>]
+      Silences a repository or a channel for a while (e.g. --for 2h): its events are recorded
+      skipped with the mute as the reason. Muting again replaces the mute.
+  mute list
+      The mutes in force, the soonest to end first.
+  unmute <owner/repo | channel>
+      Ends a mute at once.
 
 Reads DATABASE_URL, the SLACK_* variables and, for redeliver, APP_ID and PRIVATE_KEY from the
 environment and ./.env, like the app.
@@ -131,6 +140,27 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
     });
     if (!deps.redeliver) throw new CliError("redeliver is not available in this build");
     return deps.redeliver({ io, since: values.since, dryRun: values["dry-run"] ?? false });
+  }
+  if (command === "mute" && sub === "list") {
+    return withStore((store) => muteListCommand({ io, store, now: now() }));
+  }
+  if (command === "mute") {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(1),
+      options: { for: { type: "string" }, reason: { type: "string" } },
+      allowPositionals: true,
+    });
+    const [target, ...extra] = positionals;
+    if (target === undefined || extra.length > 0) throw new CliError("mute needs one target: owner/repo or a channel name");
+    const channels = readChannels(io.env);
+    return withStore((store) =>
+      muteCommand({ io, store, channels, target, duration: values.for, reason: values.reason, now: now() }),
+    );
+  }
+  if (command === "unmute") {
+    const target = argv[1];
+    if (target === undefined || argv.length > 2) throw new CliError("unmute needs one target: owner/repo or a channel name");
+    return withStore((store) => unmuteCommand({ io, store, target }));
   }
   throw new CliError(`unknown command "${argv.join(" ")}"\n\n${USAGE}`);
 }

@@ -90,12 +90,39 @@ function initialSchema(dialect: Dialect): string[] {
   ];
 }
 
+/** Digests (held notifications, claimed per window) and mutes. */
+function digestsAndMutes(dialect: Dialect): string[] {
+  const { ms } = TYPES[dialect];
+  return [
+    `ALTER TABLE notifications ADD COLUMN digest_key TEXT`,
+    `ALTER TABLE notifications ADD COLUMN due_at ${ms}`,
+    // A digest is claimed by (channel, key); the worker sleeps until the earliest due row.
+    `CREATE INDEX notifications_digest ON notifications (channel, digest_key, status)`,
+    `CREATE INDEX notifications_held ON notifications (status, due_at)`,
+    `CREATE TABLE mutes (
+      target TEXT PRIMARY KEY,
+      kind TEXT NOT NULL,
+      muted_until ${ms} NOT NULL,
+      reason TEXT,
+      created_at ${ms} NOT NULL
+    )`,
+    // Routing reads the mutes in force: those ending after now.
+    `CREATE INDEX mutes_until ON mutes (muted_until)`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "initial schema",
     sqlite: initialSchema("sqlite"),
     postgres: initialSchema("postgres"),
+  },
+  {
+    version: 2,
+    name: "digests and mutes",
+    sqlite: digestsAndMutes("sqlite"),
+    postgres: digestsAndMutes("postgres"),
   },
 ];
 

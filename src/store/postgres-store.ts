@@ -10,10 +10,12 @@ import { startListener, type NotifyListener } from "./postgres-listener.js";
 import {
   byArrival,
   byCreation,
+  byReceipt,
   claimableDeliverySql,
   claimableNotificationSql,
   DEFAULT_LIST_LIMIT,
   DELIVERY_COLUMNS,
+  MUTE_COLUMNS,
   nextAttemptFor,
   NOTIFICATION_COLUMNS,
   qualified,
@@ -22,12 +24,14 @@ import {
   toCachedConfig,
   toClaimedNotification,
   toDelivery,
+  toMute,
   toNotification,
   zeroCounts,
   type AttemptRow,
   type ClaimedNotificationRow,
   type ConfigRow,
   type DeliveryRow,
+  type MuteRow,
   type NotificationRow,
 } from "./rows.js";
 import type {
@@ -39,12 +43,17 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   IncomingDelivery,
+  MuteRecord,
+  NewNotification,
   NotificationRecord,
   Store,
 } from "./types.js";
 
 type InsertOutcome = "stored" | "duplicate";
 type Queryable = pg.Pool | pg.PoolClient;
+
+/** Due digests of one channel tried per claim when other instances hold the first ones. */
+const DIGEST_CANDIDATES = 5;
 
 export interface PostgresStoreOptions {
   /** A `postgres://` URL without the `schema` option (see `parsePostgresUrl`). */
@@ -168,7 +177,7 @@ export class PostgresStore implements Store {
   async finishRouting(params: {
     id: string;
     owner: string;
-    notifications: { channel: string; message: string }[];
+    notifications: NewNotification[];
     reason: string | null;
     now: Date;
   }): Promise<boolean> {
@@ -185,8 +194,9 @@ export class PostgresStore implements Store {
       }
       await client.query(
         `WITH queued AS (
-          INSERT INTO notifications (delivery_id, channel, status, message, attempts, created_at)
-          SELECT $1, channel, 'queued', message, 0, $4 FROM unnest($2::text[], $3::text[]) AS t (channel, message)
+          INSERT INTO notifications (delivery_id, channel, status, message, attempts, created_at, digest_key, due_at)
+          SELECT $1, channel, 'queued', message, 0, $4, digest_key, due_at
+          FROM unnest($2::text[], $3::text[], $6::text[], $7::bigint[]) AS t (channel, message, digest_key, due_at)
           ON CONFLICT (delivery_id, channel) DO NOTHING
           RETURNING channel
         )
@@ -197,6 +207,8 @@ export class PostgresStore implements Store {
           params.notifications.map((n) => n.message),
           now,
           this.channel,
+          params.notifications.map((n) => n.digestKey ?? null),
+          params.notifications.map((n) => n.dueAt?.getTime() ?? null),
         ],
       );
       // Routed: no lease any more; the notifications now carry the delivery.
@@ -263,7 +275,7 @@ export class PostgresStore implements Store {
           status = 'sending', lease_owner = $2, lease_until = $3::bigint, attempts = n.attempts + 1
         FROM (
           SELECT delivery_id, channel FROM notifications
-          WHERE channel = $1 AND ${claimableNotificationSql("$4::bigint")}
+          WHERE channel = $1 AND digest_key IS NULL AND ${claimableNotificationSql("$4::bigint")}
           ORDER BY created_at, delivery_id LIMIT $5
           FOR UPDATE SKIP LOCKED
         ) c, deliveries d
@@ -272,6 +284,48 @@ export class PostgresStore implements Store {
       [params.channel, params.owner, now + params.leaseMs, now, params.limit],
     );
     return result.rows.map(toClaimedNotification).sort(byCreation);
+  }
+
+  async claimDigest(params: {
+    channel: string;
+    owner: string;
+    leaseMs: number;
+    now: Date;
+  }): Promise<ClaimedNotification[]> {
+    const now = params.now.getTime();
+    // Most calls find nothing due: ask outside a transaction, and claim only when there is something.
+    const due = await this.pool.query<{ digest_key: string }>(
+      `SELECT digest_key FROM notifications
+      WHERE channel = $1 AND digest_key IS NOT NULL AND ${claimableNotificationSql("$2::bigint")}
+      GROUP BY digest_key ORDER BY MIN(COALESCE(due_at, 0)), digest_key LIMIT $3`,
+      [params.channel, now, DIGEST_CANDIDATES],
+    );
+    if (due.rows.length === 0) return [];
+    const rows = await this.transaction(async (client) => {
+      for (const { digest_key: digestKey } of due.rows) {
+        // SKIP LOCKED alone could split a window: two instances would each lock part of its
+        // rows. The key's advisory lock makes one claimer take them all; the other moves on.
+        const lock = await client.query<{ locked: boolean }>(
+          "SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS locked",
+          [`notifier-digest:${this.schema ?? "public"}:${params.channel}`, digestKey],
+        );
+        if (lock.rows[0]?.locked !== true) continue;
+        // A statement after the lock sees the previous holder's commit: its rows are no longer claimable.
+        const claimed = await client.query<ClaimedNotificationRow>(
+          `UPDATE notifications n SET
+              claimed_from = CASE n.status WHEN 'failed' THEN 'failed' ELSE 'queued' END,
+              status = 'sending', lease_owner = $3, lease_until = $4::bigint, attempts = n.attempts + 1
+            FROM deliveries d
+            WHERE n.channel = $1 AND n.digest_key = $2 AND d.id = n.delivery_id
+              AND ${claimableNotificationSql("$5::bigint", "n")}
+            RETURNING ${qualified("n", NOTIFICATION_COLUMNS)}, d.repository, d.received_at`,
+          [params.channel, digestKey, params.owner, now + params.leaseMs, now],
+        );
+        if (claimed.rows.length > 0) return claimed.rows;
+      }
+      return [];
+    });
+    return rows.map(toClaimedNotification).sort(byReceipt);
   }
 
   async readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]> {
@@ -415,7 +469,8 @@ export class PostgresStore implements Store {
     const result = await this.pool.query<{ t: string | null }>(
       `SELECT LEAST(
         (SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'failed'),
-        (SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'failed')) AS t`,
+        (SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'failed'),
+        (SELECT MIN(due_at) FROM notifications WHERE status = 'queued')) AS t`,
     );
     const t = result.rows[0]?.t ?? null;
     return t === null ? null : new Date(Number(t));
@@ -428,11 +483,35 @@ export class PostgresStore implements Store {
         DELETE FROM deliveries WHERE status IN ('delivered', 'skipped') AND received_at < $1 RETURNING id
       ), history AS (
         DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM gone)
+      ), ended AS (
+        DELETE FROM mutes WHERE muted_until < $1
       )
       SELECT COUNT(*)::int AS n FROM gone`,
       [before.getTime()],
     );
     return result.rows[0]?.n ?? 0;
+  }
+
+  async putMute(mute: MuteRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO mutes (target, kind, muted_until, reason, created_at) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (target) DO UPDATE SET kind = excluded.kind, muted_until = excluded.muted_until,
+        reason = excluded.reason, created_at = excluded.created_at`,
+      [mute.target, mute.kind, mute.until.getTime(), mute.reason, mute.createdAt.getTime()],
+    );
+  }
+
+  async deleteMute(target: string): Promise<boolean> {
+    const result = await this.pool.query("DELETE FROM mutes WHERE target = $1", [target]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async listMutes(now: Date): Promise<MuteRecord[]> {
+    const result = await this.pool.query<MuteRow>(
+      `SELECT ${MUTE_COLUMNS} FROM mutes WHERE muted_until > $1 ORDER BY muted_until, target`,
+      [now.getTime()],
+    );
+    return result.rows.map(toMute);
   }
 
   async getCachedConfig(key: string): Promise<CachedConfig | null> {

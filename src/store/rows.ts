@@ -8,6 +8,8 @@ import type {
   ClaimedNotification,
   DeliveryRecord,
   DeliveryStatus,
+  MuteKind,
+  MuteRecord,
   NotificationRecord,
   NotificationStatus,
 } from "./types.js";
@@ -41,6 +43,8 @@ export interface NotificationRow {
   error: string | null;
   created_at: MsColumn;
   sent_at: MsColumn | null;
+  digest_key: string | null;
+  due_at: MsColumn | null;
 }
 
 export interface ClaimedNotificationRow extends NotificationRow {
@@ -56,6 +60,14 @@ export interface AttemptRow {
   detail: string | null;
 }
 
+export interface MuteRow {
+  target: string;
+  kind: string;
+  muted_until: MsColumn;
+  reason: string | null;
+  created_at: MsColumn;
+}
+
 export interface ConfigRow {
   key: string;
   etag: string | null;
@@ -68,7 +80,9 @@ export const DELIVERY_COLUMNS =
   "id, event, action, installation_id, repository, payload, received_at, status, reason, error, attempts, next_attempt_at, updated_at";
 
 export const NOTIFICATION_COLUMNS =
-  "delivery_id, channel, status, message, attempts, next_attempt_at, error, created_at, sent_at";
+  "delivery_id, channel, status, message, attempts, next_attempt_at, error, created_at, sent_at, digest_key, due_at";
+
+export const MUTE_COLUMNS = "target, kind, muted_until, reason, created_at";
 
 function num(value: MsColumn): number {
   return typeof value === "number" ? value : Number(value);
@@ -112,6 +126,19 @@ export function toNotification(row: NotificationRow): NotificationRecord {
     error: row.error,
     createdAt: date(row.created_at),
     sentAt: dateOrNull(row.sent_at),
+    digestKey: row.digest_key,
+    dueAt: dateOrNull(row.due_at),
+  };
+}
+
+export function toMute(row: MuteRow): MuteRecord {
+  return {
+    target: row.target,
+    // The store only ever writes MuteKind values.
+    kind: row.kind as MuteKind,
+    until: date(row.muted_until),
+    reason: row.reason,
+    createdAt: date(row.created_at),
   };
 }
 
@@ -138,6 +165,11 @@ export function byArrival<T extends { receivedAt: Date; id: string }>(a: T, b: T
   return (
     a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
   );
+}
+
+/** A digest's events in the order GitHub's deliveries arrived. */
+export function byReceipt(a: ClaimedNotification, b: ClaimedNotification): number {
+  return a.receivedAt.getTime() - b.receivedAt.getTime() || byCreation(a, b);
 }
 
 export function byCreation(a: NotificationRecord, b: NotificationRecord): number {
@@ -180,11 +212,15 @@ export function claimableDeliverySql(now: string): string {
     OR (status = 'processing' AND lease_owner IS NOT NULL AND lease_until <= ${now}))`;
 }
 
-/** Notifications a sender may claim at `now` (same shape as deliveries). */
-export function claimableNotificationSql(now: string): string {
-  return `(status = 'queued'
-    OR (status = 'failed' AND next_attempt_at <= ${now})
-    OR (status = 'sending' AND lease_until <= ${now}))`;
+/**
+ * Notifications a sender may claim at `now` (same shape as deliveries); a held `queued` row
+ * (digest, quiet hours) only once it is due. `alias` qualifies the columns in a join.
+ */
+export function claimableNotificationSql(now: string, alias?: string): string {
+  const c = alias ? `${alias}.` : "";
+  return `((${c}status = 'queued' AND (${c}due_at IS NULL OR ${c}due_at <= ${now}))
+    OR (${c}status = 'failed' AND ${c}next_attempt_at <= ${now})
+    OR (${c}status = 'sending' AND ${c}lease_until <= ${now}))`;
 }
 
 /**

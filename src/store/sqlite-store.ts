@@ -11,10 +11,12 @@ import { pendingMigrations, schemaMigrationsTable } from "./migrations.js";
 import {
   byArrival,
   byCreation,
+  byReceipt,
   claimableDeliverySql,
   claimableNotificationSql,
   DEFAULT_LIST_LIMIT,
   DELIVERY_COLUMNS,
+  MUTE_COLUMNS,
   nextAttemptFor,
   qualified,
   NOTIFICATION_COLUMNS,
@@ -23,12 +25,14 @@ import {
   toCachedConfig,
   toClaimedNotification,
   toDelivery,
+  toMute,
   toNotification,
   zeroCounts,
   type AttemptRow,
   type ClaimedNotificationRow,
   type ConfigRow,
   type DeliveryRow,
+  type MuteRow,
   type NotificationRow,
 } from "./rows.js";
 import type {
@@ -40,6 +44,8 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   IncomingDelivery,
+  MuteRecord,
+  NewNotification,
   NotificationRecord,
   Store,
 } from "./types.js";
@@ -148,7 +154,7 @@ export class SqliteStore implements Store {
   async finishRouting(params: {
     id: string;
     owner: string;
-    notifications: { channel: string; message: string }[];
+    notifications: NewNotification[];
     reason: string | null;
     now: Date;
   }): Promise<boolean> {
@@ -164,8 +170,8 @@ export class SqliteStore implements Store {
         return { held: true, queued: 0 };
       }
       const insert = this
-        .sql(`INSERT INTO notifications (delivery_id, channel, status, message, attempts, created_at)
-        VALUES (@id, @channel, 'queued', @message, 0, @now) ON CONFLICT (delivery_id, channel) DO NOTHING`);
+        .sql(`INSERT INTO notifications (delivery_id, channel, status, message, attempts, created_at, digest_key, due_at)
+        VALUES (@id, @channel, 'queued', @message, 0, @now, @digestKey, @dueAt) ON CONFLICT (delivery_id, channel) DO NOTHING`);
       let queued = 0;
       for (const n of params.notifications) {
         queued += insert.run({
@@ -173,6 +179,8 @@ export class SqliteStore implements Store {
           channel: n.channel,
           message: n.message,
           now,
+          digestKey: n.digestKey ?? null,
+          dueAt: n.dueAt?.getTime() ?? null,
         }).changes;
       }
       // Routed: no lease any more; the notifications now carry the delivery.
@@ -239,27 +247,65 @@ export class SqliteStore implements Store {
     const rows = this.write(() => {
       const keys = this.sql(
         `SELECT delivery_id, channel FROM notifications
-        WHERE channel = @channel AND ${CLAIMABLE_NOTIFICATION}
+        WHERE channel = @channel AND digest_key IS NULL AND ${CLAIMABLE_NOTIFICATION}
         ORDER BY created_at, delivery_id LIMIT @limit`,
       ).all({ channel: params.channel, now, limit: params.limit }) as {
         delivery_id: string;
         channel: string;
       }[];
-      const claim = this.sql(`UPDATE notifications SET
-          claimed_from = CASE status WHEN 'failed' THEN 'failed' ELSE 'queued' END,
-          status = 'sending', lease_owner = @owner, lease_until = @until, attempts = attempts + 1
-        WHERE delivery_id = @deliveryId AND channel = @channel`);
-      const read = this
-        .sql(`SELECT ${qualified("n", NOTIFICATION_COLUMNS)}, d.repository, d.received_at
-        FROM notifications n JOIN deliveries d ON d.id = n.delivery_id
-        WHERE n.delivery_id = @deliveryId AND n.channel = @channel`);
-      return keys.map((k) => {
-        const key = { deliveryId: k.delivery_id, channel: k.channel };
-        claim.run({ ...key, owner: params.owner, until: now + params.leaseMs });
-        return read.get(key) as ClaimedNotificationRow;
-      });
+      return this.claimRows({ keys, owner: params.owner, until: now + params.leaseMs });
     });
     return rows.map(toClaimedNotification).sort(byCreation);
+  }
+
+  async claimDigest(params: {
+    channel: string;
+    owner: string;
+    leaseMs: number;
+    now: Date;
+  }): Promise<ClaimedNotification[]> {
+    const now = params.now.getTime();
+    const dueSql = `SELECT digest_key FROM notifications
+        WHERE channel = @channel AND digest_key IS NOT NULL AND ${CLAIMABLE_NOTIFICATION}
+        GROUP BY digest_key ORDER BY MIN(COALESCE(due_at, 0)), digest_key LIMIT 1`;
+    // Most calls find nothing due: look before taking the write lock.
+    if (this.sql(dueSql).get({ channel: params.channel, now }) === undefined) return [];
+    // One transaction under the write lock: the window's rows are claimed together or not at all.
+    const rows = this.write(() => {
+      const due = this.sql(dueSql).get({ channel: params.channel, now }) as
+        { digest_key: string } | undefined;
+      if (!due) return [];
+      const keys = this.sql(
+        `SELECT delivery_id, channel FROM notifications
+        WHERE channel = @channel AND digest_key = @digestKey AND ${CLAIMABLE_NOTIFICATION}`,
+      ).all({ channel: params.channel, digestKey: due.digest_key, now }) as {
+        delivery_id: string;
+        channel: string;
+      }[];
+      return this.claimRows({ keys, owner: params.owner, until: now + params.leaseMs });
+    });
+    return rows.map(toClaimedNotification).sort(byReceipt);
+  }
+
+  /** Marks the given notifications `sending` under `owner` and reads them back with their delivery. */
+  private claimRows(params: {
+    keys: { delivery_id: string; channel: string }[];
+    owner: string;
+    until: number;
+  }): ClaimedNotificationRow[] {
+    const claim = this.sql(`UPDATE notifications SET
+        claimed_from = CASE status WHEN 'failed' THEN 'failed' ELSE 'queued' END,
+        status = 'sending', lease_owner = @owner, lease_until = @until, attempts = attempts + 1
+      WHERE delivery_id = @deliveryId AND channel = @channel`);
+    const read = this
+      .sql(`SELECT ${qualified("n", NOTIFICATION_COLUMNS)}, d.repository, d.received_at
+      FROM notifications n JOIN deliveries d ON d.id = n.delivery_id
+      WHERE n.delivery_id = @deliveryId AND n.channel = @channel`);
+    return params.keys.map((k) => {
+      const key = { deliveryId: k.delivery_id, channel: k.channel };
+      claim.run({ ...key, owner: params.owner, until: params.until });
+      return read.get(key) as ClaimedNotificationRow;
+    });
   }
 
   async readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]> {
@@ -400,7 +446,8 @@ export class SqliteStore implements Store {
     const row = this.sql(
       `SELECT MIN(t) AS t FROM (
         SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'failed'
-        UNION ALL SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'failed')`,
+        UNION ALL SELECT MIN(next_attempt_at) FROM notifications WHERE status = 'failed'
+        UNION ALL SELECT MIN(due_at) FROM notifications WHERE status = 'queued')`,
     ).get() as {
       t: number | null;
     };
@@ -414,8 +461,35 @@ export class SqliteStore implements Store {
       const params = { before: before.getTime() };
       this.sql(`DELETE FROM attempts WHERE delivery_id IN (${finished})`).run(params);
       this.sql(`DELETE FROM notifications WHERE delivery_id IN (${finished})`).run(params);
+      this.sql("DELETE FROM mutes WHERE muted_until < @before").run(params);
       return this.sql(`DELETE FROM deliveries WHERE id IN (${finished})`).run(params).changes;
     });
+  }
+
+  async putMute(mute: MuteRecord): Promise<void> {
+    this.sql(
+      `INSERT INTO mutes (target, kind, muted_until, reason, created_at)
+      VALUES (@target, @kind, @until, @reason, @createdAt)
+      ON CONFLICT (target) DO UPDATE SET kind = excluded.kind, muted_until = excluded.muted_until,
+        reason = excluded.reason, created_at = excluded.created_at`,
+    ).run({
+      target: mute.target,
+      kind: mute.kind,
+      until: mute.until.getTime(),
+      reason: mute.reason,
+      createdAt: mute.createdAt.getTime(),
+    });
+  }
+
+  async deleteMute(target: string): Promise<boolean> {
+    return this.sql("DELETE FROM mutes WHERE target = ?").run(target).changes > 0;
+  }
+
+  async listMutes(now: Date): Promise<MuteRecord[]> {
+    const rows = this.sql(
+      `SELECT ${MUTE_COLUMNS} FROM mutes WHERE muted_until > ? ORDER BY muted_until, target`,
+    ).all(now.getTime()) as MuteRow[];
+    return rows.map(toMute);
   }
 
   async getCachedConfig(key: string): Promise<CachedConfig | null> {

@@ -74,6 +74,37 @@ export interface NotificationRecord {
   error: string | null;
   createdAt: Date;
   sentAt: Date | null;
+  /**
+   * Rows of one channel with the same key form one digest: claimed together and posted as one
+   * message. `null` for a message posted on its own.
+   */
+  digestKey: string | null;
+  /** A `queued` row is not claimable before this (the digest window's or quiet hours' end). */
+  dueAt: Date | null;
+}
+
+/** A notification as routing hands it to the store. */
+export interface NewNotification {
+  channel: string;
+  message: string;
+  /** See {@link NotificationRecord.digestKey}; absent or null posts on its own. */
+  digestKey?: string | null;
+  /** See {@link NotificationRecord.dueAt}; absent or null is due at once. */
+  dueAt?: Date | null;
+}
+
+/** What a mute silences: a repository (`owner/name`) or an operator channel. */
+export const MUTE_KINDS = ["repository", "channel"] as const;
+export type MuteKind = (typeof MUTE_KINDS)[number];
+
+/** A `notifier mute`: until `until`, the target's activity is recorded `skipped`, not posted. */
+export interface MuteRecord {
+  /** Lower-case `owner/name`, or a channel name. */
+  target: string;
+  kind: MuteKind;
+  until: Date;
+  reason: string | null;
+  createdAt: Date;
 }
 
 /** One line of a delivery's history, for `notifier deliveries show`. */
@@ -152,7 +183,7 @@ export interface Store {
   finishRouting(params: {
     id: string;
     owner: string;
-    notifications: { channel: string; message: string }[];
+    notifications: NewNotification[];
     reason: string | null;
     now: Date;
   }): Promise<boolean>;
@@ -170,13 +201,22 @@ export interface Store {
   releaseAll(owner: string): Promise<void>;
 
   /**
-   * Claims up to `limit` notifications that are `queued`, `failed` and due, or `sending`
-   * under an expired lease, for one channel, oldest first; marks them `sending` and
-   * increments `attempts`.
+   * Claims up to `limit` notifications that are `queued` (and due), `failed` and due, or
+   * `sending` under an expired lease, for one channel, oldest first; marks them `sending` and
+   * increments `attempts`. Rows of a digest are left to `claimDigest`.
    */
   claimNotifications(params: ClaimParams & { channel: string }): Promise<ClaimedNotification[]>;
 
-  /** Channels with notifications that could be claimed now, with how many wait in each. */
+  /**
+   * Claims one due digest of `channel` whole: every claimable row with the digest key that is
+   * due soonest, all or none, so one claimer posts the window as one message. Empty when no
+   * digest is due (or, on PostgreSQL, another instance is claiming it right now).
+   */
+  claimDigest(
+    params: Omit<ClaimParams, "limit"> & { channel: string },
+  ): Promise<ClaimedNotification[]>;
+
+  /** Channels with notifications that could be claimed now (digests included), with how many wait in each. */
   readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]>;
 
   /**
@@ -214,10 +254,16 @@ export interface Store {
 
   /** Rows per delivery status, for metrics (every status present, zero included). */
   countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>>;
-  /** The earliest `nextAttemptAt` among `failed` deliveries and notifications, for the worker's sleep. */
+  /**
+   * The earliest `nextAttemptAt` among `failed` deliveries and notifications, or `dueAt` among
+   * held `queued` notifications, for the worker's sleep.
+   */
   nextDueAt(): Promise<Date | null>;
 
-  /** Deletes `delivered` and `skipped` deliveries (and their notifications and history) received before `before`. */
+  /**
+   * Deletes `delivered` and `skipped` deliveries (and their notifications and history) received
+   * before `before`, and mutes that ended before it. Returns the deliveries deleted.
+   */
   prune(before: Date): Promise<number>;
 
   getCachedConfig(key: string): Promise<CachedConfig | null>;
@@ -230,6 +276,13 @@ export interface Store {
    * previous reservation by any instance. Atomic across processes.
    */
   reservePostSlot(params: { target: string; paceMs: number; now: Date }): Promise<Date>;
+
+  /** Mutes `mute.target` until `mute.until`, replacing any mute it had. */
+  putMute(mute: MuteRecord): Promise<void>;
+  /** Ends a mute; false when the target was not muted. */
+  deleteMute(target: string): Promise<boolean>;
+  /** Mutes still in force at `now`, the soonest to end first. One indexed query. */
+  listMutes(now: Date): Promise<MuteRecord[]>;
 
   /** Reads a small named value (checkpoints). */
   getState(key: string): Promise<string | null>;

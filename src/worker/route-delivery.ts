@@ -1,14 +1,17 @@
 /**
- * Routing one stored delivery: normalise, load the repository's config, route, format.
+ * Routing one stored delivery: normalise, check mutes, load the repository's config, route,
+ * plan each channel (mutes, quiet hours, digests), format.
  * Returns what to queue, or why nothing is sent. I/O only through `configs`.
  */
-import type { DeliveryRecord } from "../store/types.js";
+import type { DeliveryRecord, NewNotification } from "../store/types.js";
 import type { ChannelRegistry } from "../slack/channels.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
 import { route } from "../route/route.js";
 import type { NotifierConfig } from "../route/config-schema.js";
 import { encodeQueuedMessage } from "./queued-message.js";
+import { muteReason, NO_MUTES, type ActiveMutes } from "./mutes.js";
+import { planChannels, planDetail, skipReason } from "./channel-plan.js";
 
 /** Where a repository's config comes from (the cached GitHub loader, or the defaults without an App). */
 export interface ConfigSource {
@@ -20,21 +23,32 @@ export interface ConfigSource {
 }
 
 export type RoutingOutcome =
-  | { kind: "queue"; notifications: { channel: string; message: string }[]; detail: string }
+  | {
+      kind: "queue";
+      notifications: NewNotification[];
+      /** Channels left out on purpose (muted, quiet hours with `drop`), each with its reason. */
+      dropped: { channel: string; reason: string }[];
+      detail: string;
+    }
   | { kind: "skip"; reason: string };
 
 /**
  * Decides what one delivery sends. Throws when the config cannot be loaded now (retry later).
  *
  * @example
- * const outcome = await routeDelivery({ delivery, configs, channels });
+ * const outcome = await routeDelivery({ delivery, configs, channels, mutes, now: new Date() });
  */
 export async function routeDelivery(params: {
   delivery: DeliveryRecord;
   configs: ConfigSource;
   channels: ChannelRegistry;
+  /** The mutes in force; none when absent. */
+  mutes?: ActiveMutes;
+  /** The routing instant digest windows and quiet hours are read at; the clock when absent. */
+  now?: Date;
 }): Promise<RoutingOutcome> {
   const { delivery, configs, channels } = params;
+  const mutes = params.mutes ?? NO_MUTES;
   let payload: unknown;
   try {
     payload = JSON.parse(delivery.payload);
@@ -54,6 +68,8 @@ export async function routeDelivery(params: {
     throw error;
   }
   if (event === null) return { kind: "skip", reason: "not a notified event" };
+  const repositoryMute = mutes.repository(event.repository.fullName);
+  if (repositoryMute !== undefined) return { kind: "skip", reason: muteReason(repositoryMute) };
 
   const config = await configs.load({
     installationId: delivery.installationId,
@@ -64,15 +80,23 @@ export async function routeDelivery(params: {
   if (decision.kind === "skip") return { kind: "skip", reason: decision.reason };
 
   // Config validation keeps unknown channels out; this guards a channel the operator removed since.
-  const known = decision.channels.filter((name) => channels.get(name) !== undefined);
-  const unknown = decision.channels.filter((name) => channels.get(name) === undefined);
-  if (known.length === 0) {
-    return { kind: "skip", reason: `routed to ${unknown.join(", ")}, which the operator has not configured` };
-  }
+  const plan = planChannels({
+    targets: decision.targets,
+    isConfigured: (name) => channels.get(name) !== undefined,
+    mutes,
+    now: params.now ?? new Date(),
+  });
+  if (plan.queue.length === 0) return { kind: "skip", reason: skipReason(plan) };
   const message = encodeQueuedMessage({ event, message: format(event) });
   return {
     kind: "queue",
-    notifications: known.map((channel) => ({ channel, message })),
-    detail: `${event.kind} -> ${known.join(", ")}${unknown.length ? ` (not configured: ${unknown.join(", ")})` : ""}`,
+    notifications: plan.queue.map((planned) => ({
+      channel: planned.channel,
+      message,
+      digestKey: planned.digestKey,
+      dueAt: planned.dueAt,
+    })),
+    dropped: plan.dropped,
+    detail: planDetail({ kind: event.kind, plan }),
   };
 }

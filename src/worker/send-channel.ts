@@ -1,7 +1,8 @@
 /**
  * Drains one channel's queue at Slack's pace: reserve a slot for the webhook (shared by all
- * instances through the store), wait for it, claim, post, record. When the queue has backed
- * up past `burstSummaryAfter`, everything waiting is merged into one summary post.
+ * instances through the store), wait for it, claim, post, record. A due digest (a window's
+ * held rows) is claimed whole and posted as one summary. When the queue has backed up past
+ * `burstSummaryAfter`, everything waiting (up to 200) is merged into one summary post.
  */
 import type { Logger } from "probot";
 import type { ClaimedNotification, Store } from "../store/types.js";
@@ -39,9 +40,10 @@ const SUMMARY_LIMIT = 200;
  */
 export async function drainChannel(params: { deps: SendDeps; channel: SlackChannel }): Promise<void> {
   const { deps, channel } = params;
+  const waitingNow = async () =>
+    (await deps.store.readyChannels(deps.now())).find((entry) => entry.channel === channel.name)?.waiting ?? 0;
   while (!deps.stopped()) {
-    const ready = await deps.store.readyChannels(deps.now());
-    const waiting = ready.find((entry) => entry.channel === channel.name)?.waiting ?? 0;
+    let waiting = await waitingNow();
     if (waiting === 0) return;
 
     if (channel.url !== null && deps.slackPaceMs > 0) {
@@ -51,10 +53,25 @@ export async function drainChannel(params: { deps: SendDeps; channel: SlackChann
         now: deps.now(),
       });
       const delay = slot.getTime() - deps.now().getTime();
-      if (delay > 0) await deps.sleep(delay);
-      if (deps.stopped()) return;
+      if (delay > 0) {
+        await deps.sleep(delay);
+        if (deps.stopped()) return;
+        // A burst keeps arriving while we wait for the slot: counted before the wait, its
+        // first messages would be posted one by one.
+        waiting = await waitingNow();
+      }
     }
 
+    const digest = await deps.store.claimDigest({
+      channel: channel.name,
+      owner: deps.owner,
+      leaseMs: deps.leaseMs,
+      now: deps.now(),
+    });
+    if (digest.length > 0) {
+      await postClaimed({ deps, channel, claimed: digest });
+      continue;
+    }
     const merge = deps.burstSummaryAfter > 0 && waiting >= deps.burstSummaryAfter;
     const claimed = await deps.store.claimNotifications({
       channel: channel.name,
@@ -97,7 +114,13 @@ async function postClaimed(params: {
       deps.metrics.receiptToPost.observe(Math.max(0, now.getTime() - row.receivedAt.getTime()) / 1000);
     }
     await finishAll({ deps, channel, claimed, status: "sent", error: null, nextAttemptAt: null });
-    log.info(claimed.length > 1 ? `posted a summary of ${claimed.length} messages` : "posted to Slack");
+    const digest = first.digestKey !== null;
+    log.info(
+      { ...(digest ? { digest: first.digestKey } : {}) },
+      claimed.length > 1
+        ? `posted a ${digest ? "digest" : "summary"} of ${claimed.length} messages`
+        : "posted to Slack",
+    );
     return;
   }
   if (outcome.result === "dead") {
@@ -113,14 +136,15 @@ async function postClaimed(params: {
     // Push this webhook's next slot past Retry-After for every instance, not just this one.
     await deps.store.reservePostSlot({ target: channel.target, paceMs: outcome.retryAfterMs, now });
   }
-  for (const row of claimed) {
-    // `attempts` already counts the post that just failed.
-    const wait = nextRetryDelay({ attempt: row.attempts, random: deps.random, retryAfterMs: outcome.retryAfterMs });
-    if (wait === null) {
-      await finish({ deps, row, channel, status: "dead", error: `gave up after ${row.attempts} attempts: ${outcome.error}`, nextAttemptAt: null });
-    } else {
-      await finish({ deps, row, channel, status: "failed", error: outcome.error, nextAttemptAt: new Date(now.getTime() + wait) });
-    }
+  // One retry time for the whole post: rows that failed together are due together, so a
+  // digest is claimed whole again rather than split by each row's jitter.
+  // `attempts` already counts the post that just failed.
+  const attempts = Math.max(...claimed.map((row) => row.attempts));
+  const wait = nextRetryDelay({ attempt: attempts, random: deps.random, retryAfterMs: outcome.retryAfterMs });
+  if (wait === null) {
+    await finishAll({ deps, channel, claimed, status: "dead", error: `gave up after ${attempts} attempts: ${outcome.error}`, nextAttemptAt: null });
+  } else {
+    await finishAll({ deps, channel, claimed, status: "failed", error: outcome.error, nextAttemptAt: new Date(now.getTime() + wait) });
   }
   log.warn({ error: outcome.error, retryAfterMs: outcome.retryAfterMs }, "Slack post failed; will retry");
 }

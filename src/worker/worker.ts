@@ -12,6 +12,7 @@ import type { SlackPoster } from "../slack/poster.js";
 import type { Metrics } from "../ops/metrics.js";
 import { routeDelivery, type ConfigSource } from "./route-delivery.js";
 import { drainChannel, type SendDeps } from "./send-channel.js";
+import { createMuteCache, type ActiveMutes } from "./mutes.js";
 
 export interface WorkerParams {
   store: Store;
@@ -28,6 +29,7 @@ export interface WorkerParams {
   leaseMs?: number;
   /** Longest idle sleep: the fallback for a missed wake-up and for expired leases. */
   idlePollMs?: number;
+  /** The clock: routing reads digest windows, quiet hours and mutes at it. */
   now?: () => Date;
   random?: () => number;
 }
@@ -44,6 +46,8 @@ export interface Worker {
 
 const ROUTE_BATCH = 32;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Sleep when work is already due but a drain holds it (e.g. waiting for its pace slot). */
+const DUE_RECHECK_MS = 250;
 
 /** Delay before a delivery whose config could not be loaded is routed again. */
 function routingRetryDelay(attempts: number): number {
@@ -64,6 +68,7 @@ export function createWorker(params: WorkerParams): Worker {
   const leaseMs = params.leaseMs ?? 15_000;
   const idlePollMs = params.idlePollMs ?? 5_000;
   const { store, log } = params;
+  const mutes = createMuteCache({ store, now });
 
   let running = false;
   let stopping = false;
@@ -105,10 +110,16 @@ export function createWorker(params: WorkerParams): Worker {
     wakeUp?.();
   };
 
-  async function routeOne(delivery: DeliveryRecord): Promise<void> {
+  async function routeOne(delivery: DeliveryRecord, active: ActiveMutes): Promise<void> {
     const dlog = log.child({ deliveryId: delivery.id, event: delivery.event, action: delivery.action });
     try {
-      const outcome = await routeDelivery({ delivery, configs: params.configs, channels: params.channels });
+      const outcome = await routeDelivery({
+        delivery,
+        configs: params.configs,
+        channels: params.channels,
+        mutes: active,
+        now: now(),
+      });
       const at = now();
       if (outcome.kind === "skip") {
         await store.finishRouting({ id: delivery.id, owner, notifications: [], reason: outcome.reason, now: at });
@@ -128,6 +139,9 @@ export function createWorker(params: WorkerParams): Worker {
         return;
       }
       await store.recordAttempt({ deliveryId: delivery.id, channel: null, at, outcome: "routed", detail: outcome.detail });
+      for (const dropped of outcome.dropped) {
+        await store.recordAttempt({ deliveryId: delivery.id, channel: dropped.channel, at, outcome: "skipped", detail: dropped.reason });
+      }
       dlog.info({ route: outcome.detail }, "delivery routed");
     } catch (error) {
       const message = (error as Error).message;
@@ -166,8 +180,10 @@ export function createWorker(params: WorkerParams): Worker {
       wakeRequested = false;
       let claimed: DeliveryRecord[] = [];
       try {
+        // Read before claiming: a store that cannot answer leaves nothing claimed and stuck under a lease.
+        const active = await mutes.current();
         claimed = await store.claimDeliveries({ owner, limit: ROUTE_BATCH, leaseMs, now: now() });
-        await Promise.all(claimed.map(routeOne));
+        await Promise.all(claimed.map((delivery) => routeOne(delivery, active)));
         if (!stopping) startDrains(await store.readyChannels(now()));
         await pruneIfDue();
       } catch (error) {
@@ -178,7 +194,8 @@ export function createWorker(params: WorkerParams): Worker {
       if (claimed.length === ROUTE_BATCH || wakeRequested || stopping) continue;
 
       const due = await store.nextDueAt().catch(() => null);
-      const untilDue = due ? Math.max(0, due.getTime() - now().getTime()) : idlePollMs;
+      // Already due means a drain has it or is about to: look again soon, but do not spin.
+      const untilDue = due ? Math.max(DUE_RECHECK_MS, due.getTime() - now().getTime()) : idlePollMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(finish, Math.min(untilDue, idlePollMs));
         function finish() {

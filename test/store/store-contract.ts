@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/store/migrations.js";
 import type { Store } from "../../src/store/types.js";
 import { deliveriesContract } from "./contract-deliveries.js";
+import { digestsContract } from "./contract-digests.js";
+import { mutesContract } from "./contract-mutes.js";
 import { notificationsContract } from "./contract-notifications.js";
 import { queriesContract } from "./contract-queries.js";
 import {
@@ -21,6 +23,7 @@ const ALL_TABLES = [
   "attempts",
   "config_cache",
   "deliveries",
+  "mutes",
   "notifications",
   "pacing",
   "schema_migrations",
@@ -147,5 +150,7 @@ export function defineStoreContract(params: ContractParams): void {
     deliveriesContract(ctx);
     notificationsContract(ctx);
     queriesContract(ctx);
+    digestsContract(ctx);
+    mutesContract(ctx);
   });
 }
