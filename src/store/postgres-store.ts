@@ -46,6 +46,7 @@ import type {
   MuteRecord,
   NewNotification,
   NotificationRecord,
+  PostStart,
   Store,
 } from "./types.js";
 
@@ -535,18 +536,31 @@ export class PostgresStore implements Store {
     await this.pool.query("DELETE FROM config_cache WHERE key = $1", [key]);
   }
 
-  async reservePostSlot(params: { target: string; paceMs: number; now: Date }): Promise<Date> {
-    // The upsert locks the target's row, so concurrent reservations from any instance apply
-    // one after another, each to the slot the previous one left: never closer than paceMs.
-    const result = await this.pool.query<{ next_at: string }>(
-      `INSERT INTO pacing (target, next_at) VALUES ($1, $2::bigint)
-      ON CONFLICT (target) DO UPDATE SET next_at = GREATEST(pacing.next_at + $3::bigint, $2::bigint)
+  async tryStartPost(params: { target: string; now: Date; holdMs: number }): Promise<PostStart> {
+    const hold = params.now.getTime() + params.holdMs;
+    // `next_at` is when the next post may start; the upsert's WHERE makes this a compare-and-set.
+    const started = await this.pool.query(
+      `INSERT INTO pacing (target, next_at) VALUES ($1, $3::bigint)
+      ON CONFLICT (target) DO UPDATE SET next_at = $3::bigint WHERE pacing.next_at <= $2::bigint
       RETURNING next_at`,
-      [params.target, params.now.getTime(), params.paceMs],
+      [params.target, params.now.getTime(), hold],
     );
-    const row = result.rows[0];
-    if (!row) throw new Error(`reserving a post slot for ${params.target} returned nothing`);
-    return new Date(Number(row.next_at));
+    if (started.rowCount === 1) return { ok: true, hold: new Date(hold) };
+    // A statement of its own: its snapshot sees the row a concurrent first insert committed.
+    const last = await this.pool.query<{ next_at: string }>("SELECT next_at FROM pacing WHERE target = $1", [
+      params.target,
+    ]);
+    const row = last.rows[0];
+    if (!row) throw new Error(`starting a post for ${params.target} found no pacing row`);
+    return { ok: false, retryAt: new Date(Number(row.next_at)) };
+  }
+
+  async finishPost(params: { target: string; hold: Date; now: Date; waitMs: number }): Promise<void> {
+    await this.pool.query(
+      `UPDATE pacing SET next_at = CASE WHEN next_at = $2::bigint THEN $3::bigint ELSE GREATEST(next_at, $3::bigint) END
+      WHERE target = $1`,
+      [params.target, params.hold.getTime(), params.now.getTime() + params.waitMs],
+    );
   }
 
   async getState(key: string): Promise<string | null> {

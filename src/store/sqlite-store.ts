@@ -47,6 +47,7 @@ import type {
   MuteRecord,
   NewNotification,
   NotificationRecord,
+  PostStart,
   Store,
 } from "./types.js";
 
@@ -515,19 +516,28 @@ export class SqliteStore implements Store {
     this.sql("DELETE FROM config_cache WHERE key = ?").run(key);
   }
 
-  async reservePostSlot(params: { target: string; paceMs: number; now: Date }): Promise<Date> {
-    // One statement under the write lock: each slot is the previous one plus the pace, or now.
-    const row = this.write(
-      () =>
-        this.sql(
-          `INSERT INTO pacing (target, next_at) VALUES (@target, @now)
-          ON CONFLICT (target) DO UPDATE SET next_at = MAX(pacing.next_at + @pace, @now)
-          RETURNING next_at`,
-        ).get({ target: params.target, now: params.now.getTime(), pace: params.paceMs }) as {
-          next_at: number;
-        },
+  async tryStartPost(params: { target: string; now: Date; holdMs: number }): Promise<PostStart> {
+    const values = { target: params.target, now: params.now.getTime(), hold: params.now.getTime() + params.holdMs };
+    return this.write(() => {
+      // `next_at` is when the next post may start; the upsert's WHERE makes this a compare-and-set.
+      const started = this.sql(
+        `INSERT INTO pacing (target, next_at) VALUES (@target, @hold)
+        ON CONFLICT (target) DO UPDATE SET next_at = @hold WHERE pacing.next_at <= @now
+        RETURNING next_at`,
+      ).get(values);
+      if (started) return { ok: true, hold: new Date(values.hold) } as const;
+      const row = this.sql("SELECT next_at FROM pacing WHERE target = @target").get(values) as { next_at: number };
+      return { ok: false, retryAt: new Date(row.next_at) } as const;
+    });
+  }
+
+  async finishPost(params: { target: string; hold: Date; now: Date; waitMs: number }): Promise<void> {
+    this.write(() =>
+      this.sql(
+        `UPDATE pacing SET next_at = CASE WHEN next_at = @hold THEN @next ELSE MAX(next_at, @next) END
+        WHERE target = @target`,
+      ).run({ target: params.target, hold: params.hold.getTime(), next: params.now.getTime() + params.waitMs }),
     );
-    return new Date(row.next_at);
   }
 
   async getState(key: string): Promise<string | null> {

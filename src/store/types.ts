@@ -151,6 +151,12 @@ export interface CachedConfig {
   fetchedAt: Date;
 }
 
+/** Whether a post to a webhook may start now, or when to ask again. */
+export type PostStart =
+  /** `hold`: the turn's end if never finished; pass it back to `finishPost`. */
+  | { ok: true; hold: Date }
+  | { ok: false; retryAt: Date };
+
 export interface Store {
   /** Which implementation, for logs and metrics. */
   readonly kind: "sqlite" | "postgres";
@@ -271,11 +277,20 @@ export interface Store {
   deleteCachedConfig(key: string): Promise<void>;
 
   /**
-   * Reserves the next slot to post to one webhook (identified by a hash of its URL, never
-   * the URL): returns the time at which this caller may post, at least `paceMs` after the
-   * previous reservation by any instance. Atomic across processes.
+   * Takes the turn to post to one webhook (identified by a hash of its URL, never the URL), if
+   * no instance holds it and the wait after the last post has passed: the turn is then held
+   * until `now + holdMs` (the post's timeout) or until `finishPost` ends it. Otherwise answers
+   * when to ask again. A compare-and-set, atomic across processes: two posts to one webhook
+   * are never in flight at once while `holdMs` > 0.
    */
-  reservePostSlot(params: { target: string; paceMs: number; now: Date }): Promise<Date>;
+  tryStartPost(params: { target: string; now: Date; holdMs: number }): Promise<PostStart>;
+
+  /**
+   * Ends the turn `tryStartPost` gave (`hold` is the time it answered): the next post to the
+   * webhook may start `waitMs` after `now` (the pace, or Slack's Retry-After when longer).
+   * A turn another post holds by now is only ever pushed later, never brought forward.
+   */
+  finishPost(params: { target: string; hold: Date; now: Date; waitMs: number }): Promise<void>;
 
   /** Mutes `mute.target` until `mute.until`, replacing any mute it had. */
   putMute(mute: MuteRecord): Promise<void>;

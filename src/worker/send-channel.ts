@@ -1,6 +1,7 @@
 /**
- * Drains one channel's queue at Slack's pace: reserve a slot for the webhook (shared by all
- * instances through the store), wait for it, claim, post, record. A due digest (a window's
+ * Drains one channel's queue at Slack's pace: take the webhook's turn (shared by all
+ * instances through the store), claim, post, record, and end the turn with the wait Slack's
+ * answer calls for. A due digest (a window's
  * held rows) is claimed whole and posted as one summary. When the queue has backed up past
  * `burstSummaryAfter`, everything waiting (up to 200) is merged into one summary post.
  */
@@ -12,6 +13,7 @@ import type { Metrics } from "../ops/metrics.js";
 import type { SlackMessage } from "../format/slack-message.js";
 import { formatSummary } from "../format/format.js";
 import { nextRetryDelay } from "../slack/retry-schedule.js";
+import { DEFAULT_POST_TIMEOUT_MS } from "../slack/poster.js";
 import { decodeQueuedMessage } from "./queued-message.js";
 
 export interface SendDeps {
@@ -36,7 +38,7 @@ const SUMMARY_LIMIT = 200;
  * Posts what waits for `channel` until nothing is left or the worker stops.
  *
  * @example
- * await drainChannel({ deps, channel, waiting: 3 });
+ * await drainChannel({ deps, channel });
  */
 export async function drainChannel(params: { deps: SendDeps; channel: SlackChannel }): Promise<void> {
   const { deps, channel } = params;
@@ -46,53 +48,85 @@ export async function drainChannel(params: { deps: SendDeps; channel: SlackChann
     let waiting = await waitingNow();
     if (waiting === 0) return;
 
-    if (channel.url !== null && deps.slackPaceMs > 0) {
-      const slot = await deps.store.reservePostSlot({
-        target: channel.target,
-        paceMs: deps.slackPaceMs,
+    // Every post to a webhook takes its turn first (shared by all instances through the
+    // store): that is how the pace and Slack's Retry-After hold across instances.
+    let turn: Date | null = null;
+    if (channel.url !== null) {
+      const taken = await takeTurn({ deps, channel });
+      if (taken === "stopped") return;
+      turn = taken.hold;
+      // A burst keeps arriving while we wait: counted before the wait, its first messages
+      // would be posted one by one.
+      if (taken.waited) waiting = await waitingNow();
+    }
+    let waitAfterMs = 0;
+    try {
+      const digest = await deps.store.claimDigest({
+        channel: channel.name,
+        owner: deps.owner,
+        leaseMs: deps.leaseMs,
         now: deps.now(),
       });
-      const delay = slot.getTime() - deps.now().getTime();
-      if (delay > 0) {
-        await deps.sleep(delay);
-        if (deps.stopped()) return;
-        // A burst keeps arriving while we wait for the slot: counted before the wait, its
-        // first messages would be posted one by one.
-        waiting = await waitingNow();
+      const merge = deps.burstSummaryAfter > 0 && waiting >= deps.burstSummaryAfter;
+      const claimed =
+        digest.length > 0
+          ? digest
+          : await deps.store.claimNotifications({
+              channel: channel.name,
+              owner: deps.owner,
+              limit: merge ? SUMMARY_LIMIT : 1,
+              leaseMs: deps.leaseMs,
+              now: deps.now(),
+            });
+      if (claimed.length === 0) return;
+      const answer = await postClaimed({ deps, channel, claimed });
+      waitAfterMs = Math.max(deps.slackPaceMs, answer.retryAfterMs ?? 0);
+    } finally {
+      // The next post to this webhook counts from this one's answer: Slack never sees two posts
+      // closer than the pace, and never one before its Retry-After has passed.
+      if (turn !== null) {
+        await deps.store.finishPost({ target: channel.target, hold: turn, now: deps.now(), waitMs: waitAfterMs });
       }
     }
-
-    const digest = await deps.store.claimDigest({
-      channel: channel.name,
-      owner: deps.owner,
-      leaseMs: deps.leaseMs,
-      now: deps.now(),
-    });
-    if (digest.length > 0) {
-      await postClaimed({ deps, channel, claimed: digest });
-      continue;
-    }
-    const merge = deps.burstSummaryAfter > 0 && waiting >= deps.burstSummaryAfter;
-    const claimed = await deps.store.claimNotifications({
-      channel: channel.name,
-      owner: deps.owner,
-      limit: merge ? SUMMARY_LIMIT : 1,
-      leaseMs: deps.leaseMs,
-      now: deps.now(),
-    });
-    if (claimed.length === 0) return;
-    await postClaimed({ deps, channel, claimed });
   }
 }
 
+/** How long a post holds its webhook's turn at most: the poster's timeout, and a margin. */
+const POST_HOLD_MS = DEFAULT_POST_TIMEOUT_MS + 1_000;
+
+/**
+ * Waits until this process holds the webhook's turn. With a pace, one post to a webhook is in
+ * flight at a time across all instances; without one (`SLACK_PACE=0`) posts may overlap, but a
+ * Retry-After still holds every instance back.
+ */
+async function takeTurn(params: {
+  deps: SendDeps;
+  channel: SlackChannel;
+}): Promise<{ hold: Date; waited: boolean } | "stopped"> {
+  const { deps, channel } = params;
+  const holdMs = deps.slackPaceMs > 0 ? POST_HOLD_MS : 0;
+  let waited = false;
+  for (;;) {
+    const start = await deps.store.tryStartPost({ target: channel.target, now: deps.now(), holdMs });
+    if (start.ok) return { hold: start.hold, waited };
+    // A post in flight holds the turn up to its timeout but usually ends sooner: look again
+    // within one pace rather than sleeping out the whole hold.
+    const untilTurn = start.retryAt.getTime() - deps.now().getTime();
+    await deps.sleep(Math.max(1, Math.min(untilTurn, Math.max(deps.slackPaceMs, 50))));
+    if (deps.stopped()) return "stopped";
+    waited = true;
+  }
+}
+
+/** Posts what was claimed and records the outcome; answers Slack's Retry-After, if any. */
 async function postClaimed(params: {
   deps: SendDeps;
   channel: SlackChannel;
   claimed: ClaimedNotification[];
-}): Promise<void> {
+}): Promise<{ retryAfterMs: number | null }> {
   const { deps, channel, claimed } = params;
   const first = claimed[0];
-  if (!first) return;
+  if (!first) return { retryAfterMs: null };
   let message: SlackMessage;
   try {
     const queued = claimed.map((row) => decodeQueuedMessage(row.message, row.deliveryId));
@@ -102,7 +136,7 @@ async function postClaimed(params: {
         : formatSummary({ channel: channel.name, events: queued.map((entry) => entry.event) });
   } catch (error) {
     await finishAll({ deps, channel, claimed, status: "dead", error: (error as Error).message, nextAttemptAt: null });
-    return;
+    return { retryAfterMs: null };
   }
 
   const log = deps.log.child({ channel: channel.name, deliveryId: first.deliveryId, merged: claimed.length });
@@ -121,21 +155,17 @@ async function postClaimed(params: {
         ? `posted a ${digest ? "digest" : "summary"} of ${claimed.length} messages`
         : "posted to Slack",
     );
-    return;
+    return { retryAfterMs: null };
   }
   if (outcome.result === "dead") {
     deps.metrics.slackPosts.inc({ result: "dead" });
     log.error({ error: outcome.error }, "Slack refused the message for good");
     await finishAll({ deps, channel, claimed, status: "dead", error: outcome.error, nextAttemptAt: null });
-    return;
+    return { retryAfterMs: null };
   }
 
   const rateLimited = outcome.retryAfterMs !== null;
   deps.metrics.slackPosts.inc({ result: rateLimited ? "rate_limited" : "retry" });
-  if (rateLimited && outcome.retryAfterMs !== null && channel.url !== null) {
-    // Push this webhook's next slot past Retry-After for every instance, not just this one.
-    await deps.store.reservePostSlot({ target: channel.target, paceMs: outcome.retryAfterMs, now });
-  }
   // One retry time for the whole post: rows that failed together are due together, so a
   // digest is claimed whole again rather than split by each row's jitter.
   // `attempts` already counts the post that just failed.
@@ -147,6 +177,7 @@ async function postClaimed(params: {
     await finishAll({ deps, channel, claimed, status: "failed", error: outcome.error, nextAttemptAt: new Date(now.getTime() + wait) });
   }
   log.warn({ error: outcome.error, retryAfterMs: outcome.retryAfterMs }, "Slack post failed; will retry");
+  return { retryAfterMs: outcome.retryAfterMs };
 }
 
 async function finishAll(params: {

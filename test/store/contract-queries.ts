@@ -180,28 +180,48 @@ export function queriesContract(ctx: ContractContext): void {
       expect(await store.getState("redeliver:checkpoint")).toBe("2");
     });
 
-    it("spaces post slots by the pace, per target, and starts afresh after a quiet spell", async () => {
+    it("gives one post to a webhook its turn at a time, and the next one the wait its finish names", async () => {
       const store = await ready();
-      const reserve = (target: string, now: Date) =>
-        store.reservePostSlot({ target, paceMs: 1000, now });
-      expect(await reserve("hook-a", at(0))).toEqual(at(0));
-      expect(await reserve("hook-a", at(10))).toEqual(at(1000));
-      expect(await reserve("hook-a", at(20))).toEqual(at(2000));
-      expect(await reserve("hook-b", at(20))).toEqual(at(20));
-      expect(await reserve("hook-a", at(60_000))).toEqual(at(60_000));
+      const start = (target: string, now: Date) => store.tryStartPost({ target, now, holdMs: 10_000 });
+      expect(await start("hook-a", at(0))).toEqual({ ok: true, hold: at(10_000) });
+      // Held while the post is in flight, per target.
+      expect(await start("hook-a", at(10))).toEqual({ ok: false, retryAt: at(10_000) });
+      expect(await start("hook-b", at(10))).toEqual({ ok: true, hold: at(10_010) });
+      // Answered at 300 ms with a pace of 1 s: the next post starts from the answer.
+      await store.finishPost({ target: "hook-a", hold: at(10_000), now: at(300), waitMs: 1000 });
+      expect(await start("hook-a", at(1200))).toEqual({ ok: false, retryAt: at(1300) });
+      expect(await start("hook-a", at(1300))).toEqual({ ok: true, hold: at(11_300) });
+      // A 429 answered at 1.5 s with Retry-After: 5 s.
+      await store.finishPost({ target: "hook-a", hold: at(11_300), now: at(1500), waitMs: 5000 });
+      expect(await start("hook-a", at(3000))).toEqual({ ok: false, retryAt: at(6500) });
+      // A stale finish (its turn long over) only ever pushes the next turn later.
+      await store.finishPost({ target: "hook-a", hold: at(10_000), now: at(1000), waitMs: 1000 });
+      expect(await start("hook-a", at(3000))).toEqual({ ok: false, retryAt: at(6500) });
+      // A holder that died: its turn ends with its hold.
+      expect(await start("hook-b", at(10_010))).toEqual({ ok: true, hold: at(20_010) });
     });
 
-    it("never hands out two slots closer than the pace, even to two instances at once", async () => {
+    it("lets one of two instances hold a webhook's turn at a time", async () => {
       const [a, b] = [await ready(), await ready()];
-      const reservations = Array.from({ length: 40 }, (_, i) =>
-        (i % 2 ? a : b).reservePostSlot({ target: "hook", paceMs: 250, now: at(i % 3) }),
-      );
-      const slots = (await Promise.all(reservations)).map((d) => d.getTime()).sort((x, y) => x - y);
-      const gaps = slots.slice(1).map((slot, i) => slot - (slots[i] ?? 0));
-      // Every caller's `now` is within 2 ms of T0, so each slot is exactly one pace after the last.
-      expect(new Set(gaps)).toEqual(new Set([250]));
-      expect(slots[0]).toBeGreaterThanOrEqual(T0);
-      expect(slots[0]).toBeLessThanOrEqual(T0 + 2);
+      const starts: number[] = [];
+      // Each instance asks every 10 ms of simulated time; each post is answered 50 ms after it
+      // starts and the pace is 200 ms, so a turn comes every 250 ms.
+      let finishAt: { hold: Date; at: number } | null = null;
+      for (let t = 0; t < 2000; t += 10) {
+        if (finishAt && finishAt.at <= t) {
+          await a.finishPost({ target: "hook", hold: finishAt.hold, now: at(finishAt.at), waitMs: 200 });
+          finishAt = null;
+        }
+        const outcomes = await Promise.all([a, b].map((store) => store.tryStartPost({ target: "hook", now: at(t), holdMs: 10_000 })));
+        const won = outcomes.filter((outcome) => outcome.ok);
+        expect(won.length).toBeLessThanOrEqual(1);
+        const turn = won[0];
+        if (turn?.ok) {
+          starts.push(t);
+          finishAt = { hold: turn.hold, at: t + 50 };
+        }
+      }
+      expect(starts).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750]);
     });
   });
 
