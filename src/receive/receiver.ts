@@ -55,6 +55,12 @@ export function createReceiver(params: ReceiverParams): ApplicationFunction {
         rejectRequest(res, result.status, result.error);
         return true;
       }
+      // GitHub only ever sends an object; anything else (null, a number, an array) is refused
+      // here, before Probot's handlers would fail on it with a 500.
+      if (!looksLikeJsonObject(result.body)) {
+        rejectRequest(res, 400, "payload must be a JSON object");
+        return true;
+      }
       // Probot's middleware takes a pre-read body from here instead of the stream.
       req.body = {};
       req.rawBody = result.body;
@@ -90,4 +96,14 @@ export function createReceiver(params: ReceiverParams): ApplicationFunction {
 function header(req: IncomingMessage, name: string): string | null {
   const value = req.headers[name];
   return typeof value === "string" ? value : null;
+}
+
+/** The first non-blank byte is `{` (or the body is empty, which Probot refuses as not JSON). */
+function looksLikeJsonObject(body: Buffer): boolean {
+  for (const byte of body) {
+    // space, tab, line feed, carriage return, and a UTF-8 byte-order mark's bytes
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
+    return byte === 0x7b;
+  }
+  return true;
 }
