@@ -14,6 +14,7 @@ import { createWorker, type Worker } from "./worker/worker.js";
 import { createSlackPoster } from "./slack/poster.js";
 import { createConfigSource } from "./github/repo-config-source.js";
 import { startWebhookRelay } from "./receive/webhook-relay.js";
+import { checkRedis } from "./settings/check-redis.js";
 import { recoverMissedDeliveries, startRedeliveryTimer } from "./github/redelivery.js";
 
 export interface NotifierApp {
@@ -35,6 +36,7 @@ export interface NotifierApp {
  * const app = await startNotifier(readSettings(process.env));
  */
 export async function startNotifier(settings: Settings): Promise<NotifierApp> {
+  if (settings.redisUrl) await checkRedis(settings.redisUrl);
   const probot = new Probot({
     ...(settings.appId !== null && settings.privateKey !== null
       ? { appId: settings.appId, privateKey: settings.privateKey }

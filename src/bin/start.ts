@@ -7,9 +7,9 @@ import { startNotifier } from "../app.js";
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 
-let settings;
+let app;
 try {
-  settings = readSettings(process.env);
+  app = await startNotifier(readSettings(process.env));
 } catch (error) {
   if (error instanceof SettingsError) {
     console.error(`github-activity-notifier cannot start: ${error.message}`);
@@ -17,8 +17,6 @@ try {
   }
   throw error;
 }
-
-const app = await startNotifier(settings);
 const SHUTDOWN_GRACE_MS = 10_000;
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

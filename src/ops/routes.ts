@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Store } from "../store/types.js";
 import type { Metrics } from "./metrics.js";
 import { requestPath } from "../receive/request-path.js";
+import { withDeadline } from "../shared/deadline.js";
 
 /**
  * Routes for operators: health answers 200 when the store does, 503 otherwise.
@@ -16,7 +17,7 @@ export function createOpsRoutes(params: { store: Store; metrics: Metrics }) {
     async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
       if (req.method !== "GET" || requestPath(req.url) !== "/healthz") return false;
       try {
-        await withTimeout(store.ping(), 2_000);
+        await withDeadline(store.ping(), 2_000, "store did not answer within 2 s");
         send(res, 200, "application/json", JSON.stringify({ status: "ok", store: store.kind }));
       } catch (error) {
         send(
@@ -43,21 +44,4 @@ export function createOpsRoutes(params: { store: Store; metrics: Metrics }) {
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body).toString() });
   res.end(body);
-}
-
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`store did not answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

@@ -13,6 +13,7 @@ import type { Metrics } from "../ops/metrics.js";
 import { routeDelivery, type ConfigSource } from "./route-delivery.js";
 import { drainChannel, type SendDeps } from "./send-channel.js";
 import { createMuteCache, type ActiveMutes } from "./mutes.js";
+import { withDeadline } from "../shared/deadline.js";
 
 export interface WorkerParams {
   store: Store;
@@ -45,6 +46,8 @@ export interface Worker {
 }
 
 const ROUTE_BATCH = 32;
+/** Longest one delivery's routing (config load, config check) may take before it is retried. */
+const ROUTING_DEADLINE_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** Sleep when work is already due but a drain holds it (e.g. waiting for its pace slot). */
 const DUE_RECHECK_MS = 250;
@@ -113,13 +116,19 @@ export function createWorker(params: WorkerParams): Worker {
   async function routeOne(delivery: DeliveryRecord, active: ActiveMutes): Promise<void> {
     const dlog = log.child({ deliveryId: delivery.id, event: delivery.event, action: delivery.action });
     try {
-      const outcome = await routeDelivery({
-        delivery,
-        configs: params.configs,
-        channels: params.channels,
-        mutes: active,
-        now: now(),
-      });
+      // GitHub calls inside routing have their own timeouts, but a request stuck before it is
+      // sent (throttling waiting on an unreachable Redis) would hold the whole batch.
+      const outcome = await withDeadline(
+        routeDelivery({
+          delivery,
+          configs: params.configs,
+          channels: params.channels,
+          mutes: active,
+          now: now(),
+        }),
+        ROUTING_DEADLINE_MS,
+        `routing took longer than ${ROUTING_DEADLINE_MS / 1000} s`,
+      );
       const at = now();
       if (outcome.kind === "skip") {
         await store.finishRouting({ id: delivery.id, owner, notifications: [], reason: outcome.reason, now: at });
