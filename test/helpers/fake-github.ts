@@ -1,22 +1,58 @@
 /**
  * A loopback stand-in for the parts of GitHub's REST API the running app calls: installation
- * tokens and `.github/notifier.yml` from the contents API. Counts every request by route;
- * anything it does not know is a 404. Serve it as GitHub Enterprise:
+ * tokens, `.github/notifier.yml` from the contents API, and the App's webhook delivery log
+ * (listing, and redelivery that really sends the delivery again). Counts every request by
+ * route; anything it does not know is a 404. Serve it as GitHub Enterprise:
  * `GHE_HOST=<host>`, `GHE_PROTOCOL=http`, so the app's base URL is `<url>/api/v3`.
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import {
+  createHookDeliveryLog,
+  type AppWebhook,
+  type DeliverParams,
+  type HookDeliveryEntry,
+} from "./fake-hook-deliveries.js";
+
+export type {
+  AppWebhook,
+  AttemptOutcome,
+  DeliverParams,
+  HookDeliveryEntry,
+} from "./fake-hook-deliveries.js";
 
 const PREFIX = "/api/v3";
 const TOKEN_ROUTE = /^\/app\/installations\/(\d+)\/access_tokens$/;
 const CONTENTS_ROUTE = /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/;
+const DELIVERIES_ROUTE = /^\/app\/hook\/deliveries$/;
+const ATTEMPTS_ROUTE = /^\/app\/hook\/deliveries\/(\d+)\/attempts$/;
 
 /** A route as Octokit names it, or `<METHOD> <path>` for requests the fake answers 404. */
 export type FakeGitHubRoute =
   | "POST /app/installations/{installation_id}/access_tokens"
   | "GET /repos/{owner}/{repo}/contents/{path}"
+  | "GET /app/hook/deliveries"
+  | "POST /app/hook/deliveries/{delivery_id}/attempts"
   | `${string} /${string}`;
+
+export interface RedeliveryRequest {
+  /** The delivery-log id asked for. */
+  id: number;
+  /** 202, or 404 for an id the log does not have. */
+  status: number;
+  at: number;
+}
+
+export interface FakeGitHubOptions {
+  /** The App id the App's JWT must be issued by (`iss`); any when unset. */
+  appId?: string;
+  /**
+   * The largest page `GET /app/hook/deliveries` serves whatever `per_page` asks (GitHub's is
+   * 100); a smaller one makes a short log span several pages.
+   */
+  maxPerPage?: number;
+}
 
 export interface FakeGitHubRequest {
   route: FakeGitHubRoute;
@@ -43,6 +79,23 @@ export interface FakeGitHub {
    * set is a 404, as for a repository without one.
    */
   setFile(params: { owner: string; repo: string; path: string; text: string | null }): void;
+  /**
+   * The App's webhook URL and secret, where {@link FakeGitHub.deliver} and redeliveries send.
+   * Unset (or null), every attempt is logged `failed to connect to host`.
+   */
+  setAppWebhook(webhook: AppWebhook | null): void;
+  /**
+   * Sends one delivery to the App's webhook as GitHub does, signed, and logs the attempt in the
+   * delivery log; resolves with the log entry once the attempt is over. Never throws: an app
+   * that is down is a logged failure.
+   */
+  deliver(params: DeliverParams): Promise<HookDeliveryEntry>;
+  /** The App's delivery log, in the order attempts ended (the API lists it newest first). */
+  deliveryLog: HookDeliveryEntry[];
+  /** Every `POST /app/hook/deliveries/{id}/attempts`, in order, with what the fake answered and when. */
+  redeliveryRequests: RedeliveryRequest[];
+  /** Resolves once every delivery and redelivery started so far has been attempted and logged. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,12 +104,19 @@ export interface FakeGitHub {
  * const github = await startFakeGitHub();
  * github.setFile({ owner: "Codertocat", repo: "Hello-World", path: ".github/notifier.yml", text: "channel: eng\n" });
  * const app = await startApp({ env: { GHE_HOST: github.host, GHE_PROTOCOL: "http", ... } });
+ * // GitHub's delivery log: a delivery the app missed, which the app may ask to redeliver.
+ * github.setAppWebhook({ url: `${app.baseUrl}/api/github/webhooks`, secret: TEST_SECRET });
+ * await github.deliver({ event: "issues", payload }); // { status: "OK", status_code: 200, ... }
  */
-export async function startFakeGitHub(): Promise<FakeGitHub> {
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const files = new Map<string, string>();
   const requests: FakeGitHubRequest[] = [];
   const tokens: string[] = [];
   const sockets = new Set<Socket>();
+  const hookLog = createHookDeliveryLog({ appId: options.appId ?? "1" });
+  const redeliveryRequests: RedeliveryRequest[] = [];
+  const maxPerPage = options.maxPerPage ?? 100;
+  let baseUrl = "";
   const fileKey = (owner: string, repo: string, path: string) =>
     `${owner}/${repo}:${path}`.toLowerCase();
 
@@ -123,7 +183,51 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       return { route, status: 200 };
     }
 
+    if (DELIVERIES_ROUTE.test(path) || ATTEMPTS_ROUTE.test(path)) {
+      return answerHookDeliveries({ req, method, path, url, json, notFound });
+    }
+
     return { route: `${method} ${path}` as FakeGitHubRoute, status: notFound() };
+  };
+
+  /** The App's delivery log: App (JWT) authentication only, as on GitHub. */
+  const answerHookDeliveries = (params: {
+    req: IncomingMessage;
+    method: string;
+    path: string;
+    url: URL;
+    json: (status: number, body: unknown, headers?: Record<string, string>) => number;
+    notFound: () => number;
+  }): { route: FakeGitHubRoute; status: number } => {
+    const { req, method, path, url, json, notFound } = params;
+    const attempts = method === "POST" ? ATTEMPTS_ROUTE.exec(path) : null;
+    const route: FakeGitHubRoute = attempts
+      ? "POST /app/hook/deliveries/{delivery_id}/attempts"
+      : "GET /app/hook/deliveries";
+    if (!attempts && method !== "GET")
+      return { route: `${method} ${path}` as FakeGitHubRoute, status: notFound() };
+    if (!isAppJwt(req.headers.authorization, options.appId)) {
+      return { route, status: json(401, { message: "A JSON web token could not be decoded" }) };
+    }
+
+    if (attempts) {
+      const id = Number(attempts[1]);
+      const status = hookLog.redeliver(id) ? json(202, {}) : notFound();
+      redeliveryRequests.push({ id, status, at: Date.now() });
+      return { route, status };
+    }
+
+    const perPage = Math.min(
+      Math.max(Number(url.searchParams.get("per_page") ?? 30) || 30, 1),
+      maxPerPage,
+    );
+    const page = hookLog.page({ perPage, cursor: url.searchParams.get("cursor") });
+    if (page === null) return { route, status: json(400, { message: "Invalid cursor" }) };
+    const headers: Record<string, string> = {};
+    if (page.nextCursor !== null) {
+      headers.link = `<${baseUrl}${PREFIX}/app/hook/deliveries?per_page=${perPage}&cursor=${page.nextCursor}>; rel="next"`;
+    }
+    return { route, status: json(200, page.entries, headers) };
   };
 
   const server = createServer((req, res) => {
@@ -146,9 +250,10 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: baseUrl,
     host: `127.0.0.1:${port}`,
     requests,
     tokens,
@@ -162,9 +267,32 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       if (text === null) files.delete(fileKey(owner, repo, path));
       else files.set(fileKey(owner, repo, path), text);
     },
+    setAppWebhook: (webhook) => hookLog.setWebhook(webhook),
+    deliver: (params) => hookLog.deliver(params),
+    deliveryLog: hookLog.entries,
+    redeliveryRequests,
+    settled: () => hookLog.settled(),
     async close() {
+      hookLog.close();
+      await hookLog.settled();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Whether `authorization` carries an unexpired App JWT (issued by `appId`, when given). */
+function isAppJwt(authorization: string | undefined, appId: string | undefined): boolean {
+  const match = /^bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/i.exec(authorization ?? "");
+  if (!match?.[2]) return false;
+  try {
+    const claims = JSON.parse(Buffer.from(match[2], "base64url").toString("utf8")) as {
+      iss?: unknown;
+      exp?: unknown;
+    };
+    const unexpired = typeof claims.exp === "number" && claims.exp * 1000 > Date.now();
+    return unexpired && (appId === undefined || String(claims.iss) === appId);
+  } catch {
+    return false;
+  }
 }

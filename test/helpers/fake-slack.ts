@@ -9,13 +9,20 @@ export interface SlackPost {
   path: string;
   body: { text?: string; blocks?: unknown[] };
   at: number;
+  /** The status answered (`hang` when left unanswered), once the fake answered. */
+  status?: number | "hang";
+  /** When the answer was written (after any `delayMs`); unset for a hang or before answering. */
+  answeredAt?: number;
 }
 
-/** What the fake answers one post with. `hang` never answers. */
+/**
+ * What the fake answers one post with. `hang` never answers. `delayMs` holds the answer back
+ * that long (a slow Slack); the post is recorded at once, its answer when it is written.
+ */
 export type FakeSlackAnswer =
-  | { status: 200 }
-  | { status: 429; retryAfter: number }
-  | { status: 400 | 403 | 404 | 410 | 500 | 503; body?: string }
+  | { status: 200; delayMs?: number }
+  | { status: 429; retryAfter: number; delayMs?: number }
+  | { status: 400 | 403 | 404 | 410 | 500 | 503; body?: string; delayMs?: number }
   | { hang: true };
 
 export interface FakeSlack {
@@ -40,6 +47,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const waiters: (() => void)[] = [];
   const sockets = new Set<Socket>();
   const hanging = new Set<ServerResponse>();
+  const delayed = new Set<NodeJS.Timeout>();
 
   const fake: FakeSlack = {
     url: "",
@@ -74,6 +82,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       });
     },
     async close() {
+      for (const timer of delayed) clearTimeout(timer);
       for (const res of hanging) res.destroy();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -96,23 +105,42 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       posts.push(post);
       const answer = fake.answer(post, index);
       if ("hang" in answer) {
+        post.status = "hang";
         hanging.add(res);
         return;
       }
-      if (answer.status === 200) {
-        acceptedPosts.push(post);
-        res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-        // Waiters that are not yet satisfied register themselves again.
-        for (const waiter of waiters.splice(0)) waiter();
+      if (answer.delayMs !== undefined && answer.delayMs > 0) {
+        hanging.add(res);
+        const timer = setTimeout(() => {
+          delayed.delete(timer);
+          hanging.delete(res);
+          respond(post, answer, res);
+        }, answer.delayMs);
+        delayed.add(timer);
         return;
       }
-      if (answer.status === 429) {
-        res.writeHead(429, { "retry-after": String(answer.retryAfter) }).end("rate_limited");
-        return;
-      }
-      res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.body ?? "server_error");
+      respond(post, answer, res);
     });
   });
+
+  /** Writes the answer; a 200 counts as accepted even if the poster is gone by then (Slack would post it). */
+  function respond(post: SlackPost, answer: Exclude<FakeSlackAnswer, { hang: true }>, res: ServerResponse): void {
+    post.status = answer.status;
+    post.answeredAt = Date.now();
+    if (answer.status === 200) {
+      acceptedPosts.push(post);
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      // Waiters that are not yet satisfied register themselves again.
+      for (const waiter of waiters.splice(0)) waiter();
+      return;
+    }
+    if (answer.status === 429) {
+      res.writeHead(429, { "retry-after": String(answer.retryAfter) }).end("rate_limited");
+      return;
+    }
+    res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.body ?? "server_error");
+  }
+
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
