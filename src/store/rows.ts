@@ -224,6 +224,75 @@ export function claimableNotificationSql(now: string, alias?: string): string {
 }
 
 /**
+ * The rows {@link claimableDeliverySql} selects, as a `UNION ALL` with one index range per
+ * status: SQLite plans an `OR` across columns as a scan of the whole table, which grows with
+ * every delivered row. With `first`, each branch stops after that many rows in that order, so
+ * a claim reads a few rows however long the backlog.
+ *
+ * @example
+ * `SELECT id FROM (${claimableDeliveryRows({ now: "@now", columns: "id, received_at", first: { orderBy: "received_at, id", limit: "@limit" } })})`
+ */
+export function claimableDeliveryRows(params: { now: string; columns: string; first?: FirstRows }): string {
+  const { now } = params;
+  return unionOfBranches({
+    table: "deliveries",
+    ...params,
+    branches: [
+      `status = 'pending'`,
+      `status = 'failed' AND next_attempt_at <= ${now}`,
+      `status = 'processing' AND lease_owner IS NOT NULL AND lease_until <= ${now}`,
+    ],
+  });
+}
+
+/**
+ * The rows {@link claimableNotificationSql} selects (and `where`, when given), as a
+ * `UNION ALL` with one index range per status, for the same reasons as
+ * {@link claimableDeliveryRows}.
+ */
+export function claimableNotificationRows(params: {
+  now: string;
+  columns: string;
+  where?: string;
+  first?: FirstRows;
+}): string {
+  const { now } = params;
+  return unionOfBranches({
+    table: "notifications",
+    ...params,
+    branches: [
+      `status = 'queued' AND (due_at IS NULL OR due_at <= ${now})`,
+      `status = 'failed' AND next_attempt_at <= ${now}`,
+      `status = 'sending' AND lease_until <= ${now}`,
+    ],
+  });
+}
+
+/** The first rows of each branch, in an order an index serves. */
+export interface FirstRows {
+  orderBy: string;
+  limit: string;
+}
+
+function unionOfBranches(params: {
+  table: string;
+  columns: string;
+  branches: string[];
+  where?: string;
+  first?: FirstRows;
+}): string {
+  const and = params.where ? ` AND ${params.where}` : "";
+  const tail = params.first ? ` ORDER BY ${params.first.orderBy} LIMIT ${params.first.limit}` : "";
+  return params.branches
+    .map((condition) => {
+      const select = `SELECT ${params.columns} FROM ${params.table} WHERE ${condition}${and}${tail}`;
+      // A compound member cannot carry its own ORDER BY and LIMIT unless wrapped.
+      return params.first ? `SELECT * FROM (${select})` : select;
+    })
+    .join("\n    UNION ALL ");
+}
+
+/**
  * Column list with a table alias, for joins.
  *
  * @example

@@ -12,7 +12,8 @@ import {
   byArrival,
   byCreation,
   byReceipt,
-  claimableDeliverySql,
+  claimableDeliveryRows,
+  claimableNotificationRows,
   claimableNotificationSql,
   DEFAULT_LIST_LIMIT,
   DELIVERY_COLUMNS,
@@ -55,7 +56,6 @@ type Value = string | number | null;
 type Params = Record<string, Value>;
 type InsertOutcome = "stored" | "duplicate";
 
-const CLAIMABLE_DELIVERY = claimableDeliverySql("@now");
 const CLAIMABLE_NOTIFICATION = claimableNotificationSql("@now");
 /** SQLite allows 32766 bound variables; stay well below. */
 const ID_CHUNK = 500;
@@ -81,9 +81,11 @@ export class SqliteStore implements Store {
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("journal_mode = WAL");
-    // NORMAL skips the fsync at commit in WAL mode: a power cut could lose an acknowledged
-    // delivery. FULL syncs the WAL on every commit; group commit keeps that affordable.
-    this.db.pragma("synchronous = FULL");
+    // In WAL mode NORMAL skips the fsync at commit: a power cut (not a process crash) may undo
+    // the last commits. That is acceptable for the worker's bookkeeping, which at worst redoes a
+    // step, but not for an acknowledged delivery: inserts switch to FULL (see writeDeliveries),
+    // and their fsync also makes every earlier commit durable. Group commit keeps it affordable.
+    this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     this.inserts = createGroupCommit({
       write: (batch) => this.writeDeliveries(batch),
@@ -116,7 +118,7 @@ export class SqliteStore implements Store {
       VALUES (@id, @event, @action, @installationId, @repository, @payload, @receivedAt, 'pending', 0, @receivedAt)
       ON CONFLICT (id) DO NOTHING`);
     // One transaction, one fsync; a repeat inside the batch conflicts with its first copy.
-    const outcomes = this.write(() =>
+    const outcomes = this.durably(() =>
       batch.map((d): InsertOutcome => {
         const { changes } = insert.run({
           id: d.id,
@@ -138,7 +140,11 @@ export class SqliteStore implements Store {
     const now = params.now.getTime();
     const claimed = this.write(() => {
       const ids = this.sql(
-        `SELECT id FROM deliveries WHERE ${CLAIMABLE_DELIVERY} ORDER BY received_at, id LIMIT @limit`,
+        `SELECT id FROM (${claimableDeliveryRows({
+          now: "@now",
+          columns: "id, received_at",
+          first: { orderBy: "received_at, id", limit: "@limit" },
+        })}) ORDER BY received_at, id LIMIT @limit`,
       ).all({ now, limit: params.limit }) as { id: string }[];
       const claim = this.sql(`UPDATE deliveries SET
           claimed_from = CASE status WHEN 'failed' THEN 'failed' ELSE 'pending' END,
@@ -247,9 +253,12 @@ export class SqliteStore implements Store {
     const now = params.now.getTime();
     const rows = this.write(() => {
       const keys = this.sql(
-        `SELECT delivery_id, channel FROM notifications
-        WHERE channel = @channel AND digest_key IS NULL AND ${CLAIMABLE_NOTIFICATION}
-        ORDER BY created_at, delivery_id LIMIT @limit`,
+        `SELECT delivery_id, channel FROM (${claimableNotificationRows({
+          now: "@now",
+          columns: "delivery_id, channel, created_at",
+          where: "channel = @channel AND digest_key IS NULL",
+          first: { orderBy: "created_at, delivery_id", limit: "@limit" },
+        })}) ORDER BY created_at, delivery_id LIMIT @limit`,
       ).all({ channel: params.channel, now, limit: params.limit }) as {
         delivery_id: string;
         channel: string;
@@ -311,12 +320,25 @@ export class SqliteStore implements Store {
 
   async readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]> {
     return this.sql(
-      `SELECT channel, COUNT(*) AS waiting FROM notifications
-      WHERE ${CLAIMABLE_NOTIFICATION} GROUP BY channel ORDER BY channel`,
+      `SELECT channel, COUNT(*) AS waiting FROM (${claimableNotificationRows({ now: "@now", columns: "channel" })})
+      GROUP BY channel ORDER BY channel`,
     ).all({ now: now.getTime() }) as {
       channel: string;
       waiting: number;
     }[];
+  }
+
+  async countWaiting(params: { channel: string; now: Date; cap: number }): Promise<number> {
+    const row = this.sql(
+      `SELECT COUNT(*) AS waiting FROM (
+        SELECT 1 FROM (${claimableNotificationRows({
+          now: "@now",
+          columns: "delivery_id",
+          where: "channel = @channel",
+          first: { orderBy: "created_at", limit: "@cap" },
+        })}) LIMIT @cap)`,
+    ).get({ channel: params.channel, now: params.now.getTime(), cap: params.cap }) as { waiting: number };
+    return row.waiting;
   }
 
   async finishNotification(params: {
@@ -574,6 +596,16 @@ export class SqliteStore implements Store {
   /** Runs `fn` in a transaction that takes the write lock at once, so it never fails halfway on a lock upgrade. */
   private write<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /** A write transaction whose commit is synced to disk before it returns (`synchronous = FULL`). */
+  private durably<T>(fn: () => T): T {
+    this.db.pragma("synchronous = FULL");
+    try {
+      return this.write(fn);
+    } finally {
+      this.db.pragma("synchronous = NORMAL");
+    }
   }
 
   private sql(text: string): Database.Statement<unknown[]> {

@@ -44,7 +44,7 @@ describe("sqlite store setup", () => {
     cleanup = null;
   });
 
-  it("creates the file's directory and syncs every commit in WAL mode", async () => {
+  it("creates the file's directory, runs in WAL mode, and syncs every delivery insert to disk", async () => {
     const root = await mkdtemp(join(tmpdir(), "notifier-store-"));
     const path = join(root, "a", "b", "notifier.db");
     const store = createStore(path);
@@ -58,9 +58,21 @@ describe("sqlite store setup", () => {
     const db = new Database(path);
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();
-    // synchronous is per connection: ask the store's own.
+    // synchronous is per connection: ask the store's own. The worker's bookkeeping commits
+    // without an fsync (NORMAL); a delivery insert, which is acknowledged, commits with one (FULL).
     const internal = (store as unknown as { db: Database.Database }).db;
-    expect(internal.pragma("synchronous", { simple: true })).toBe(2); // FULL
+    expect(internal.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
+    const levels: unknown[] = [];
+    const transaction = internal.transaction.bind(internal);
+    internal.transaction = ((fn: (...args: unknown[]) => unknown) =>
+      transaction((...args: unknown[]) => {
+        levels.push(internal.pragma("synchronous", { simple: true }));
+        return fn(...args);
+      })) as typeof internal.transaction;
+    expect(await store.insertDelivery(incoming("durable-1"))).toBe("stored");
+    await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: 1000, now: new Date() });
+    expect(levels).toEqual([2, 1]); // FULL for the insert, NORMAL for the claim
+    expect(internal.pragma("synchronous", { simple: true })).toBe(1);
   });
 
   it("works in memory for throwaway use", async () => {
