@@ -338,6 +338,15 @@ export class PostgresStore implements Store {
     return result.rows;
   }
 
+  async countWaiting(params: { channel: string; now: Date; cap: number }): Promise<number> {
+    const result = await this.pool.query<{ waiting: number }>(
+      `SELECT COUNT(*)::int AS waiting FROM (
+        SELECT 1 FROM notifications WHERE channel = $1 AND ${claimableNotificationSql("$2::bigint")} LIMIT $3) AS capped`,
+      [params.channel, params.now.getTime(), params.cap],
+    );
+    return result.rows[0]?.waiting ?? 0;
+  }
+
   async finishNotification(params: {
     deliveryId: string;
     channel: string;

@@ -226,6 +226,12 @@ export interface Store {
   readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]>;
 
   /**
+   * How many notifications of `channel` could be claimed at `now`, counting no further than
+   * `cap`: as cheap with ten thousand waiting as with one, so a sender may ask before every post.
+   */
+  countWaiting(params: { channel: string; now: Date; cap: number }): Promise<number>;
+
+  /**
    * Ends a post. `sent` and `dead` are final; `failed` waits for `nextAttemptAt`.
    * When every notification of the delivery is final, the delivery becomes `delivered`
    * (all sent) or `dead` (any dead, with that error). False when `owner` lost the lease.

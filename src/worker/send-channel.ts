@@ -28,6 +28,8 @@ export interface SendDeps {
   now: () => Date;
   random: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Pauses briefly while deliveries arrive fast, so receipt keeps its pace. */
+  yieldToIngest: () => Promise<void>;
   stopped: () => boolean;
 }
 
@@ -42,9 +44,11 @@ const SUMMARY_LIMIT = 200;
  */
 export async function drainChannel(params: { deps: SendDeps; channel: SlackChannel }): Promise<void> {
   const { deps, channel } = params;
-  const waitingNow = async () =>
-    (await deps.store.readyChannels(deps.now())).find((entry) => entry.channel === channel.name)?.waiting ?? 0;
+  // Only "none", "some" and "enough to merge" matter: count no further than that.
+  const cap = Math.max(1, deps.burstSummaryAfter);
+  const waitingNow = () => deps.store.countWaiting({ channel: channel.name, now: deps.now(), cap });
   while (!deps.stopped()) {
+    await deps.yieldToIngest();
     let waiting = await waitingNow();
     if (waiting === 0) return;
 

@@ -39,13 +39,23 @@ export interface Worker {
   /** Unique id of this process's claims. */
   readonly owner: string;
   start(): void;
-  /** Wakes the routing loop now (a delivery was just stored in this process). */
+  /** Wakes the routing loop now (work was just stored). */
   wake(): void;
+  /** A delivery was just received and stored in this process: wakes the worker, and counts towards ingest pressure. */
+  received(): void;
   /** Stops claiming, waits up to `graceMs` for posts under way, gives the rest back. */
   stop(graceMs?: number): Promise<void>;
 }
 
 const ROUTE_BATCH = 32;
+/**
+ * Receipt comes first: while deliveries arrive faster than this many per second, the worker
+ * (which shares the process, and on SQLite its thread) pauses between batches and posts, so
+ * acknowledgements are not slowed by routing and posting. The backlog drains when the burst ends.
+ */
+const PRESSURE_PER_SECOND = 500;
+const PRESSURE_WINDOW_MS = 200;
+const PRESSURE_PAUSE_MS = 100;
 /** Longest one delivery's routing (config load, config check) may take before it is retried. */
 const ROUTING_DEADLINE_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -93,6 +103,24 @@ export function createWorker(params: WorkerParams): Worker {
       sleepers.add(done);
     });
 
+  // Receipts counted over the current and the previous window.
+  let windowStart = 0;
+  let windowCount = 0;
+  let previousWindowCount = 0;
+  const underPressure = () => {
+    const at = Date.now();
+    if (at - windowStart >= PRESSURE_WINDOW_MS) {
+      previousWindowCount = at - windowStart < 2 * PRESSURE_WINDOW_MS ? windowCount : 0;
+      windowCount = 0;
+      windowStart = at;
+    }
+    const threshold = (PRESSURE_PER_SECOND * PRESSURE_WINDOW_MS) / 1000;
+    return Math.max(windowCount, previousWindowCount) >= threshold;
+  };
+  const yieldToIngest = async () => {
+    if (underPressure()) await sleep(PRESSURE_PAUSE_MS);
+  };
+
   const sendDeps: SendDeps = {
     store,
     poster: params.poster,
@@ -105,12 +133,22 @@ export function createWorker(params: WorkerParams): Worker {
     now,
     random: params.random ?? Math.random,
     sleep,
+    yieldToIngest,
     stopped: () => stopping,
   };
 
+  // A wake-up comes while a request is still being answered (its delivery was just stored):
+  // resume after pending I/O, so the acknowledgement goes out before the worker's own store
+  // work, which runs synchronously on SQLite.
+  let wakeScheduled = false;
   const wake = () => {
     wakeRequested = true;
-    wakeUp?.();
+    if (wakeScheduled) return;
+    wakeScheduled = true;
+    setImmediate(() => {
+      wakeScheduled = false;
+      wakeUp?.();
+    });
   };
 
   async function routeOne(delivery: DeliveryRecord, active: ActiveMutes): Promise<void> {
@@ -161,11 +199,14 @@ export function createWorker(params: WorkerParams): Worker {
     }
   }
 
-  function startDrains(ready: { channel: string; waiting: number }[]): void {
-    for (const { channel: name } of ready) {
-      if (drains.has(name)) continue;
+  /** Starts a drain for each configured channel that has work and none yet. */
+  async function startDrains(): Promise<void> {
+    for (const name of params.channels.names()) {
+      if (stopping || drains.has(name)) continue;
       const channel = params.channels.get(name);
       if (!channel) continue;
+      if ((await store.countWaiting({ channel: name, now: now(), cap: 1 })) === 0) continue;
+      if (drains.has(name)) continue;
       const drain = drainChannel({ deps: sendDeps, channel })
         .catch((error: unknown) => log.error({ err: error, channel: name }, "sending failed; will try again"))
         .finally(() => {
@@ -193,8 +234,9 @@ export function createWorker(params: WorkerParams): Worker {
         const active = await mutes.current();
         claimed = await store.claimDeliveries({ owner, limit: ROUTE_BATCH, leaseMs, now: now() });
         await Promise.all(claimed.map((delivery) => routeOne(delivery, active)));
-        if (!stopping) startDrains(await store.readyChannels(now()));
+        await startDrains();
         await pruneIfDue();
+        await yieldToIngest();
       } catch (error) {
         log.error({ err: error }, "worker loop failed; retrying shortly");
         await sleep(1_000);
@@ -222,6 +264,11 @@ export function createWorker(params: WorkerParams): Worker {
   return {
     owner,
     wake,
+    received() {
+      underPressure();
+      windowCount += 1;
+      wake();
+    },
     start() {
       if (running) return;
       running = true;

@@ -86,7 +86,7 @@ export async function startPipeline(params: {
     ...(params.now ? { now: params.now } : {}),
   });
   // No HTTP server here: deliveries arrive through `probot.receive`.
-  await probot.load(createReceiver({ store, metrics, onStored: () => worker.wake() }), {
+  await probot.load(createReceiver({ store, metrics, onStored: () => worker.received() }), {
     cwd: process.cwd(),
     addHandler: () => {},
   });

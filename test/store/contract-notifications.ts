@@ -75,6 +75,14 @@ export function notificationsContract(ctx: ContractContext): void {
       ]);
     });
 
+    it("counts a channel's claimable notifications up to a cap", async () => {
+      const store = await ready();
+      for (let i = 0; i < 5; i += 1) await routed(store, `w-${i}`, ["eng"], i + 1);
+      expect(await store.countWaiting({ channel: "eng", now: at(100), cap: 3 })).toBe(3);
+      expect(await store.countWaiting({ channel: "eng", now: at(100), cap: 10 })).toBe(5);
+      expect(await store.countWaiting({ channel: "ops", now: at(100), cap: 10 })).toBe(0);
+    });
+
     it("claims a channel's notifications oldest first with the delivery's repository and receipt time", async () => {
       const store = await ready();
       await routed(store, "n-old", ["eng"], 1);
@@ -164,6 +172,8 @@ export function notificationsContract(ctx: ContractContext): void {
       expect(await store.nextDueAt()).toEqual(at(9000));
       expect(await store.readyChannels(at(8999))).toEqual([]);
       expect(await store.readyChannels(at(9000))).toEqual([{ channel: "eng", waiting: 1 }]);
+      expect(await store.countWaiting({ channel: "eng", now: at(8999), cap: 5 })).toBe(0);
+      expect(await store.countWaiting({ channel: "eng", now: at(9000), cap: 5 })).toBe(1);
       expect(
         await store.claimNotifications({
           channel: "eng",
