@@ -14,6 +14,7 @@ import { routeDelivery, type ConfigSource } from "./route-delivery.js";
 import { drainChannel, type SendDeps } from "./send-channel.js";
 import { createMuteCache, type ActiveMutes } from "./mutes.js";
 import { withDeadline } from "../shared/deadline.js";
+import { nextRetryDelay } from "../slack/retry-schedule.js";
 
 export interface WorkerParams {
   store: Store;
@@ -61,11 +62,6 @@ const ROUTING_DEADLINE_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** Sleep when work is already due but a drain holds it (e.g. waiting for its pace slot). */
 const DUE_RECHECK_MS = 250;
-
-/** Delay before a delivery whose config could not be loaded is routed again. */
-function routingRetryDelay(attempts: number): number {
-  return Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
-}
 
 /**
  * Creates the worker of one process.
@@ -192,10 +188,26 @@ export function createWorker(params: WorkerParams): Worker {
       dlog.info({ route: outcome.detail }, "delivery routed");
     } catch (error) {
       const message = (error as Error).message;
-      const retryAt = new Date(now().getTime() + routingRetryDelay(delivery.attempts));
+      // Routing follows Slack's retry schedule (1 s ... hourly, for 24 h), then gives up: a
+      // GitHub outage is ridden out, a fault that never clears ends `dead` with its error.
+      // `attempts` already counts this one; a ConfigUnavailableError may name a later time.
+      const notBefore = (error as { retryAt?: unknown }).retryAt;
+      const delay = nextRetryDelay({
+        attempt: Math.max(1, delivery.attempts),
+        random: sendDeps.random,
+        retryAfterMs: notBefore instanceof Date ? notBefore.getTime() - now().getTime() : null,
+      });
+      const retryAt = delay === null ? null : new Date(now().getTime() + delay);
       await store.failDelivery({ id: delivery.id, owner, error: message, nextAttemptAt: retryAt, now: now() });
-      await store.recordAttempt({ deliveryId: delivery.id, channel: null, at: now(), outcome: "retry", detail: message });
-      dlog.warn({ error: message, retryAt }, "routing failed; will retry");
+      await store.recordAttempt({
+        deliveryId: delivery.id,
+        channel: null,
+        at: now(),
+        outcome: retryAt ? "retry" : "dead",
+        detail: message,
+      });
+      if (retryAt) dlog.warn({ error: message, retryAt }, "routing failed; will retry");
+      else dlog.error({ error: message }, "routing failed for 24 hours; the delivery is dead");
     }
   }
 

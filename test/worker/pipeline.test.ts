@@ -9,6 +9,8 @@ import { randomUUID } from "node:crypto";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 import { exampleOf } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { DEFAULT_CONFIG } from "../../src/route/defaults.js";
+import { MAX_RETRIES } from "../../src/slack/retry-schedule.js";
 
 const dir = tempDir("notifier-pipeline-");
 const SLACK = "https://hooks.slack.com";
@@ -125,4 +127,48 @@ describe("the pipeline", () => {
     expect(delivery?.error).toContain("channel_not_found");
     expect(scope.isDone()).toBe(true);
   });
+
+  it("retries routing while GitHub is down, delivers when it is back, and gives up after 24 hours", async () => {
+    // A clock that runs two hours ahead on every reading, so the whole retry schedule passes quickly.
+    let clock = Date.parse("2026-11-23T00:00:00Z");
+    const now = () => new Date((clock += 2 * 3_600_000));
+    let githubUp = false;
+    const scope = nock(SLACK).post(DEFAULT_PATH).reply(200, "ok");
+    pipeline = await startPipeline({
+      databaseUrl: join(dir, `${randomUUID()}.db`),
+      env: { SLACK_WEBHOOK_URL: `${SLACK}${DEFAULT_PATH}` },
+      now,
+      configs: {
+        load: async () => {
+          if (!githubUp) throw new Error("GitHub answered 502 while reading .github/notifier.yml");
+          return DEFAULT_CONFIG;
+        },
+      },
+    });
+    const recovered = randomUUID();
+    await pipeline.probot.receive({ id: recovered, name: "issues", payload: exampleOf("issues", "opened") } as never);
+    await vi.waitFor(async () => expect((await pipeline?.store.getAttempts(recovered))?.length).toBeGreaterThanOrEqual(2), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    githubUp = true;
+    expect((await settled(pipeline.store, recovered))?.status).toBe("delivered");
+    expect(scope.isDone()).toBe(true);
+
+    githubUp = false;
+    const lost = randomUUID();
+    await pipeline.probot.receive({ id: lost, name: "issues", payload: exampleOf("issues", "opened") } as never);
+    const dead = await vi.waitFor(
+      async () => {
+        const delivery = await pipeline?.store.getDelivery(lost);
+        expect(delivery?.status).toBe("dead");
+        return delivery;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    expect(dead?.error).toBe("GitHub answered 502 while reading .github/notifier.yml");
+    const history = (await pipeline.store.getAttempts(lost)).map((attempt) => attempt.outcome);
+    expect(history.at(-1)).toBe("dead");
+    expect(history.filter((outcome) => outcome === "retry").length).toBe(MAX_RETRIES);
+  }, 40_000);
 });
