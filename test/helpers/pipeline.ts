@@ -63,6 +63,7 @@ export async function startPipeline(params: {
   slackPaceMs?: number;
   burstSummaryAfter?: number;
   leaseMs?: number;
+  retentionMs?: number;
   now?: () => Date;
 }): Promise<Pipeline> {
   const probot = testProbot();
@@ -80,7 +81,7 @@ export async function startPipeline(params: {
     log,
     slackPaceMs: params.slackPaceMs ?? 0,
     burstSummaryAfter: params.burstSummaryAfter ?? 0,
-    retentionMs: 0,
+    retentionMs: params.retentionMs ?? 0,
     leaseMs: params.leaseMs ?? 5_000,
     idlePollMs: 200,
     ...(params.now ? { now: params.now } : {}),

@@ -11,6 +11,7 @@ import { exampleOf } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { DEFAULT_CONFIG } from "../../src/route/defaults.js";
 import { MAX_RETRIES } from "../../src/slack/retry-schedule.js";
+import { createStore } from "../../src/store/create-store.js";
 
 const dir = tempDir("notifier-pipeline-");
 const SLACK = "https://hooks.slack.com";
@@ -23,7 +24,9 @@ afterEach(async () => {
   nock.cleanAll();
 });
 
-async function start(env: Record<string, string> = { SLACK_WEBHOOK_URL: `${SLACK}${DEFAULT_PATH}` }) {
+async function start(
+  env: Record<string, string> = { SLACK_WEBHOOK_URL: `${SLACK}${DEFAULT_PATH}` },
+) {
   pipeline = await startPipeline({ databaseUrl: join(dir, `${randomUUID()}.db`), env });
   return pipeline;
 }
@@ -62,7 +65,9 @@ describe("the pipeline", () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]).toMatchObject({ text: expect.any(String), blocks: expect.any(Array) });
     const notifications = await store.getNotifications(id);
-    expect(notifications.map((n) => [n.channel, n.status, n.attempts])).toEqual([["default", "sent", 1]]);
+    expect(notifications.map((n) => [n.channel, n.status, n.attempts])).toEqual([
+      ["default", "sent", 1],
+    ]);
   });
 
   it("posts a merged pull request, and skips one closed without merging as not routed", async () => {
@@ -97,7 +102,9 @@ describe("the pipeline", () => {
     const scope = nock(SLACK).post(DEFAULT_PATH).reply(200, "ok");
     const id = randomUUID();
     const payload = exampleOf("issues", "opened");
-    await Promise.all([1, 2, 3].map(() => probot.receive({ id, name: "issues", payload } as never)));
+    await Promise.all(
+      [1, 2, 3].map(() => probot.receive({ id, name: "issues", payload } as never)),
+    );
     expect((await settled(store, id))?.status).toBe("delivered");
     expect(scope.isDone()).toBe(true);
     expect((await metrics.duplicates.get()).values[0]?.value).toBe(2);
@@ -106,7 +113,11 @@ describe("the pipeline", () => {
 
   it("retries a Slack 500 and delivers once Slack recovers", async () => {
     const { probot, store } = await start();
-    const scope = nock(SLACK).post(DEFAULT_PATH).reply(500, "internal_error").post(DEFAULT_PATH).reply(200, "ok");
+    const scope = nock(SLACK)
+      .post(DEFAULT_PATH)
+      .reply(500, "internal_error")
+      .post(DEFAULT_PATH)
+      .reply(200, "ok");
     const id = randomUUID();
     await probot.receive({ id, name: "issues", payload: exampleOf("issues", "opened") } as never);
     // The first retry is scheduled about 1 s (±20%) after the failure.
@@ -146,18 +157,30 @@ describe("the pipeline", () => {
       },
     });
     const recovered = randomUUID();
-    await pipeline.probot.receive({ id: recovered, name: "issues", payload: exampleOf("issues", "opened") } as never);
-    await vi.waitFor(async () => expect((await pipeline?.store.getAttempts(recovered))?.length).toBeGreaterThanOrEqual(2), {
-      timeout: 10_000,
-      interval: 20,
-    });
+    await pipeline.probot.receive({
+      id: recovered,
+      name: "issues",
+      payload: exampleOf("issues", "opened"),
+    } as never);
+    await vi.waitFor(
+      async () =>
+        expect((await pipeline?.store.getAttempts(recovered))?.length).toBeGreaterThanOrEqual(2),
+      {
+        timeout: 10_000,
+        interval: 20,
+      },
+    );
     githubUp = true;
     expect((await settled(pipeline.store, recovered))?.status).toBe("delivered");
     expect(scope.isDone()).toBe(true);
 
     githubUp = false;
     const lost = randomUUID();
-    await pipeline.probot.receive({ id: lost, name: "issues", payload: exampleOf("issues", "opened") } as never);
+    await pipeline.probot.receive({
+      id: lost,
+      name: "issues",
+      payload: exampleOf("issues", "opened"),
+    } as never);
     const dead = await vi.waitFor(
       async () => {
         const delivery = await pipeline?.store.getDelivery(lost);
@@ -171,4 +194,65 @@ describe("the pipeline", () => {
     expect(history.at(-1)).toBe("dead");
     expect(history.filter((outcome) => outcome === "retry").length).toBe(MAX_RETRIES);
   }, 40_000);
+
+  it("prunes delivered and skipped deliveries past RETENTION, and keeps the rest", async () => {
+    const databaseUrl = join(dir, `${randomUUID()}.db`);
+    const day = 86_400_000;
+    const received = Date.now() - 40 * day;
+    // A store with history: old finished deliveries, an old dead one, and a recent one.
+    const seeded = createStore(databaseUrl);
+    await seeded.migrate();
+    const payload = JSON.stringify(exampleOf("issues", "edited"));
+    for (const id of ["old-skipped", "old-dead", "recent-skipped"]) {
+      const at = id.startsWith("old") ? received : Date.now() - day;
+      await seeded.insertDelivery({
+        id,
+        event: "issues",
+        action: "edited",
+        installationId: 1,
+        repository: "Codertocat/Hello-World",
+        payload,
+        receivedAt: new Date(at),
+      });
+    }
+    const claimed = await seeded.claimDeliveries({
+      owner: "seed",
+      limit: 10,
+      leaseMs: 60_000,
+      now: new Date(),
+    });
+    expect(claimed).toHaveLength(3);
+    for (const delivery of claimed) {
+      if (delivery.id === "old-dead") {
+        await seeded.failDelivery({
+          id: delivery.id,
+          owner: "seed",
+          error: "gave up",
+          nextAttemptAt: null,
+          now: new Date(),
+        });
+      } else {
+        await seeded.finishRouting({
+          id: delivery.id,
+          owner: "seed",
+          notifications: [],
+          reason: "not a notified event",
+          now: new Date(),
+        });
+      }
+    }
+    await seeded.close();
+
+    pipeline = await startPipeline({ databaseUrl, env: {}, retentionMs: 30 * day });
+    await vi.waitFor(
+      async () => expect(await pipeline?.store.getDelivery("old-skipped")).toBeNull(),
+      {
+        timeout: 5_000,
+        interval: 20,
+      },
+    );
+    // Dead deliveries stay for an operator to look at and replay; recent ones stay too.
+    expect((await pipeline.store.getDelivery("old-dead"))?.status).toBe("dead");
+    expect((await pipeline.store.getDelivery("recent-skipped"))?.status).toBe("skipped");
+  });
 });
