@@ -140,16 +140,28 @@ export function nextCheckpoint(params: {
   return new Date(Math.min(advanced, params.holdBack.getTime()));
 }
 
+/** How often one guid is asked for at most: a redelivery that fails again may be asked again. */
+export const MAX_REQUESTS_PER_GUID = 3;
+
+/** When a guid was last asked for, and how many times in all. */
+export interface RedeliveryRequest {
+  askedAt: Date;
+  times: number;
+}
+
 /**
  * Reads the stored set of guids asked for, dropping those asked more than 3 days ago.
  * A value that is not such an object reads as empty: at worst one redelivery is asked again,
- * and the store drops the duplicate.
+ * and the store drops the duplicate. An entry written as a bare time counts as asked once.
  *
  * @example
- * parseRequested({ text: '{"a1":"2024-05-01T10:00:00.000Z"}', now }) // Map { "a1" => Date }
+ * parseRequested({ text: '{"a1":{"at":"2024-05-01T10:00:00.000Z","times":2}}', now }) // Map { "a1" => { askedAt, times: 2 } }
  */
-export function parseRequested(params: { text: string | null; now: Date }): Map<string, Date> {
-  const requested = new Map<string, Date>();
+export function parseRequested(params: {
+  text: string | null;
+  now: Date;
+}): Map<string, RedeliveryRequest> {
+  const requested = new Map<string, RedeliveryRequest>();
   if (params.text === null) return requested;
   let parsed: unknown;
   try {
@@ -159,23 +171,52 @@ export function parseRequested(params: { text: string | null; now: Date }): Map<
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return requested;
   const oldest = params.now.getTime() - REDELIVERY_WINDOW_MS;
-  for (const [guid, at] of Object.entries(parsed)) {
-    const askedAt = typeof at === "string" ? new Date(at) : null;
-    if (askedAt && askedAt.getTime() >= oldest) requested.set(guid, askedAt);
+  for (const [guid, value] of Object.entries(parsed)) {
+    const entry = readRequest(value);
+    if (entry && entry.askedAt.getTime() >= oldest) requested.set(guid, entry);
   }
   return requested;
 }
 
+function readRequest(value: unknown): RedeliveryRequest | null {
+  if (typeof value === "string") return validRequest(new Date(value), 1);
+  if (typeof value !== "object" || value === null) return null;
+  const { at, times } = value as { at?: unknown; times?: unknown };
+  if (typeof at !== "string" || typeof times !== "number" || !Number.isInteger(times) || times < 1)
+    return null;
+  return validRequest(new Date(at), times);
+}
+
+function validRequest(askedAt: Date, times: number): RedeliveryRequest | null {
+  return Number.isNaN(askedAt.getTime()) ? null : { askedAt, times };
+}
+
 /** Writes the set back, without entries past the 3-day window. */
 export function serializeRequested(params: {
-  requested: ReadonlyMap<string, Date>;
+  requested: ReadonlyMap<string, RedeliveryRequest>;
   now: Date;
 }): string {
   const oldest = params.now.getTime() - REDELIVERY_WINDOW_MS;
-  const kept = [...params.requested].filter(([, askedAt]) => askedAt.getTime() >= oldest);
+  const kept = [...params.requested].filter(([, entry]) => entry.askedAt.getTime() >= oldest);
   return JSON.stringify(
-    Object.fromEntries(kept.map(([guid, askedAt]) => [guid, askedAt.toISOString()])),
+    Object.fromEntries(
+      kept.map(([guid, entry]) => [guid, { at: entry.askedAt.toISOString(), times: entry.times }]),
+    ),
   );
+}
+
+/**
+ * Whether to ask for a failed guid the store does not know: never asked, or asked before and
+ * GitHub's log shows an attempt since that failed too (the redelivery did not get through),
+ * fewer than {@link MAX_REQUESTS_PER_GUID} times.
+ */
+export function shouldAsk(params: {
+  history: GuidHistory;
+  previous: RedeliveryRequest | undefined;
+}): boolean {
+  const { history, previous } = params;
+  if (!previous) return true;
+  return previous.times < MAX_REQUESTS_PER_GUID && history.newestDeliveredAt > previous.askedAt;
 }
 
 export type SinceResult =

@@ -13,8 +13,10 @@ import {
   parseRequested,
   scanWindow,
   serializeRequested,
+  shouldAsk,
   type DeliveryLogEntry,
   type GuidHistory,
+  type RedeliveryRequest,
 } from "./redelivery-plan.js";
 
 export { parseSince, REDELIVERY_WINDOW_MS, type SinceResult } from "./redelivery-plan.js";
@@ -91,7 +93,9 @@ export async function recoverMissedDeliveries(params: {
     failed.length > 0 ? await store.knownDeliveryIds(failed.map((h) => h.guid)) : new Set<string>();
   const requested = parseRequested({ text: await store.getState(REQUESTED_KEY), now });
   const unknown = failed.filter((history) => !known.has(history.guid));
-  const toAsk = unknown.filter((history) => !requested.has(history.guid));
+  const toAsk = unknown.filter((history) =>
+    shouldAsk({ history, previous: requested.get(history.guid) }),
+  );
 
   const { missed, holdBack } = await askForRedeliveries({
     octokit,
@@ -120,13 +124,13 @@ export async function recoverMissedDeliveries(params: {
 }
 
 /**
- * Asks GitHub to redeliver each guid once, adding the accepted ones to `requested`. Returns what
+ * Asks GitHub to redeliver each guid, counting the accepted ones in `requested`. Returns what
  * happened to each and the oldest guid whose request failed in a way worth retrying.
  */
 async function askForRedeliveries(params: {
   octokit: AppClient;
   toAsk: readonly GuidHistory[];
-  requested: Map<string, Date>;
+  requested: Map<string, RedeliveryRequest>;
   now: Date;
   log: RedeliveryLog;
   dryRun: boolean;
@@ -142,7 +146,10 @@ async function askForRedeliveries(params: {
     }
     const outcome = await requestRedelivery({ octokit, history });
     if (outcome.ok) {
-      requested.set(history.guid, now);
+      requested.set(history.guid, {
+        askedAt: now,
+        times: (requested.get(history.guid)?.times ?? 0) + 1,
+      });
       missed.push(describeMissed(history, { requested: true }));
       log.info(
         { guid: history.guid, event: history.event },

@@ -8,6 +8,7 @@ import {
   parseSince,
   scanWindow,
   serializeRequested,
+  shouldAsk,
   type DeliveryLogEntry,
 } from "../../src/github/redelivery-plan.js";
 
@@ -198,16 +199,67 @@ describe("nextCheckpoint", () => {
 describe("the requested set", () => {
   it("round-trips, dropping requests older than 3 days", () => {
     const requested = new Map([
-      ["fresh", hoursAgo(1)],
-      ["old", new Date(NOW.getTime() - 3 * DAY - 1)],
+      ["fresh", { askedAt: hoursAgo(1), times: 2 }],
+      ["old", { askedAt: new Date(NOW.getTime() - 3 * DAY - 1), times: 1 }],
     ]);
     const text = serializeRequested({ requested, now: NOW });
-    expect(text).toMatchInlineSnapshot(`"{"fresh":"2024-05-01T11:00:00.000Z"}"`);
-    expect(parseRequested({ text, now: NOW })).toEqual(new Map([["fresh", hoursAgo(1)]]));
+    expect(text).toMatchInlineSnapshot(`"{"fresh":{"at":"2024-05-01T11:00:00.000Z","times":2}}"`);
+    expect(parseRequested({ text, now: NOW })).toEqual(
+      new Map([["fresh", { askedAt: hoursAgo(1), times: 2 }]]),
+    );
   });
 
-  it.each([null, "", "not json", "[]", '"x"', '{"a":5}'])("reads %j as empty", (text) => {
+  it("reads an entry written as a bare time as asked once", () => {
+    const text = JSON.stringify({ g: hoursAgo(2).toISOString() });
+    expect(parseRequested({ text, now: NOW })).toEqual(
+      new Map([["g", { askedAt: hoursAgo(2), times: 1 }]]),
+    );
+  });
+
+  it.each([
+    null,
+    "",
+    "not json",
+    "[]",
+    '"x"',
+    '{"a":5}',
+    '{"a":{"at":"never","times":1}}',
+    '{"a":{"at":"2024-05-01T11:00:00.000Z","times":0}}',
+  ])("reads %j as empty", (text) => {
     expect(parseRequested({ text, now: NOW }).size).toBe(0);
+  });
+});
+
+describe("shouldAsk", () => {
+  const history = (newestDeliveredAt: Date) =>
+    ({
+      guid: "g",
+      event: "issues",
+      action: "opened",
+      newestId: 1,
+      newestDeliveredAt,
+      attempts: 2,
+      succeeded: false,
+    }) as const;
+
+  it.each([
+    ["never asked", hoursAgo(3), undefined, true],
+    ["asked, and nothing happened since", hoursAgo(3), { askedAt: hoursAgo(2), times: 1 }, false],
+    [
+      "asked, and the redelivery failed since",
+      hoursAgo(1),
+      { askedAt: hoursAgo(2), times: 1 },
+      true,
+    ],
+    ["asked twice, failed again since", hoursAgo(1), { askedAt: hoursAgo(2), times: 2 }, true],
+    [
+      "asked three times, failed again since",
+      hoursAgo(1),
+      { askedAt: hoursAgo(2), times: 3 },
+      false,
+    ],
+  ] as const)("%s: %s", (_name, newest, previous, expected) => {
+    expect(shouldAsk({ history: history(newest), previous })).toBe(expected);
   });
 });
 

@@ -363,33 +363,49 @@ describe("recoverMissedDeliveries", () => {
     expect(again.missed).toMatchObject([{ guid: "f-unlucky", requested: true }]);
   });
 
-  it("asks for nothing on a second run while the redelivery is in flight or has failed again", async () => {
+  it("asks for nothing on a second run while the redelivery is in flight", async () => {
     const original = attempt({ guid: "g-missed", minutesAgo: 15, ok: false });
     listScope([[original]]);
     redeliverScope([{ id: original.id }]);
     const first = await run();
     expect(first.missed).toMatchObject([{ guid: "g-missed", requested: true }]);
 
-    // Right after: GitHub's log shows the redelivery, which failed too (our app still down).
+    // Right after: GitHub's log does not show the redelivery yet.
     const later = new Date(NOW.getTime() + 2 * 60_000);
-    const list = listScope([
-      [attempt({ guid: "g-missed", minutesAgo: -1, ok: false, redelivery: true }), original],
-    ]);
+    const list = listScope([[original]]);
     const second = await run({ now: later });
 
     expect(list.isDone()).toBe(true);
     // Any POST would fail the run: nock lets no unmocked request through.
-    expect(summary(second)).toMatchInlineSnapshot(`
-      {
-        "alreadyRequested": 1,
-        "checkpoint": "2024-05-01T11:56:00.000Z",
-        "missed": [],
-        "scanned": 2,
-      }
-    `);
+    expect(summary(second)).toMatchObject({ alreadyRequested: 1, missed: [] });
     expect(JSON.parse((await store.getState(REQUESTED_KEY)) ?? "{}")).toEqual({
-      "g-missed": NOW.toISOString(),
+      "g-missed": { at: NOW.toISOString(), times: 1 },
     });
+  });
+
+  it("asks again when the redelivery failed too, three times at most", async () => {
+    const original = attempt({ guid: "g-missed", minutesAgo: 15, ok: false });
+    listScope([[original]]);
+    redeliverScope([{ id: original.id }]);
+    await run();
+
+    // Each run finds, after the last ask, a failed redelivery in GitHub's log (the app could not take it).
+    const log = [original];
+    for (let round = 1; round <= 3; round += 1) {
+      const askedAt = (round - 1) * 2;
+      const failedAgain = attempt({
+        guid: "g-missed",
+        minutesAgo: -(askedAt + 1),
+        ok: false,
+        redelivery: true,
+      });
+      log.unshift(failedAgain);
+      listScope([[...log]]);
+      if (round < 3) redeliverScope([{ id: failedAgain.id }]);
+      const report = await run({ now: new Date(NOW.getTime() + (askedAt + 2) * 60_000) });
+      expect(summary(report).missed).toEqual(round < 3 ? [["g-missed", true, null]] : []);
+    }
+    expect(JSON.parse((await store.getState(REQUESTED_KEY)) ?? "{}")["g-missed"].times).toBe(3);
   });
 
   it("forgets a request after 3 days, when GitHub could not redeliver it anyway", async () => {
@@ -398,7 +414,8 @@ describe("recoverMissedDeliveries", () => {
       JSON.stringify({ "h-recent": ago(60), "h-ancient": ago(3 * 24 * 60 + 1) }),
     );
     const fresh = attempt({ guid: "h-fresh", minutesAgo: 5, ok: false });
-    listScope([[fresh, attempt({ guid: "h-recent", minutesAgo: 30, ok: false })]]);
+    // h-recent's last attempt came before it was asked for: its redelivery is still to come.
+    listScope([[fresh, attempt({ guid: "h-recent", minutesAgo: 90, ok: false })]]);
     redeliverScope([{ id: fresh.id }]);
 
     const report = await run();
@@ -406,8 +423,8 @@ describe("recoverMissedDeliveries", () => {
     expect(summary(report).missed).toEqual([["h-fresh", true, null]]);
     expect(report.alreadyRequested).toBe(1);
     expect(JSON.parse((await store.getState(REQUESTED_KEY)) ?? "{}")).toEqual({
-      "h-recent": new Date(ago(60)).toISOString(),
-      "h-fresh": NOW.toISOString(),
+      "h-recent": { at: new Date(ago(60)).toISOString(), times: 1 },
+      "h-fresh": { at: NOW.toISOString(), times: 1 },
     });
   });
 
