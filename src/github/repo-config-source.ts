@@ -10,6 +10,9 @@ import { DEFAULT_CONFIG } from "../route/defaults.js";
 import { createConfigLoader } from "./config-loader.js";
 import { ConfigCheckError, createConfigChecker } from "./config-check.js";
 
+/** Installations whose Octokit is kept; past this, the oldest is dropped. */
+const MAX_CACHED_INSTALLATIONS = 1_000;
+
 /**
  * @example
  * const configs = createConfigSource({ probot, settings, store, log });
@@ -32,8 +35,21 @@ export function createConfigSource(params: {
     mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
     log,
   });
+  // One Octokit per installation, not per delivery: it renews its own token when it expires,
+  // and building one per event cost CPU for every delivery even with the config cached.
+  const octokits = new Map<number, Promise<Awaited<ReturnType<Probot["auth"]>>>>();
+  const installationOctokit = (installationId: number) => {
+    let octokit = octokits.get(installationId);
+    if (!octokit) {
+      if (octokits.size >= MAX_CACHED_INSTALLATIONS) octokits.delete(octokits.keys().next().value as number);
+      octokit = probot.auth(installationId);
+      octokit.catch(() => octokits.delete(installationId));
+      octokits.set(installationId, octokit);
+    }
+    return octokit;
+  };
   const checkConfig = createConfigChecker({
-    auth: (installationId) => probot.auth(installationId),
+    auth: installationOctokit,
     knownChannels: settings.channels.names(),
     mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
     log,
@@ -57,8 +73,7 @@ export function createConfigSource(params: {
         log.warn({ owner, repo }, "delivery has no installation id: the default routes apply");
         return DEFAULT_CONFIG;
       }
-      const octokit = await probot.auth(installationId);
-      const loaded = await loader.load({ octokit, owner, repo });
+      const loaded = await loader.load({ octokit: await installationOctokit(installationId), owner, repo });
       return loaded.config;
     },
     invalidateFromPush: (payload) => loader.invalidateFromPush(payload as Parameters<typeof loader.invalidateFromPush>[0]),
