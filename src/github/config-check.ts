@@ -16,6 +16,7 @@ import {
   type ConfigCheckTarget,
 } from "./config-check-body.js";
 import { CONFIG_PATH } from "./config-files.js";
+import { decodeContent, statusOf } from "./responses.js";
 
 export { buildConfigCheckRun, CONFIG_CHECK_NAME, type CheckRunBody } from "./config-check-body.js";
 
@@ -216,15 +217,8 @@ async function readAtCommit(params: {
       permission: "Contents: read",
     });
   }
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
-  // A directory or link at that path: nothing routing would read as a file.
-  return null;
-}
-
-function statusOf(error: unknown): number | null {
-  if (typeof error !== "object" || error === null || !("status" in error)) return null;
-  return typeof error.status === "number" ? error.status : null;
+  // Null for a directory or link at that path: nothing routing would read as a file.
+  return decodeContent(data);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { ProbotOctokit } from "probot";
 import { describeConfigFile, type ConfigFileRef } from "./config-files.js";
+import { decodeContent, statusOf } from "./responses.js";
 
 /** The part of an installation's Octokit the loader uses. */
 export type GitHubClient = Pick<ProbotOctokit, "request">;
@@ -92,23 +93,6 @@ export async function fetchConfigFile(params: {
   return { kind: "found", body, etag: response.headers.etag ?? null };
 }
 
-/** The raw media type arrives as text or bytes depending on GitHub's content type; JSON is base64. */
-function decodeContent(data: unknown): string | null {
-  if (typeof data === "string") return data;
-  if (data instanceof ArrayBuffer) return new TextDecoder().decode(data);
-  if (typeof data === "object" && data !== null && !Array.isArray(data)) {
-    const { type, content, encoding } = data as {
-      type?: unknown;
-      content?: unknown;
-      encoding?: unknown;
-    };
-    if (type === "file" && typeof content === "string" && encoding === "base64") {
-      return Buffer.from(content, "base64").toString("utf8");
-    }
-  }
-  return null;
-}
-
 function outcomeOfError(params: { error: unknown; file: ConfigFileRef; now: Date }): FetchOutcome {
   const { error, file, now } = params;
   const described = describeConfigFile(file);
@@ -143,11 +127,6 @@ function outcomeOfError(params: { error: unknown; file: ConfigFileRef; now: Date
   }
   const reason = status === null ? message : `HTTP ${status}`;
   throw new ConfigUnavailableError({ file: described, status, retryAt: null, reason });
-}
-
-function statusOf(error: unknown): number | null {
-  if (typeof error !== "object" || error === null || !("status" in error)) return null;
-  return typeof error.status === "number" ? error.status : null;
 }
 
 /** The response headers, or null when GitHub never answered. */

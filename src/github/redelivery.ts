@@ -18,6 +18,7 @@ import {
   type GuidHistory,
   type RedeliveryRequest,
 } from "./redelivery-plan.js";
+import { statusOf } from "./responses.js";
 
 export { parseSince, REDELIVERY_WINDOW_MS, type SinceResult } from "./redelivery-plan.js";
 
@@ -249,18 +250,6 @@ function parseCheckpoint(text: string | null): Date | null {
   const at = new Date(text);
   // An unreadable checkpoint reads as none: the run looks back the full 3 days.
   return Number.isNaN(at.getTime()) ? null : at;
-}
-
-function statusOf(error: unknown): number | null {
-  if (
-    typeof error === "object" &&
-    error !== null &&
-    "status" in error &&
-    typeof error.status === "number"
-  ) {
-    return error.status;
-  }
-  return null;
 }
 
 function describeRequestError(error: unknown): string {

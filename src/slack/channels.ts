@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { SettingsError } from "../settings/settings-error.js";
+import { DEFAULT_CHANNEL } from "../route/defaults.js";
 
 /** One operator-configured channel. */
 export interface SlackChannel {
@@ -31,7 +32,8 @@ export interface ChannelRegistry {
   mayUse(channel: string, owner: string): boolean;
 }
 
-export const DEFAULT_CHANNEL = "default";
+// `SLACK_WEBHOOK_URL` is the channel routes use unless they name one.
+export { DEFAULT_CHANNEL } from "../route/defaults.js";
 
 const URL_VAR = "SLACK_WEBHOOK_URL";
 const OWNERS_VAR = "SLACK_CHANNEL_OWNERS";
