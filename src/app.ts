@@ -81,7 +81,7 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
   });
 
   const middleware = await createNodeMiddleware(
-    createReceiver({ store, metrics, routes: createOpsRoutes({ store, metrics }), onStored: () => worker.received() }),
+    createReceiver({ store, metrics, routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }), onStored: () => worker.received() }),
     { probot },
   );
   const server = createServer((req, res) => {

@@ -39,7 +39,12 @@ export interface Settings {
   redeliveryIntervalMs: number;
   /** Age after which delivered and skipped rows are pruned; 0 keeps everything. */
   retentionMs: number;
+  /** Bearer token `GET /metrics` requires; `null` leaves it open (for a private network). */
+  metricsToken: string | null;
 }
+
+/** Shortest `METRICS_TOKEN` accepted: long enough that guessing it over HTTP is hopeless. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
@@ -85,21 +90,32 @@ export function readSettings(env: Env): Settings {
 
   const logLevel = (nonEmpty(env.LOG_LEVEL) ?? "info") as Settings["logLevel"];
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new SettingsError("LOG_LEVEL", `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not "${logLevel}"`);
+    throw new SettingsError(
+      "LOG_LEVEL",
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, not "${logLevel}"`,
+    );
   }
-  const logFormatText = nonEmpty(env.LOG_FORMAT) ?? (env.NODE_ENV === "production" ? "json" : "pretty");
+  const logFormatText =
+    nonEmpty(env.LOG_FORMAT) ?? (env.NODE_ENV === "production" ? "json" : "pretty");
   if (logFormatText !== "json" && logFormatText !== "pretty") {
-    throw new SettingsError("LOG_FORMAT", `LOG_FORMAT must be json or pretty, not "${logFormatText}"`);
+    throw new SettingsError(
+      "LOG_FORMAT",
+      `LOG_FORMAT must be json or pretty, not "${logFormatText}"`,
+    );
   }
 
   const gheHost = nonEmpty(env.GHE_HOST);
   const gheProtocol = nonEmpty(env.GHE_PROTOCOL) ?? "https";
   if (gheProtocol !== "https" && gheProtocol !== "http") {
-    throw new SettingsError("GHE_PROTOCOL", `GHE_PROTOCOL must be https or http, not "${gheProtocol}"`);
+    throw new SettingsError(
+      "GHE_PROTOCOL",
+      `GHE_PROTOCOL must be https or http, not "${gheProtocol}"`,
+    );
   }
 
   const webhookProxyUrl = nonEmpty(env.WEBHOOK_PROXY_URL);
-  if (webhookProxyUrl !== null) requireUrl("WEBHOOK_PROXY_URL", webhookProxyUrl, ["http:", "https:"]);
+  if (webhookProxyUrl !== null)
+    requireUrl("WEBHOOK_PROXY_URL", webhookProxyUrl, ["http:", "https:"]);
   const redisUrl = nonEmpty(env.REDIS_URL);
   if (redisUrl !== null) requireUrl("REDIS_URL", redisUrl, ["redis:", "rediss:"]);
 
@@ -129,6 +145,7 @@ export function readSettings(env: Env): Settings {
     configCacheTtlMs: readDuration(env, "CONFIG_CACHE_TTL", "5m"),
     redeliveryIntervalMs: readDuration(env, "REDELIVERY_INTERVAL", "10m"),
     retentionMs: readDuration(env, "RETENTION", "30d"),
+    metricsToken: readMetricsToken(env.METRICS_TOKEN),
   };
 }
 
@@ -144,7 +161,10 @@ function readPrivateKey(env: Env): string | null {
       ? inline.replace(/\\n/g, "\n")
       : Buffer.from(inline, "base64").toString("utf8");
     if (!text.includes("-----BEGIN")) {
-      throw new SettingsError("PRIVATE_KEY", "PRIVATE_KEY is neither a PEM key nor a base64-encoded one");
+      throw new SettingsError(
+        "PRIVATE_KEY",
+        "PRIVATE_KEY is neither a PEM key nor a base64-encoded one",
+      );
     }
     return text;
   }
@@ -160,9 +180,31 @@ function readPrivateKey(env: Env): string | null {
     );
   }
   if (!text.includes("-----BEGIN")) {
-    throw new SettingsError("PRIVATE_KEY_PATH", `PRIVATE_KEY_PATH names "${path}", which holds no PEM key`);
+    throw new SettingsError(
+      "PRIVATE_KEY_PATH",
+      `PRIVATE_KEY_PATH names "${path}", which holds no PEM key`,
+    );
   }
   return text;
+}
+
+/** Blank means unset; a set token is one header-safe word of at least 16 characters. */
+function readMetricsToken(text: string | undefined): string | null {
+  const token = nonEmpty(text);
+  if (token === null) return null;
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new SettingsError(
+      "METRICS_TOKEN",
+      "METRICS_TOKEN must be one word of visible ASCII characters (no spaces), as it is sent in an Authorization header; `openssl rand -hex 32` makes one",
+    );
+  }
+  if (token.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new SettingsError(
+      "METRICS_TOKEN",
+      `METRICS_TOKEN is ${token.length} characters long: use at least ${MIN_METRICS_TOKEN_LENGTH} (\`openssl rand -hex 32\` makes one), or leave it empty to keep /metrics open`,
+    );
+  }
+  return token;
 }
 
 function readPort(text: string | undefined): number {
@@ -186,7 +228,10 @@ function readCount(env: Env, name: string, fallback: number): number {
   if (value === null) return fallback;
   const count = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(count)) {
-    throw new SettingsError(name, `${name} must be a whole number (0 turns it off), not "${value}"`);
+    throw new SettingsError(
+      name,
+      `${name} must be a whole number (0 turns it off), not "${value}"`,
+    );
   }
   return count;
 }
