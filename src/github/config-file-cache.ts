@@ -1,9 +1,19 @@
 /**
  * Config file texts, cached in memory and in the store (so a restart or another instance
  * does not refetch them), revalidated with ETags once `ttlMs` has passed.
+ *
+ * Every entry belongs to the installation whose token read it (`i<id>:<file key>`): each
+ * installation is a stranger, and a private file one installation may read must never be
+ * served to another that asks for it (through `_extends: other-owner/private-repo`).
  */
 import type { Store } from "../store/types.js";
-import { configFileKey, describeConfigFile, type ConfigFileRef } from "./config-files.js";
+import {
+  configFileKey,
+  describeConfigFile,
+  fileKeyOf,
+  installationCacheKey,
+  type ConfigFileRef,
+} from "./config-files.js";
 import { ConfigUnavailableError, fetchConfigFile, type GitHubClient } from "./config-fetch.js";
 import { remember, share } from "./config-memo.js";
 
@@ -21,7 +31,10 @@ export interface ConfigLog {
 
 /** What is known about one file. */
 export interface CachedFile {
+  /** `i<installation>:<file key>`: the memory and store key. */
   key: string;
+  /** {@link configFileKey}: the same file for every installation. */
+  fileKey: string;
   /** `owner/repo:path`, for messages. */
   source: string;
   /** The text, or null when there is no readable file. */
@@ -35,9 +48,18 @@ export interface CachedFile {
 }
 
 export interface ConfigFileCache {
-  get(params: { octokit: GitHubClient; file: ConfigFileRef }): Promise<CachedFile>;
-  /** Forgets files everywhere; true when any was in memory. */
-  drop(keys: readonly string[]): Promise<boolean>;
+  /** The file as `installationId` (whose Octokit `octokit` is) may read it. */
+  get(params: {
+    octokit: GitHubClient;
+    installationId: number;
+    file: ConfigFileRef;
+  }): Promise<CachedFile>;
+  /**
+   * Forgets files (by {@link configFileKey}) for every installation holding them in memory,
+   * in memory and in the store, and for `installationId` in the store; true when any was in
+   * memory. Another instance's copy for another installation lives until its TTL.
+   */
+  drop(params: { fileKeys: readonly string[]; installationId: number | null }): Promise<boolean>;
 }
 
 // After GitHub failed, a stale copy is served for this long before GitHub is asked again.
@@ -74,8 +96,13 @@ export function createConfigFileCache(params: {
     return entry;
   };
 
-  const revalidate = async (octokit: GitHubClient, file: ConfigFileRef): Promise<CachedFile> => {
-    const key = configFileKey(file);
+  const revalidate = async (request: {
+    octokit: GitHubClient;
+    key: string;
+    file: ConfigFileRef;
+  }): Promise<CachedFile> => {
+    const { octokit, key, file } = request;
+    const fileKey = configFileKey(file);
     const source = describeConfigFile(file);
     const dropsAtStart = drops;
     const inMemory = memory.get(key);
@@ -86,6 +113,7 @@ export function createConfigFileCache(params: {
         ? null
         : {
             key,
+            fileKey,
             source,
             body: stored.body,
             etag: stored.etag,
@@ -102,6 +130,7 @@ export function createConfigFileCache(params: {
 
     const fresh = (fields: Pick<CachedFile, "body" | "etag" | "note">): CachedFile => ({
       key,
+      fileKey,
       source,
       ...fields,
       fetchedAt: at,
@@ -125,7 +154,8 @@ export function createConfigFileCache(params: {
         case "missing":
           return await keep(fresh({ body: null, etag: null, note: outcome.note }), dropsAtStart);
         case "not-modified": {
-          // GitHub answers 304 only to our If-None-Match, sent only with a known copy.
+          // GitHub answers 304 only to our If-None-Match, sent only with this installation's
+          // copy, and only to a token that may read the file: access is proven again.
           const { body = null, etag = null, note = null } = known ?? {};
           return await keep(fresh({ body, etag, note }), dropsAtStart);
         }
@@ -148,21 +178,27 @@ export function createConfigFileCache(params: {
   };
 
   return {
-    async get({ octokit, file }) {
-      const key = configFileKey(file);
+    async get({ octokit, installationId, file }) {
+      const key = installationCacheKey({ installationId, fileKey: configFileKey(file) });
       const entry = memory.get(key);
       if (entry !== undefined && now().getTime() < entry.freshUntil) return entry;
-      return share(inflight, key, () => revalidate(octokit, file));
+      return share(inflight, key, () => revalidate({ octokit, key, file }));
     },
 
-    async drop(keys) {
+    async drop({ fileKeys, installationId }) {
       drops += 1;
-      let wasInMemory = false;
-      for (const key of keys) {
-        wasInMemory = memory.delete(key) || wasInMemory;
-        inflight.delete(key);
+      const dropped = new Set(fileKeys);
+      // Every installation's copy this instance knows of; its store row too, or the next read
+      // would find that row still fresh.
+      const keys = new Set<string>();
+      for (const [key, entry] of memory) if (dropped.has(entry.fileKey)) keys.add(key);
+      const wasInMemory = keys.size > 0;
+      for (const key of keys) memory.delete(key);
+      for (const key of inflight.keys()) if (dropped.has(fileKeyOf(key))) inflight.delete(key);
+      if (installationId !== null) {
+        for (const fileKey of fileKeys) keys.add(installationCacheKey({ installationId, fileKey }));
       }
-      await Promise.all(keys.map((key) => store.deleteCachedConfig(key)));
+      await Promise.all([...keys].map((key) => store.deleteCachedConfig(key)));
       return wasInMemory;
     },
   };

@@ -31,6 +31,21 @@ export function configFileKey(file: ConfigFileRef): string {
   return repo === OWNER_CONFIG_REPO ? `owner:${owner}` : `repo:${owner}/${repo}`;
 }
 
+/**
+ * The key a file is cached under for one installation: what one installation read with its
+ * own token is never served to another, which may not be allowed to read that repository.
+ *
+ * @example installationCacheKey({ installationId: 42, fileKey: "repo:acme/api" }) // "i42:repo:acme/api"
+ */
+export function installationCacheKey(params: { installationId: number; fileKey: string }): string {
+  return `i${params.installationId}:${params.fileKey}`;
+}
+
+/** The {@link configFileKey} inside an {@link installationCacheKey}. */
+export function fileKeyOf(cacheKey: string): string {
+  return cacheKey.slice(cacheKey.indexOf(":") + 1);
+}
+
 /** @example describeConfigFile({ owner: "acme", repo: "api", path: ".github/notifier.yml" }) // "acme/api:.github/notifier.yml" */
 export function describeConfigFile(file: ConfigFileRef): string {
   return `${file.owner}/${file.repo}:${file.path}`;

@@ -4,6 +4,10 @@
  * `config-file-cache.ts`) so steady traffic costs no GitHub requests. An invalid file never
  * silences a repository: the last valid config (or the defaults) stays in effect and the
  * errors are returned and logged.
+ *
+ * Everything is read and cached as the installation that routes (see `config-file-cache.ts`):
+ * `_extends: other-owner/repo` reads only what that installation's token may read, and the
+ * resolved config and the last valid config are kept per installation too.
  */
 import type { PushEvent } from "@octokit/webhooks-types";
 import { formatConfigError, type ConfigError } from "../route/config-error.js";
@@ -45,8 +49,19 @@ export interface ConfigLoader {
    * The config in effect for a repository. Throws {@link ConfigUnavailableError} when GitHub
    * cannot answer and nothing is cached.
    */
-  load(params: { octokit: GitHubClient; owner: string; repo: string }): Promise<LoadedConfig>;
-  /** Drops cached files a push to a default branch changed; true when config was affected. */
+  load(params: {
+    /** The installation's Octokit: every file is read with its token. */
+    octokit: GitHubClient;
+    /** The installation whose repository is routed; caches are kept per installation. */
+    installationId: number;
+    owner: string;
+    repo: string;
+  }): Promise<LoadedConfig>;
+  /**
+   * Drops cached files a push to a default branch changed, for every installation that has
+   * them in this instance's memory and for the pushing installation in the store; true when
+   * config was affected.
+   */
   invalidateFromPush(payload: PushEvent): Promise<boolean>;
 }
 
@@ -119,12 +134,12 @@ export function createConfigLoader(params: ConfigLoaderParams): ConfigLoader {
     remember({ map: lastValid, key: repoKey, value: text, max: maxEntries });
   }
 
-  async function resolve(params: { octokit: GitHubClient; owner: string; repo: string }) {
-    const { octokit, owner } = params;
-    const repoKey = `${owner}/${params.repo}`.toLowerCase();
+  async function resolve(params: Parameters<ConfigLoader["load"]>[0]) {
+    const { octokit, installationId, owner } = params;
+    const repoKey = repoKeyOf(params);
     const read: CachedFile[] = [];
     const readFile = async (file: ConfigFileRef) => {
-      const cached = await files.get({ octokit, file });
+      const cached = await files.get({ octokit, installationId, file });
       read.push(cached);
       return cached;
     };
@@ -170,12 +185,12 @@ export function createConfigLoader(params: ConfigLoaderParams): ConfigLoader {
       );
     }
     const freshUntil = Math.min(...read.map((file) => file.freshUntil));
-    return { loaded, deps: read.map((file) => file.key), freshUntil };
+    return { loaded, deps: read.map((file) => file.fileKey), freshUntil };
   }
 
   return {
     async load(params) {
-      const repoKey = `${params.owner}/${params.repo}`.toLowerCase();
+      const repoKey = repoKeyOf(params);
       const entry = resolved.get(repoKey);
       if (entry !== undefined && now().getTime() < entry.freshUntil) return entry.loaded;
       return share(resolving, repoKey, async () => {
@@ -198,6 +213,8 @@ export function createConfigLoader(params: ConfigLoaderParams): ConfigLoader {
       const touched = configFilesTouchedByPush(payload);
       if (touched.length === 0) return false;
       const keys = touched.map(configFileKey);
+      // Present on every delivery to an App; a payload without it drops memory copies only.
+      const installationId = payload.installation?.id ?? null;
       invalidations += 1;
       // A resolution under way may have read an old file; later callers start a new one.
       resolving.clear();
@@ -208,7 +225,7 @@ export function createConfigLoader(params: ConfigLoaderParams): ConfigLoader {
           affected = true;
         }
       }
-      const inMemory = await files.drop(keys);
+      const inMemory = await files.drop({ fileKeys: keys, installationId });
       const configTouched = touched.some((file) => file.path === CONFIG_PATH);
       if (affected || inMemory || configTouched) {
         log.debug({ files: keys }, "config cache invalidated by a push");
@@ -216,6 +233,11 @@ export function createConfigLoader(params: ConfigLoaderParams): ConfigLoader {
       return affected || inMemory || configTouched;
     },
   };
+}
+
+/** The resolved and last-valid cache key: `i<installation>:owner/repo`, lower-cased. */
+function repoKeyOf(params: { installationId: number; owner: string; repo: string }): string {
+  return `i${params.installationId}:${params.owner}/${params.repo}`.toLowerCase();
 }
 
 function parseSaved(text: string): { config: NotifierConfig; source: string } | null {

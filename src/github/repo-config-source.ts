@@ -41,7 +41,8 @@ export function createConfigSource(params: {
   const installationOctokit = (installationId: number) => {
     let octokit = octokits.get(installationId);
     if (!octokit) {
-      if (octokits.size >= MAX_CACHED_INSTALLATIONS) octokits.delete(octokits.keys().next().value as number);
+      if (octokits.size >= MAX_CACHED_INSTALLATIONS)
+        octokits.delete(octokits.keys().next().value as number);
       octokit = probot.auth(installationId);
       octokit.catch(() => octokits.delete(installationId));
       octokits.set(installationId, octokit);
@@ -61,7 +62,12 @@ export function createConfigSource(params: {
       try {
         return await checkConfig(delivery);
       } catch (error) {
-        if (error instanceof ConfigCheckError && error.status !== null && error.status < 500 && error.status !== 429) {
+        if (
+          error instanceof ConfigCheckError &&
+          error.status !== null &&
+          error.status < 500 &&
+          error.status !== 429
+        ) {
           log.warn({ err: error }, "config check on the pull request could not be posted");
           return "not-applicable";
         }
@@ -73,9 +79,15 @@ export function createConfigSource(params: {
         log.warn({ owner, repo }, "delivery has no installation id: the default routes apply");
         return DEFAULT_CONFIG;
       }
-      const loaded = await loader.load({ octokit: await installationOctokit(installationId), owner, repo });
+      const loaded = await loader.load({
+        octokit: await installationOctokit(installationId),
+        installationId,
+        owner,
+        repo,
+      });
       return loaded.config;
     },
-    invalidateFromPush: (payload) => loader.invalidateFromPush(payload as Parameters<typeof loader.invalidateFromPush>[0]),
+    invalidateFromPush: (payload) =>
+      loader.invalidateFromPush(payload as Parameters<typeof loader.invalidateFromPush>[0]),
   };
 }

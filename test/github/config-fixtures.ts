@@ -23,6 +23,8 @@ export const REPO = "Hello-World";
 export const TTL = 5 * 60_000;
 export const T0 = Date.UTC(2024, 0, 15, 9, 0, 0);
 export const CHANNELS = ["default", "eng", "triage"];
+/** The installation `installationOctokit()` authenticates as. */
+export const INSTALLATION_ID = 1;
 
 const TestOctokit = ProbotOctokit.defaults((options: object) => ({
   ...options,
@@ -30,9 +32,9 @@ const TestOctokit = ProbotOctokit.defaults((options: object) => ({
   throttle: { enabled: false },
 }));
 
-/** An installation's Octokit, as Probot hands it to the worker. */
-export function installationOctokit() {
-  return new TestOctokit({ auth: { token: "ghs_installation_token" } });
+/** An installation's Octokit, as Probot hands it to the worker; `token` tells installations apart in nock. */
+export function installationOctokit(token = "ghs_installation_token") {
+  return new TestOctokit({ auth: { token } });
 }
 
 /** The contents API path of a file, as Octokit requests it. */

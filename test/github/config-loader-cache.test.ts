@@ -9,6 +9,7 @@ import {
   OWNER,
   REPO,
   TTL,
+  INSTALLATION_ID,
   contentsPath,
   installationOctokit,
   rawFile,
@@ -20,7 +21,7 @@ const examplePushes = () => (examplesFor as unknown as (event: "push") => PushEv
 
 const kit = useLoaderKit();
 const octokit = installationOctokit();
-const target = { octokit, owner: OWNER, repo: REPO };
+const target = { octokit, installationId: INSTALLATION_ID, owner: OWNER, repo: REPO };
 
 /** The example push of a commit to Codertocat/Hello-World's default branch, changing `paths` instead. */
 function pushTo(params: { repo?: string; ref?: string; paths: string[] }) {
@@ -77,8 +78,8 @@ describe("config loader: caching", () => {
 
     expect(second).toEqual(first);
     expect(revalidation.isDone()).toBe(true);
-    expect(await store.getCachedConfig("repo:codertocat/hello-world")).toEqual({
-      key: "repo:codertocat/hello-world",
+    expect(await store.getCachedConfig("i1:repo:codertocat/hello-world")).toEqual({
+      key: "i1:repo:codertocat/hello-world",
       etag: '"v1"',
       body: "channel: triage\n",
       fetchedAt: new Date(kit.clock.now),
@@ -127,7 +128,7 @@ describe("config loader: push invalidation", () => {
     expect((await loader.load(target)).config).toEqual({ channel: "triage" });
 
     expect(await loader.invalidateFromPush(pushTo({ paths: [".github/notifier.yml"] }))).toBe(true);
-    expect(await store.getCachedConfig("repo:codertocat/hello-world")).toBeNull();
+    expect(await store.getCachedConfig("i1:repo:codertocat/hello-world")).toBeNull();
 
     expect((await loader.load(target)).config).toEqual({ channel: "eng" });
     expect(scope.isDone()).toBe(true);

@@ -9,6 +9,7 @@ import {
   OWNER,
   REPO,
   TTL,
+  INSTALLATION_ID,
   contentsPath,
   installationOctokit,
   rawFile,
@@ -17,7 +18,7 @@ import {
 
 const kit = useLoaderKit();
 const octokit = installationOctokit();
-const target = { octokit, owner: OWNER, repo: REPO };
+const target = { octokit, installationId: INSTALLATION_ID, owner: OWNER, repo: REPO };
 
 const TRIAGE_FILE = `# routing for Hello-World
 channel: triage
@@ -60,7 +61,12 @@ describe("config loader: where the config comes from", () => {
     const loader = kit.loader(store);
 
     const first = await loader.load(target);
-    const second = await loader.load({ octokit, owner: OWNER, repo: "Spoon-Knife" });
+    const second = await loader.load({
+      octokit,
+      installationId: INSTALLATION_ID,
+      owner: OWNER,
+      repo: "Spoon-Knife",
+    });
 
     expect(first).toEqual({
       config: { channel: "eng" },
@@ -215,7 +221,9 @@ describe("config loader: where the config comes from", () => {
       .reply(...rawFile("routes:\n  - on: [issues.opened]\n    channel: eng\n"));
     const { store } = await kit.openStore();
 
-    const loaded = await kit.loader(store).load({ octokit, owner: "octo-org", repo: "octo-repo" });
+    const loaded = await kit
+      .loader(store)
+      .load({ octokit, installationId: INSTALLATION_ID, owner: "octo-org", repo: "octo-repo" });
 
     expect(loaded.config).toEqual(DEFAULT_CONFIG);
     expect(loaded.errors.map(formatConfigError)).toMatchInlineSnapshot(`
