@@ -6,43 +6,73 @@
  */
 import { z } from "zod";
 import { ACTIVITY_KINDS } from "../normalize/activity-event.js";
+import { quoteValue } from "./config-error.js";
+import { CONFIG_LIMITS } from "./config-limits.js";
 import {
   clockTimeProblem,
   closest,
   digestProblem,
   extendsProblem,
-  regexProblem,
   timezoneProblem,
 } from "./config-values.js";
-import { branchGlob, globProblem, kindsMatching, nameGlob, type GlobMatcher } from "./globs.js";
+import {
+  branchGlob,
+  globProblem,
+  kindGlob,
+  kindsMatching,
+  nameGlob,
+  type GlobMatcher,
+} from "./globs.js";
+import { titlePatternProblem } from "./title-pattern.js";
 
-/** Adds a check that reports `problem(value)` as the issue message. */
-function checked(problem: (value: string) => string | null) {
+/** Text of at most `maxChars` (default {@link CONFIG_LIMITS.textChars}), not empty. */
+function text(maxChars: number = CONFIG_LIMITS.textChars) {
   return z
     .string()
     .min(1, { error: "must not be empty" })
-    .superRefine((value, ctx) => {
-      const message = problem(value);
-      if (message !== null) ctx.addIssue({ code: "custom", message, input: value });
+    .max(maxChars, {
+      error: (issue) =>
+        `is too long: at most ${maxChars} characters (got ${typeof issue.input === "string" ? quoteValue(issue.input) : "more"})`,
     });
 }
 
-function compiles(compile: (glob: string) => GlobMatcher) {
-  return (glob: string) => {
-    const problem = globProblem({ glob, compile });
-    return problem === null ? null : `is not a usable glob (${problem})`;
-  };
+/**
+ * Text with a check that reports `problem(value)` as the issue message. The check runs only on
+ * text within the length limit, so no check ever sees a megabyte.
+ */
+function checked(problem: (value: string) => string | null, maxChars?: number) {
+  const limit = maxChars ?? CONFIG_LIMITS.textChars;
+  return text(limit).superRefine((value, ctx) => {
+    if (value.length > limit) return;
+    const message = problem(value);
+    if (message !== null) ctx.addIssue({ code: "custom", message, input: value });
+  });
+}
+
+/** A list of at most {@link CONFIG_LIMITS.listItems}. */
+function list<T extends z.ZodType>(item: T) {
+  return z.array(item).max(CONFIG_LIMITS.listItems, {
+    error: (issue) =>
+      `has ${Array.isArray(issue.input) ? issue.input.length : "too many"} entries; a list may have at most ${CONFIG_LIMITS.listItems}`,
+  });
+}
+
+// A glob longer than the limit gets the length message; globProblem checks the rest.
+function glob(compile: (glob: string) => GlobMatcher) {
+  return checked((value) => globProblem({ glob: value, compile }), CONFIG_LIMITS.globChars);
 }
 
 function kindGlobProblem(glob: string): string | null {
+  const problem = globProblem({ glob, compile: kindGlob });
+  if (problem !== null) return problem;
   if (kindsMatching(glob).length > 0) return null;
   const guess = closest(glob, ACTIVITY_KINDS);
-  if (guess !== null) return `names no event kind: "${glob}"; did you mean "${guess}"?`;
-  return `names no event kind: "${glob}"; kinds are ${ACTIVITY_KINDS.join(", ")}, and globs like "pull_request.*" select several`;
+  if (guess !== null) return `names no event kind: ${quoteValue(glob)}; did you mean "${guess}"?`;
+  return `names no event kind: ${quoteValue(glob)}; kinds are ${ACTIVITY_KINDS.join(", ")}, and globs like "pull_request.*" select several`;
 }
 
-const nameGlobs = z.array(checked(compiles(nameGlob)));
-const channelName = z.string().min(1, { error: "must not be empty" });
+const nameGlobs = list(glob(nameGlob));
+const channelName = text();
 
 /** When a route, or the whole config, stays silent. */
 export const quietHoursSchema = z
@@ -104,8 +134,7 @@ export const ignoreSchema = z
 export const routeSchema = z
   .strictObject({
     /** Event kinds this route takes: globs over the known kinds, like `issues.opened` or `pull_request.*`. */
-    on: z
-      .array(checked(kindGlobProblem).meta({ examples: [...ACTIVITY_KINDS] }))
+    on: list(checked(kindGlobProblem).meta({ examples: [...ACTIVITY_KINDS] }))
       .min(1, { error: "must list at least one event kind, like [issues.opened]" })
       .describe(
         'Event kinds this route takes: globs over the known kinds, like ["issues.opened", "pull_request.*"].',
@@ -131,8 +160,7 @@ export const routeSchema = z
     /** No activity by these actors (globs on the login). */
     exclude_authors: nameGlobs.optional().describe("No activity by these logins (globs)."),
     /** Base branch of the pull request (globs, `*` within a segment, `**` across). Ignored for kinds without one. */
-    branches: z
-      .array(checked(compiles(branchGlob)))
+    branches: list(glob(branchGlob))
       .optional()
       .describe(
         'Base branch of the pull request, like ["main", "release/*"]; `**` crosses "/". Kinds without a base branch (issues, stars) ignore it.',
@@ -142,11 +170,11 @@ export const routeSchema = z
       .boolean()
       .optional()
       .describe("Whether draft pull requests are announced (default false)."),
-    /** JavaScript regular expression the title must match, case-sensitive; `(?i:...)` ignores case. */
-    title: checked(regexProblem)
+    /** RE2 regular expression the title must match, case-sensitive; `(?i)` ignores case. No lookaround or backreferences. */
+    title: checked(titlePatternProblem, CONFIG_LIMITS.patternChars)
       .optional()
       .describe(
-        'JavaScript regular expression the title must match, like "^\\\\[urgent\\\\]"; `(?i:...)` ignores case.',
+        `RE2 regular expression the title must match somewhere, like "^\\\\[urgent\\\\]"; \`(?i)\` ignores case. No lookaround or backreferences; at most ${CONFIG_LIMITS.patternChars} characters.`,
       ),
     /** Batch this route's notifications: a duration (1m to 1d) or `daily at HH:MM`. */
     digest: checked(digestProblem)
@@ -183,6 +211,10 @@ export const notifierConfigSchema = z
     /** Every matching route sends, one message per channel. Absent = the default routes; `[]` = send nothing. */
     routes: z
       .array(routeSchema)
+      .max(CONFIG_LIMITS.routes, {
+        error: (issue) =>
+          `has ${Array.isArray(issue.input) ? issue.input.length : "too many"} routes; a config may have at most ${CONFIG_LIMITS.routes}`,
+      })
       .optional()
       .describe(
         "Every route that matches sends, one message per channel. Absent: new issues, new and merged pull requests, and stars go to `channel`. An empty list sends nothing.",

@@ -1,9 +1,10 @@
 /**
- * Checks for the scalar values repository config holds (regexes, times, durations,
- * time zones, `_extends` references). Each returns null when the value is fine, or a
+ * Checks for the scalar values repository config holds (times, durations, time zones,
+ * `_extends` references; `title` patterns are in `title-pattern.ts`). Each returns null when the value is fine, or a
  * message saying how to fix it.
  */
 import { formatDuration, parseDuration } from "../settings/duration.js";
+import { quoteValue } from "./config-error.js";
 
 const CLOCK_TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DAILY_RE = /^daily at (\S+)$/;
@@ -22,30 +23,10 @@ export interface ExtendsRef {
   path: string | null;
 }
 
-/**
- * Compiles a `title` pattern the way routing will use it.
- *
- * @example compileTitlePattern("^\\[urgent\\]").test("[urgent] fix") // true
- */
-export function compileTitlePattern(source: string): RegExp {
-  return new RegExp(source);
-}
-
-/** @example regexProblem("[unclosed") // "is not a valid regular expression: ..." */
-export function regexProblem(source: string): string | null {
-  try {
-    compileTitlePattern(source);
-    return null;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return `is not a valid regular expression (${reason}); escape special characters like \\[ and \\(`;
-  }
-}
-
 /** @example clockTimeProblem("7:30") // 'must be a time of day as HH:MM, like "07:30" ...' */
 export function clockTimeProblem(text: string): string | null {
   if (CLOCK_TIME_RE.test(text)) return null;
-  return `must be a time of day as HH:MM on a 24-hour clock, like "07:30" or "22:00" (got "${text}")`;
+  return `must be a time of day as HH:MM on a 24-hour clock, like "07:30" or "22:00" (got ${quoteValue(text)})`;
 }
 
 /** @example timezoneProblem("Europe/Paris") // null */
@@ -54,7 +35,7 @@ export function timezoneProblem(text: string): string | null {
     new Intl.DateTimeFormat("en", { timeZone: text });
     return null;
   } catch {
-    return `must be an IANA time zone, like "UTC", "Europe/Paris" or "America/New_York" (got "${text}")`;
+    return `must be an IANA time zone, like "UTC", "Europe/Paris" or "America/New_York" (got ${quoteValue(text)})`;
   }
 }
 
@@ -69,11 +50,11 @@ export function digestProblem(text: string): string | null {
   if (daily) {
     const time = daily[1] ?? "";
     if (CLOCK_TIME_RE.test(time)) return null;
-    return `must give a time of day after "daily at" as HH:MM on a 24-hour clock, like "daily at 09:00" (got "${time}")`;
+    return `must give a time of day after "daily at" as HH:MM on a 24-hour clock, like "daily at 09:00" (got ${quoteValue(time)})`;
   }
   const parsed = parseDuration(text);
   const hint = `a duration from 1m to 1d, like "15m" or "2h", or "daily at HH:MM"`;
-  if (!parsed.ok) return `must be ${hint} (got "${text}")`;
+  if (!parsed.ok) return `must be ${hint} (got ${quoteValue(text)})`;
   if (parsed.ms < MIN_DIGEST_MS || parsed.ms > MAX_DIGEST_MS) {
     return `must be ${hint}; ${parsed.ms === 0 ? "0" : formatDuration(parsed.ms)} is out of range`;
   }
@@ -101,7 +82,7 @@ export function parseExtendsRef(text: string): ExtendsRef | null {
 /** @example extendsProblem("not a repo!") // "must name a repository ..." */
 export function extendsProblem(text: string): string | null {
   if (parseExtendsRef(text) !== null) return null;
-  return `must name a repository to inherit from: "other-repo", "owner/repo", or with a file "repo:path/notifier.yml" (got "${text}")`;
+  return `must name a repository to inherit from: "other-repo", "owner/repo", or with a file "repo:path/notifier.yml" (got ${quoteValue(text)})`;
 }
 
 /**
@@ -110,6 +91,8 @@ export function extendsProblem(text: string): string | null {
  * @example closest("exclude_label", ["labels", "exclude_labels"]) // "exclude_labels"
  */
 export function closest(input: string, candidates: readonly string[]): string | null {
+  // Nobody typos a 100-character key; and edit distance is quadratic in length.
+  if (input.length > 100) return null;
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -1,7 +1,9 @@
 /**
  * Reads `.github/notifier.yml` text into a validated {@link NotifierConfig}, or into errors
  * that each name the file, the line and the key path. Pure: the caller says which channels
- * exist and which of them the repository's owner may use.
+ * exist and which of them the repository's owner may use. Linear in the file's size: the size
+ * is checked before parsing, each error's line is found by walking the YAML tree with an index
+ * per mapping, and at most {@link CONFIG_LIMITS.errors} errors are listed.
  */
 import {
   isAlias,
@@ -12,10 +14,19 @@ import {
   LineCounter,
   parseDocument,
   type Document,
+  type Pair,
   type YAMLError,
+  type YAMLMap,
 } from "yaml";
 import type { z } from "zod";
-import { formatKeyPath, type ConfigError, type KeyPath } from "./config-error.js";
+import {
+  cutText,
+  formatKeyPath,
+  quoteValue,
+  type ConfigError,
+  type KeyPath,
+} from "./config-error.js";
+import { CONFIG_LIMITS } from "./config-limits.js";
 import { closest } from "./config-values.js";
 import {
   ignoreSchema,
@@ -50,6 +61,21 @@ export type ParseConfigResult =
  */
 export function parseConfig(params: ParseConfigParams): ParseConfigResult {
   const { text, source } = params;
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > CONFIG_LIMITS.fileBytes) {
+    const kib = (n: number) => `${Math.ceil(n / 1024)} KiB`;
+    return {
+      ok: false,
+      errors: [
+        {
+          source,
+          line: null,
+          path: "",
+          message: `the file is ${kib(bytes)}; a config file may be at most ${kib(CONFIG_LIMITS.fileBytes)} (${CONFIG_LIMITS.fileBytes} bytes)`,
+        },
+      ],
+    };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -60,7 +86,10 @@ export function parseConfig(params: ParseConfigParams): ParseConfigResult {
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((error) => yamlError({ error, source, lineCounter })),
+      errors: capErrors({
+        errors: doc.errors.map((error) => yamlError({ error, source, lineCounter })),
+        source,
+      }),
     };
   }
 
@@ -75,9 +104,10 @@ export function parseConfig(params: ParseConfigParams): ParseConfigResult {
     };
   }
 
+  const lines = new LineIndex({ doc, lineCounter });
   const located = (path: KeyPath, message: string): ConfigError => ({
     source,
-    line: lineOf({ doc, lineCounter, path }),
+    line: lines.lineOf(path),
     path: formatKeyPath(path),
     message,
   });
@@ -89,7 +119,10 @@ export function parseConfig(params: ParseConfigParams): ParseConfigResult {
     ),
   ];
   if (errors.length > 0 || !result.success) {
-    return { ok: false, errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
+    return {
+      ok: false,
+      errors: capErrors({ errors: errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), source }),
+    };
   }
   return { ok: true, config: result.data };
 }
@@ -103,7 +136,23 @@ export function parseConfig(params: ParseConfigParams): ParseConfigResult {
 export function locateKey(params: { text: string; path: KeyPath }): number | null {
   const lineCounter = new LineCounter();
   const doc = parseDocument(params.text, { lineCounter, merge: true });
-  return lineOf({ doc, lineCounter, path: params.path });
+  return new LineIndex({ doc, lineCounter }).lineOf(params.path);
+}
+
+/** The first {@link CONFIG_LIMITS.errors} errors, then one that counts the rest. */
+function capErrors(params: { errors: ConfigError[]; source: string }): ConfigError[] {
+  const { errors, source } = params;
+  const max = CONFIG_LIMITS.errors;
+  if (errors.length <= max) return errors;
+  return [
+    ...errors.slice(0, max),
+    {
+      source,
+      line: null,
+      path: "",
+      message: `… and ${errors.length - max} more problems (only the first ${max} are listed); fix these and validate again`,
+    },
+  ];
 }
 
 const YAML_MESSAGES: Partial<Record<YAMLError["code"], string>> = {
@@ -123,7 +172,7 @@ function yamlError(params: {
     source,
     line: lineCounter.linePos(error.pos[0]).line,
     path: "",
-    message: `invalid YAML: ${known ?? error.message}`,
+    message: `invalid YAML: ${known ?? cutText(error.message, 200)}`,
   };
 }
 
@@ -151,9 +200,8 @@ function describeValue(value: unknown): string {
   if (value === null) return "nothing";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string")
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return String(value);
+  if (typeof value === "string") return quoteValue(value);
+  return cutText(String(value), CONFIG_LIMITS.quotedChars);
 }
 
 function fromIssue(
@@ -168,7 +216,11 @@ function fromIssue(
     return issue.keys.map((key) => {
       const guess = closest(key, known);
       const hint = guess === null ? "" : `; did you mean \`${guess}\`?`;
-      return located([...path, key], `is not a known key${hint} (known here: ${known.join(", ")})`);
+      const error = located(
+        [...path, key],
+        `is not a known key${hint} (known here: ${known.join(", ")})`,
+      );
+      return { ...error, path: cutText(error.path, CONFIG_LIMITS.quotedChars) };
     });
   }
   if (path.length === 0 && issue.code === "invalid_type") {
@@ -191,7 +243,11 @@ function keysAt(path: KeyPath): string[] {
   return Object.keys(shape);
 }
 
-/** Channel names the file uses that the operator did not configure, or reserved for other owners. */
+/**
+ * Channel names the file uses that this repository may not post to. A channel the operator did
+ * not configure and one reserved for other owners get the same message, which lists only the
+ * channels this repository may use: one tenant's config never learns another tenant's channels.
+ */
 function channelProblems(params: {
   data: unknown;
   knownChannels: readonly string[];
@@ -208,27 +264,18 @@ function channelProblems(params: {
       }
     });
   }
+  const usable = new Set(knownChannels.filter((channel) => mayUse?.(channel) ?? true));
+  const listed = usable.size === 0 ? "none" : [...usable].sort().join(", ");
   return named.flatMap(({ path, channel }) => {
-    if (channel === "") return [];
-    if (!knownChannels.includes(channel)) {
-      const guess = closest(channel, knownChannels);
-      const hint = guess === null ? "" : `; did you mean "${guess}"?`;
-      return [
-        {
-          path,
-          message: `must name a channel the operator configured (known: ${[...knownChannels].sort().join(", ")})${hint}`,
-        },
-      ];
-    }
-    if (mayUse !== undefined && !mayUse(channel)) {
-      return [
-        {
-          path,
-          message: `names channel "${channel}", which the operator reserved for other owners`,
-        },
-      ];
-    }
-    return [];
+    if (channel === "" || usable.has(channel)) return [];
+    const guess = closest(channel, [...usable]);
+    const hint = guess === null ? "" : `; did you mean "${guess}"?`;
+    return [
+      {
+        path,
+        message: `names ${quoteValue(channel)}, which is not a channel you may use (channels for this repository: ${listed})${hint}`,
+      },
+    ];
   });
 }
 
@@ -236,30 +283,60 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Map entries point at their key's line, list items at the item's line. */
-function lineOf(params: { doc: Document; lineCounter: LineCounter; path: KeyPath }): number | null {
-  const { doc, lineCounter, path } = params;
-  const lineAt = (node: unknown): number | null =>
-    isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : null;
-  let node: unknown = doc.contents;
-  let line = lineAt(node);
-  for (const segment of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (pair === undefined) break;
-      line = lineAt(pair.key) ?? line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === "number") {
-      const item = node.items[segment];
-      if (item === undefined) break;
-      line = lineAt(item) ?? line;
-      node = item;
-    } else {
-      break;
-    }
+/**
+ * Finds the line a key path is written on by walking the YAML tree: O(depth) per path, with
+ * each mapping's keys indexed on first use, so locating every error of a file stays linear.
+ * Map entries point at their key's line, list items at the item's line; a missing key points
+ * at its nearest written parent.
+ */
+class LineIndex {
+  readonly #doc: Document;
+  readonly #lineCounter: LineCounter;
+  readonly #maps = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  constructor(params: { doc: Document; lineCounter: LineCounter }) {
+    this.#doc = params.doc;
+    this.#lineCounter = params.lineCounter;
   }
-  return line;
+
+  lineOf(path: KeyPath): number | null {
+    let node: unknown = this.#doc.contents;
+    let line = this.#lineAt(node);
+    for (const segment of path) {
+      if (isAlias(node)) node = node.resolve(this.#doc);
+      if (isMap(node)) {
+        const pair = this.#keysOf(node).get(String(segment));
+        if (pair === undefined) break;
+        line = this.#lineAt(pair.key) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === "number") {
+        const item = node.items[segment];
+        if (item === undefined) break;
+        line = this.#lineAt(item) ?? line;
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return line;
+  }
+
+  #lineAt(node: unknown): number | null {
+    return isNode(node) && node.range ? this.#lineCounter.linePos(node.range[0]).line : null;
+  }
+
+  #keysOf(map: YAMLMap): Map<string, Pair> {
+    let keys = this.#maps.get(map);
+    if (keys === undefined) {
+      keys = new Map();
+      for (const pair of map.items) {
+        // The first of duplicate keys wins, as `items.find` did.
+        if (isScalar(pair.key) && !keys.has(String(pair.key.value))) {
+          keys.set(String(pair.key.value), pair);
+        }
+      }
+      this.#maps.set(map, keys);
+    }
+    return keys;
+  }
 }

@@ -1,6 +1,8 @@
 /**
  * Routing: which operator channels one activity event goes to under a repository's config.
- * Pure: the same event and config always give the same decision.
+ * Pure: the same event and config always give the same decision. Globs and title patterns
+ * are compiled once per config object (the loader keeps one object for its TTL) and cached
+ * beside it, so a config of many routes costs one compile, not one per event.
  */
 import type { ActivityEvent } from "../normalize/activity-event.js";
 import type {
@@ -9,9 +11,16 @@ import type {
   QuietHoursAction,
   RouteConfig,
 } from "./config-schema.js";
-import { compileTitlePattern } from "./config-values.js";
 import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "./defaults.js";
-import { branchGlob, firstMatch, kindGlob, nameGlob } from "./globs.js";
+import {
+  branchGlob,
+  compileGlobs,
+  firstMatch,
+  kindGlob,
+  nameGlob,
+  type CompiledGlob,
+} from "./globs.js";
+import { compileTitlePattern, type TitlePattern } from "./title-pattern.js";
 
 /** When and how one channel gets its message. Carried for digests and quiet hours; routing itself ignores it. */
 export interface ChannelTarget {
@@ -94,12 +103,14 @@ export function ignoreReason(params: {
   event: ActivityEvent;
   ignore: IgnoreConfig | undefined;
 }): string | null {
-  const { event, ignore } = params;
+  const { event } = params;
+  if (params.ignore === undefined) return null;
+  const ignore = compiledIgnore(params.ignore);
   const login = event.actor.login;
-  const author = firstMatch({ globs: ignore?.authors ?? [], value: login, compile: nameGlob });
+  const author = firstMatch(ignore.authors, login);
   if (author !== null) return `ignored: author "${login}" matches ignore.authors "${author}"`;
   for (const label of event.labels) {
-    const glob = firstMatch({ globs: ignore?.labels ?? [], value: label, compile: nameGlob });
+    const glob = firstMatch(ignore.labels, label);
     if (glob !== null) return `ignored: label "${label}" matches ignore.labels "${glob}"`;
   }
   return null;
@@ -114,62 +125,49 @@ export function ignoreReason(params: {
  */
 export function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): RouteMatch {
   const { event, route: candidate } = params;
+  const compiled = compiledRoute(candidate);
   const refuse = (reason: string): RouteMatch => ({ matched: false, reason });
   const login = event.actor.login;
 
-  if (firstMatch({ globs: candidate.on, value: event.kind, compile: kindGlob }) === null) {
+  if (firstMatch(compiled.on, event.kind) === null) {
     return refuse(`${event.kind} is not in on [${candidate.on.join(", ")}]`);
   }
   if (event.draft && candidate.drafts !== true) {
     return refuse("is a draft pull request (set drafts: true to include drafts)");
   }
-  const branches = candidate.branches ?? [];
-  if (branches.length > 0 && event.baseBranch !== null) {
-    if (firstMatch({ globs: branches, value: event.baseBranch, compile: branchGlob }) === null) {
+  if (compiled.branches.length > 0 && event.baseBranch !== null) {
+    if (firstMatch(compiled.branches, event.baseBranch) === null) {
       return refuse(
-        `base branch "${event.baseBranch}" matches none of branches [${branches.join(", ")}]`,
+        `base branch "${event.baseBranch}" matches none of branches [${(candidate.branches ?? []).join(", ")}]`,
       );
     }
   }
-  const authors = candidate.authors ?? [];
-  if (
-    authors.length > 0 &&
-    firstMatch({ globs: authors, value: login, compile: nameGlob }) === null
-  ) {
-    return refuse(`author "${login}" matches none of authors [${authors.join(", ")}]`);
+  if (compiled.authors.length > 0 && firstMatch(compiled.authors, login) === null) {
+    return refuse(
+      `author "${login}" matches none of authors [${(candidate.authors ?? []).join(", ")}]`,
+    );
   }
-  const excludedAuthor = firstMatch({
-    globs: candidate.exclude_authors ?? [],
-    value: login,
-    compile: nameGlob,
-  });
+  const excludedAuthor = firstMatch(compiled.excludeAuthors, login);
   if (excludedAuthor !== null)
     return refuse(`author "${login}" matches exclude_authors "${excludedAuthor}"`);
 
-  const labels = candidate.labels ?? [];
   if (
-    labels.length > 0 &&
-    !event.labels.some(
-      (label) => firstMatch({ globs: labels, value: label, compile: nameGlob }) !== null,
-    )
+    compiled.labels.length > 0 &&
+    !event.labels.some((label) => firstMatch(compiled.labels, label) !== null)
   ) {
     const has =
       event.labels.length === 0
         ? "no labels"
         : `labels ${event.labels.map((l) => `"${l}"`).join(", ")}`;
-    return refuse(`has ${has}, none in labels [${labels.join(", ")}]`);
+    return refuse(`has ${has}, none in labels [${(candidate.labels ?? []).join(", ")}]`);
   }
   for (const label of event.labels) {
-    const excluded = firstMatch({
-      globs: candidate.exclude_labels ?? [],
-      value: label,
-      compile: nameGlob,
-    });
+    const excluded = firstMatch(compiled.excludeLabels, label);
     if (excluded !== null) return refuse(`label "${label}" matches exclude_labels "${excluded}"`);
   }
-  if (candidate.title !== undefined) {
+  if (candidate.title !== undefined && compiled.title !== null) {
     if (event.title === null) return refuse(`has no title to match title /${candidate.title}/`);
-    if (!compileTitlePattern(candidate.title).test(event.title)) {
+    if (!compiled.title.test(event.title)) {
       return refuse(`title does not match /${candidate.title}/`);
     }
   }
@@ -216,4 +214,50 @@ function targetFor(params: {
         : { from: quiet.from, to: quiet.to, timezone: quiet.timezone ?? timezone },
     quietHoursAction: timing?.quiet_hours_action ?? config.quiet_hours_action ?? "hold",
   };
+}
+
+/** One route with its globs and title pattern compiled. */
+interface CompiledRoute {
+  on: CompiledGlob[];
+  branches: CompiledGlob[];
+  authors: CompiledGlob[];
+  excludeAuthors: CompiledGlob[];
+  labels: CompiledGlob[];
+  excludeLabels: CompiledGlob[];
+  title: TitlePattern | null;
+}
+
+// Keyed by the config's own objects: compiled while the loader holds the config, collected with
+// it. Routing stays pure; this is memoization of a pure function of an object never mutated.
+const compiledRoutes = new WeakMap<RouteConfig, CompiledRoute>();
+const compiledIgnores = new WeakMap<
+  IgnoreConfig,
+  { authors: CompiledGlob[]; labels: CompiledGlob[] }
+>();
+
+function compiledRoute(candidate: RouteConfig): CompiledRoute {
+  const cached = compiledRoutes.get(candidate);
+  if (cached !== undefined) return cached;
+  const compiled: CompiledRoute = {
+    on: compileGlobs({ globs: candidate.on, compile: kindGlob }),
+    branches: compileGlobs({ globs: candidate.branches, compile: branchGlob }),
+    authors: compileGlobs({ globs: candidate.authors, compile: nameGlob }),
+    excludeAuthors: compileGlobs({ globs: candidate.exclude_authors, compile: nameGlob }),
+    labels: compileGlobs({ globs: candidate.labels, compile: nameGlob }),
+    excludeLabels: compileGlobs({ globs: candidate.exclude_labels, compile: nameGlob }),
+    title: candidate.title === undefined ? null : compileTitlePattern(candidate.title),
+  };
+  compiledRoutes.set(candidate, compiled);
+  return compiled;
+}
+
+function compiledIgnore(ignore: IgnoreConfig): { authors: CompiledGlob[]; labels: CompiledGlob[] } {
+  const cached = compiledIgnores.get(ignore);
+  if (cached !== undefined) return cached;
+  const compiled = {
+    authors: compileGlobs({ globs: ignore.authors, compile: nameGlob }),
+    labels: compileGlobs({ globs: ignore.labels, compile: nameGlob }),
+  };
+  compiledIgnores.set(ignore, compiled);
+  return compiled;
 }

@@ -88,8 +88,8 @@ describe("parseConfig", () => {
       "channel: eng\nroutes:\n  - on: [issues.opened]\n    channel: trage\n  - on: [star.created]\n    channel: marketing\n";
     expect(messages(text)).toMatchInlineSnapshot(`
       [
-        "\`.github/notifier.yml\` line 4: \`routes[0].channel\` must name a channel the operator configured (known: default, eng, triage); did you mean "triage"?",
-        "\`.github/notifier.yml\` line 6: \`routes[1].channel\` must name a channel the operator configured (known: default, eng, triage)",
+        "\`.github/notifier.yml\` line 4: \`routes[0].channel\` names "trage", which is not a channel you may use (channels for this repository: default, eng, triage); did you mean "triage"?",
+        "\`.github/notifier.yml\` line 6: \`routes[1].channel\` names "marketing", which is not a channel you may use (channels for this repository: default, eng, triage)",
       ]
     `);
   });
@@ -98,7 +98,7 @@ describe("parseConfig", () => {
     const text = "routes:\n  - on: [issues.opened]\n    channel: eng\n";
     expect(messages(text, { mayUse: (channel) => channel !== "eng" })).toMatchInlineSnapshot(`
       [
-        "\`.github/notifier.yml\` line 3: \`routes[0].channel\` names channel "eng", which the operator reserved for other owners",
+        "\`.github/notifier.yml\` line 3: \`routes[0].channel\` names "eng", which is not a channel you may use (channels for this repository: default, triage)",
       ]
     `);
     expect(parse(text, { mayUse: () => true }).ok).toBe(true);
@@ -145,7 +145,7 @@ describe("parseConfig", () => {
       [
         "\`.github/notifier.yml\` line 2: \`routes[0].on[0]\` names no event kind: "issue.opened"; did you mean "issues.opened"?",
         "\`.github/notifier.yml\` line 2: \`routes[0].on[2]\` names no event kind: "*.deleted"; kinds are issues.opened, issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.merged, pull_request.closed, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, star.created, fork, watch.started, release.published, and globs like "pull_request.*" select several",
-        "\`.github/notifier.yml\` line 3: \`routes[0].title\` is not a valid regular expression (Invalid regular expression: /[unclosed/: Unterminated character class); escape special characters like \\[ and \\(",
+        "\`.github/notifier.yml\` line 3: \`routes[0].title\` is not a valid RE2 regular expression (error parsing regexp: missing closing ]: \`[unclosed\`; got "[unclosed"); escape special characters like \\[ and \\(",
         "\`.github/notifier.yml\` line 4: \`routes[1].on\` must list at least one event kind, like [issues.opened]",
       ]
     `);
