@@ -78,7 +78,24 @@ export interface FakeGitHub {
    * Files served by the contents API, keyed `owner/repo:path` (case-insensitive). A file not
    * set is a 404, as for a repository without one.
    */
-  setFile(params: { owner: string; repo: string; path: string; text: string | null }): void;
+  setFile(params: {
+    owner: string;
+    repo: string;
+    path: string;
+    text: string | null;
+    /**
+     * Installations whose tokens may read the file, as for a private repository: any other
+     * installation's token gets a 404, as GitHub answers. Unset: every installation may (public).
+     */
+    readableBy?: readonly number[];
+  }): void;
+  /**
+   * Makes every contents request for repositories of `owner` answer `status` (a GitHub outage
+   * for one tenant); `null` serves files again.
+   */
+  failContentsFor(owner: string, status: number | null): void;
+  /** The installation each handed-out token belongs to. */
+  installationOf(token: string): number | undefined;
   /**
    * The App's webhook URL and secret, where {@link FakeGitHub.deliver} and redeliveries send.
    * Unset (or null), every attempt is logged `failed to connect to host`.
@@ -110,6 +127,9 @@ export interface FakeGitHub {
  */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const files = new Map<string, string>();
+  const readers = new Map<string, readonly number[]>();
+  const failingOwners = new Map<string, number>();
+  const tokenInstallations = new Map<string, number>();
   const requests: FakeGitHubRequest[] = [];
   const tokens: string[] = [];
   const sockets = new Set<Socket>();
@@ -140,13 +160,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         status: "404",
       });
 
-    if (method === "POST" && TOKEN_ROUTE.test(path)) {
+    const tokenRequest = method === "POST" ? TOKEN_ROUTE.exec(path) : null;
+    if (tokenRequest) {
       const route = "POST /app/installations/{installation_id}/access_tokens" as const;
       if (!/^bearer \S+\.\S+\.\S+$/i.test(req.headers.authorization ?? "")) {
         return { route, status: json(401, { message: "A JSON web token could not be decoded" }) };
       }
       const token = `ghs_fake${String(tokens.length + 1).padStart(4, "0")}`;
       tokens.push(token);
+      tokenInstallations.set(token, Number(tokenRequest[1]));
       const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
       return {
         route,
@@ -163,17 +185,24 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (contents) {
       const route = "GET /repos/{owner}/{repo}/contents/{path}" as const;
       const [, owner = "", repo = "", encodedPath = ""] = contents;
-      const text = files.get(
-        fileKey(
-          decodeURIComponent(owner),
-          decodeURIComponent(repo),
-          decodeURIComponent(encodedPath),
-        ),
+      const key = fileKey(
+        decodeURIComponent(owner),
+        decodeURIComponent(repo),
+        decodeURIComponent(encodedPath),
       );
+      const text = files.get(key);
       if (!req.headers.authorization?.startsWith("token ghs_fake")) {
         return { route, status: json(401, { message: "Bad credentials" }) };
       }
-      if (text === undefined) return { route, status: notFound() };
+      const failure = failingOwners.get(decodeURIComponent(owner).toLowerCase());
+      if (failure !== undefined) {
+        return { route, status: json(failure, { message: "Server Error" }) };
+      }
+      const installation = tokenInstallations.get(req.headers.authorization.slice("token ".length));
+      const allowed = readers.get(key);
+      if (text === undefined || (allowed !== undefined && !allowed.includes(installation ?? -1))) {
+        return { route, status: notFound() };
+      }
       const etag = `"${createHash("sha1").update(text).digest("hex")}"`;
       if (req.headers["if-none-match"] === etag) {
         res.writeHead(304, { etag }).end();
@@ -263,10 +292,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       for (const { route } of requests) counts[route] = (counts[route] ?? 0) + 1;
       return counts;
     },
-    setFile({ owner, repo, path, text }) {
-      if (text === null) files.delete(fileKey(owner, repo, path));
-      else files.set(fileKey(owner, repo, path), text);
+    setFile({ owner, repo, path, text, readableBy }) {
+      const key = fileKey(owner, repo, path);
+      if (text === null) files.delete(key);
+      else files.set(key, text);
+      if (readableBy === undefined) readers.delete(key);
+      else readers.set(key, readableBy);
     },
+    failContentsFor(owner, status) {
+      if (status === null) failingOwners.delete(owner.toLowerCase());
+      else failingOwners.set(owner.toLowerCase(), status);
+    },
+    installationOf: (token) => tokenInstallations.get(token),
     setAppWebhook: (webhook) => hookLog.setWebhook(webhook),
     deliver: (params) => hookLog.deliver(params),
     deliveryLog: hookLog.entries,
