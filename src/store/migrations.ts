@@ -111,6 +111,18 @@ function digestsAndMutes(dialect: Dialect): string[] {
   ];
 }
 
+/**
+ * Replay protection: the SHA-256 of each delivery's body, unique, so a signed body sent again
+ * under a new delivery id is recognised. Rows stored before this migration have none (NULL is
+ * never equal to anything, so they never conflict).
+ */
+function deliveryBodyHash(): string[] {
+  return [
+    `ALTER TABLE deliveries ADD COLUMN body_sha256 TEXT`,
+    `CREATE UNIQUE INDEX deliveries_body_sha256 ON deliveries (body_sha256)`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -123,6 +135,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "digests and mutes",
     sqlite: digestsAndMutes("sqlite"),
     postgres: digestsAndMutes("postgres"),
+  },
+  {
+    version: 3,
+    name: "delivery body hash for replay protection",
+    sqlite: deliveryBodyHash(),
+    postgres: deliveryBodyHash(),
   },
 ];
 

@@ -4,6 +4,7 @@
  * is one atomic upsert. Tables live in `schema` when given (its search_path), else `public`.
  */
 import pg from "pg";
+import { bodySha256 } from "./body-hash.js";
 import { createGroupCommit, firstOccurrences, type GroupCommit } from "./group-commit.js";
 import { pendingMigrations, schemaMigrationsTable } from "./migrations.js";
 import { startListener, type NotifyListener } from "./postgres-listener.js";
@@ -43,6 +44,7 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   IncomingDelivery,
+  InsertOutcome,
   MuteRecord,
   NewNotification,
   NotificationRecord,
@@ -50,7 +52,6 @@ import type {
   Store,
 } from "./types.js";
 
-type InsertOutcome = "stored" | "duplicate";
 type Queryable = pg.Pool | pg.PoolClient;
 
 /** Due digests of one channel tried per claim when other instances hold the first ones. */
@@ -128,17 +129,21 @@ export class PostgresStore implements Store {
   }
 
   private async writeDeliveries(batch: IncomingDelivery[]): Promise<InsertOutcome[]> {
-    const first = firstOccurrences(batch.map((d) => d.id));
+    const hashes = batch.map((d) => bodySha256(d.payload));
+    const firstId = firstOccurrences(batch.map((d) => d.id));
+    const firstBody = firstOccurrences(hashes);
+    const first = batch.map((_, i) => firstId[i] === true && firstBody[i] === true);
     const rows = batch.filter((_, i) => first[i]);
+    const rowHashes = hashes.filter((_, i) => first[i]);
     // One statement for the whole batch: arrays keep the parameter count fixed. pg_notify
     // runs per stored row; PostgreSQL folds repeats within a transaction into one.
     const result = await this.pool.query<{ id: string }>(
       `WITH stored AS (
-        INSERT INTO deliveries (id, event, action, installation_id, repository, payload, received_at, status, attempts, updated_at)
-        SELECT id, event, action, installation_id, repository, payload, received_at, 'pending', 0, received_at
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
-          AS t (id, event, action, installation_id, repository, payload, received_at)
-        ON CONFLICT (id) DO NOTHING
+        INSERT INTO deliveries (id, event, action, installation_id, repository, payload, body_sha256, received_at, status, attempts, updated_at)
+        SELECT id, event, action, installation_id, repository, payload, body_sha256, received_at, 'pending', 0, received_at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $9::text[], $7::bigint[])
+          AS t (id, event, action, installation_id, repository, payload, body_sha256, received_at)
+        ON CONFLICT DO NOTHING
         RETURNING id
       )
       SELECT id, pg_notify($8, '') FROM stored`,
@@ -151,10 +156,27 @@ export class PostgresStore implements Store {
         rows.map((d) => d.payload),
         rows.map((d) => d.receivedAt.getTime()),
         this.channel,
+        rowHashes,
       ],
     );
     const stored = new Set(result.rows.map((r) => r.id));
-    return batch.map((d, i) => (first[i] && stored.has(d.id) ? "stored" : "duplicate"));
+    const skipped = batch.filter((d, i) => !(first[i] && stored.has(d.id))).map((d) => d.id);
+    // A row not stored is a duplicate when its id is known, else a replay of a known body.
+    const known =
+      skipped.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              await this.pool.query<{ id: string }>(
+                "SELECT id FROM deliveries WHERE id = ANY($1::text[])",
+                [skipped],
+              )
+            ).rows.map((r) => r.id),
+          );
+    return batch.map((d, i): InsertOutcome => {
+      if (first[i] && stored.has(d.id)) return "stored";
+      return known.has(d.id) ? "duplicate" : "replay";
+    });
   }
 
   async claimDeliveries(params: ClaimParams): Promise<DeliveryRecord[]> {
@@ -556,15 +578,21 @@ export class PostgresStore implements Store {
     );
     if (started.rowCount === 1) return { ok: true, hold: new Date(hold) };
     // A statement of its own: its snapshot sees the row a concurrent first insert committed.
-    const last = await this.pool.query<{ next_at: string }>("SELECT next_at FROM pacing WHERE target = $1", [
-      params.target,
-    ]);
+    const last = await this.pool.query<{ next_at: string }>(
+      "SELECT next_at FROM pacing WHERE target = $1",
+      [params.target],
+    );
     const row = last.rows[0];
     if (!row) throw new Error(`starting a post for ${params.target} found no pacing row`);
     return { ok: false, retryAt: new Date(Number(row.next_at)) };
   }
 
-  async finishPost(params: { target: string; hold: Date; now: Date; waitMs: number }): Promise<void> {
+  async finishPost(params: {
+    target: string;
+    hold: Date;
+    now: Date;
+    waitMs: number;
+  }): Promise<void> {
     await this.pool.query(
       `UPDATE pacing SET next_at = CASE WHEN next_at = $2::bigint THEN $3::bigint ELSE GREATEST(next_at, $3::bigint) END
       WHERE target = $1`,

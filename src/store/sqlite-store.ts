@@ -6,6 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { bodySha256 } from "./body-hash.js";
 import { createGroupCommit, type GroupCommit } from "./group-commit.js";
 import { pendingMigrations, schemaMigrationsTable } from "./migrations.js";
 import {
@@ -45,6 +46,7 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   IncomingDelivery,
+  InsertOutcome,
   MuteRecord,
   NewNotification,
   NotificationRecord,
@@ -54,7 +56,6 @@ import type {
 
 type Value = string | number | null;
 type Params = Record<string, Value>;
-type InsertOutcome = "stored" | "duplicate";
 
 const CLAIMABLE_NOTIFICATION = claimableNotificationSql("@now");
 /** SQLite allows 32766 bound variables; stay well below. */
@@ -113,10 +114,12 @@ export class SqliteStore implements Store {
   }
 
   private writeDeliveries(batch: IncomingDelivery[]): InsertOutcome[] {
+    // No conflict target: a known id and a known body (the unique body hash) both skip the row.
     const insert = this.sql(`INSERT INTO deliveries
-      (id, event, action, installation_id, repository, payload, received_at, status, attempts, updated_at)
-      VALUES (@id, @event, @action, @installationId, @repository, @payload, @receivedAt, 'pending', 0, @receivedAt)
-      ON CONFLICT (id) DO NOTHING`);
+      (id, event, action, installation_id, repository, payload, body_sha256, received_at, status, attempts, updated_at)
+      VALUES (@id, @event, @action, @installationId, @repository, @payload, @bodySha256, @receivedAt, 'pending', 0, @receivedAt)
+      ON CONFLICT DO NOTHING`);
+    const known = this.sql("SELECT 1 FROM deliveries WHERE id = ?");
     // One transaction, one fsync; a repeat inside the batch conflicts with its first copy.
     const outcomes = this.durably(() =>
       batch.map((d): InsertOutcome => {
@@ -127,9 +130,11 @@ export class SqliteStore implements Store {
           installationId: d.installationId,
           repository: d.repository,
           payload: d.payload,
+          bodySha256: bodySha256(d.payload),
           receivedAt: d.receivedAt.getTime(),
         });
-        return changes === 1 ? "stored" : "duplicate";
+        if (changes === 1) return "stored";
+        return known.get(d.id) === undefined ? "replay" : "duplicate";
       }),
     );
     if (outcomes.includes("stored")) this.emitWork();
@@ -337,7 +342,9 @@ export class SqliteStore implements Store {
           where: "channel = @channel",
           first: { orderBy: "created_at", limit: "@cap" },
         })}) LIMIT @cap)`,
-    ).get({ channel: params.channel, now: params.now.getTime(), cap: params.cap }) as { waiting: number };
+    ).get({ channel: params.channel, now: params.now.getTime(), cap: params.cap }) as {
+      waiting: number;
+    };
     return row.waiting;
   }
 
@@ -539,7 +546,11 @@ export class SqliteStore implements Store {
   }
 
   async tryStartPost(params: { target: string; now: Date; holdMs: number }): Promise<PostStart> {
-    const values = { target: params.target, now: params.now.getTime(), hold: params.now.getTime() + params.holdMs };
+    const values = {
+      target: params.target,
+      now: params.now.getTime(),
+      hold: params.now.getTime() + params.holdMs,
+    };
     return this.write(() => {
       // `next_at` is when the next post may start; the upsert's WHERE makes this a compare-and-set.
       const started = this.sql(
@@ -548,17 +559,28 @@ export class SqliteStore implements Store {
         RETURNING next_at`,
       ).get(values);
       if (started) return { ok: true, hold: new Date(values.hold) } as const;
-      const row = this.sql("SELECT next_at FROM pacing WHERE target = @target").get(values) as { next_at: number };
+      const row = this.sql("SELECT next_at FROM pacing WHERE target = @target").get(values) as {
+        next_at: number;
+      };
       return { ok: false, retryAt: new Date(row.next_at) } as const;
     });
   }
 
-  async finishPost(params: { target: string; hold: Date; now: Date; waitMs: number }): Promise<void> {
+  async finishPost(params: {
+    target: string;
+    hold: Date;
+    now: Date;
+    waitMs: number;
+  }): Promise<void> {
     this.write(() =>
       this.sql(
         `UPDATE pacing SET next_at = CASE WHEN next_at = @hold THEN @next ELSE MAX(next_at, @next) END
         WHERE target = @target`,
-      ).run({ target: params.target, hold: params.hold.getTime(), next: params.now.getTime() + params.waitMs }),
+      ).run({
+        target: params.target,
+        hold: params.hold.getTime(),
+        next: params.now.getTime() + params.waitMs,
+      }),
     );
   }
 

@@ -48,6 +48,15 @@ export interface IncomingDelivery {
   receivedAt: Date;
 }
 
+/**
+ * What `insertDelivery` did: `stored` a new delivery; found its id already stored (`duplicate`,
+ * e.g. GitHub's redelivery, which keeps the id); or found the same body already stored under
+ * another id (`replay`: GitHub signs no timestamp, so a captured delivery can be sent again
+ * under a new id). Neither of the last two is stored again. Bodies are remembered as long as
+ * their delivery row is, i.e. until `prune` removes it.
+ */
+export type InsertOutcome = "stored" | "duplicate" | "replay";
+
 export interface DeliveryRecord extends IncomingDelivery {
   status: DeliveryStatus;
   /** Why it was skipped. */
@@ -154,8 +163,7 @@ export interface CachedConfig {
 /** Whether a post to a webhook may start now, or when to ask again. */
 export type PostStart =
   /** `hold`: the turn's end if never finished; pass it back to `finishPost`. */
-  | { ok: true; hold: Date }
-  | { ok: false; retryAt: Date };
+  { ok: true; hold: Date } | { ok: false; retryAt: Date };
 
 export interface Store {
   /** Which implementation, for logs and metrics. */
@@ -165,11 +173,12 @@ export interface Store {
   migrate(): Promise<void>;
 
   /**
-   * Stores a delivery unless its id is already known. Resolves once the row is durable
-   * (committed): only then may the HTTP request be acknowledged. Concurrent calls are
+   * Stores a delivery unless its id is already known (`duplicate`) or its payload is already
+   * stored under another id (`replay`, see {@link InsertOutcome}). Resolves once the row is
+   * durable (committed): only then may the HTTP request be acknowledged. Concurrent calls are
    * grouped into one transaction.
    */
-  insertDelivery(delivery: IncomingDelivery): Promise<"stored" | "duplicate">;
+  insertDelivery(delivery: IncomingDelivery): Promise<InsertOutcome>;
 
   /**
    * Claims up to `limit` deliveries that are `pending`, `failed` and due, or `processing`

@@ -1,5 +1,6 @@
 /**
- * Claiming, failing, replaying, releasing and pruning deliveries (part of the store contract, see `store-contract.ts`).
+ * Claiming, failing, replaying, releasing and pruning deliveries, and refusing a replayed body
+ * (part of the store contract, see `store-contract.ts`).
  */
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
@@ -7,6 +8,68 @@ import { at, incoming, LEASE, type ContractContext } from "./store-fixtures.js";
 
 export function deliveriesContract(ctx: ContractContext): void {
   const { ready } = ctx;
+  describe("replayed bodies", () => {
+    // An attacker who captured one signed delivery sends its body again under a new id.
+    it("acknowledges a known body under a new id as a replay and does not store it", async () => {
+      const store = await ready();
+      const original = incoming("orig-1");
+      expect(await store.insertDelivery(original)).toBe("stored");
+      expect(await store.insertDelivery(incoming("replay-1", { payload: original.payload }))).toBe(
+        "replay",
+      );
+      expect(await store.getDelivery("replay-1")).toBeNull();
+      expect(await store.knownDeliveryIds(["orig-1", "replay-1"])).toEqual(new Set(["orig-1"]));
+      expect((await store.countDeliveriesByStatus()).pending).toBe(1);
+      // GitHub's redelivery keeps the id: still a duplicate, not a replay.
+      expect(await store.insertDelivery(original)).toBe("duplicate");
+    });
+
+    it("tells replays, duplicates and new deliveries apart inside one group-committed batch", async () => {
+      const store = await ready();
+      const known = incoming("known-body");
+      await store.insertDelivery(known);
+      const fresh = incoming("fresh-1");
+      const outcomes = await Promise.all([
+        store.insertDelivery(fresh),
+        store.insertDelivery(incoming("fresh-copy", { payload: fresh.payload })),
+        store.insertDelivery(incoming("old-copy", { payload: known.payload })),
+        store.insertDelivery(known),
+        store.insertDelivery(fresh),
+        store.insertDelivery(incoming("fresh-2")),
+      ]);
+      expect(outcomes).toEqual(["stored", "replay", "replay", "duplicate", "duplicate", "stored"]);
+      expect(await store.knownDeliveryIds(["fresh-copy", "old-copy"])).toEqual(new Set());
+    });
+
+    it("tells the same body apart from one that differs by a single byte", async () => {
+      const store = await ready();
+      const original = incoming("byte-1");
+      await store.insertDelivery(original);
+      const oneSpace = incoming("byte-2", { payload: `${original.payload} ` });
+      expect(await store.insertDelivery(oneSpace)).toBe("stored");
+    });
+
+    it("forgets a body once prune removed its delivery, and only then", async () => {
+      const store = await ready();
+      const original = incoming("pruned-1", { receivedAt: at(1) });
+      await store.insertDelivery(original);
+      await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: LEASE, now: at(10) });
+      await store.finishRouting({
+        id: "pruned-1",
+        owner: "w",
+        notifications: [],
+        reason: "muted",
+        now: at(10),
+      });
+      const again = () =>
+        incoming(`again-${Math.random()}`, { payload: original.payload, receivedAt: at(20) });
+      expect(await store.prune(at(1))).toBe(0);
+      expect(await store.insertDelivery(again())).toBe("replay");
+      expect(await store.prune(at(5))).toBe(1);
+      expect(await store.insertDelivery(again())).toBe("stored");
+    });
+  });
+
   describe("claiming deliveries", () => {
     it("claims pending deliveries oldest first, up to the limit, and counts the attempt", async () => {
       const store = await ready();

@@ -45,6 +45,14 @@ const issueOpened = exampleOf("issues", "opened");
 const pushPayload = exampleOf("push");
 
 /**
+ * A real example payload made unique to one delivery id: the store refuses a body it already
+ * holds under another id as a replay, and GitHub never sends two deliveries with one body.
+ */
+function bodyFor(id: string, payload: object): string {
+  return JSON.stringify({ ...payload, test_delivery_id: id });
+}
+
+/**
  * A delivery as the receiver would hand it over, from a real `issues.opened` payload.
  *
  * @example
@@ -57,7 +65,7 @@ export function incoming(id: string, overrides: Partial<IncomingDelivery> = {}):
     action: issueOpened.action,
     installationId: issueOpened.installation.id,
     repository: issueOpened.repository.full_name,
-    payload: JSON.stringify(issueOpened),
+    payload: bodyFor(id, issueOpened),
     receivedAt: at(0),
     ...overrides,
   };
@@ -74,7 +82,7 @@ export function incomingPush(
     action: null,
     installationId: pushPayload.installation.id,
     repository: pushPayload.repository.full_name,
-    payload: JSON.stringify(pushPayload),
+    payload: bodyFor(id, pushPayload),
     receivedAt: at(0),
     ...overrides,
   };
