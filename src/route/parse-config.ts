@@ -81,7 +81,8 @@ export function parseConfig(params: ParseConfigParams): ParseConfigResult {
     lineCounter,
     prettyErrors: false,
     merge: true,
-    uniqueKeys: true,
+    // yaml's own check compares every key with every other (quadratic); duplicateKeys is linear.
+    uniqueKeys: false,
   });
   if (doc.errors.length > 0) {
     return {
@@ -92,6 +93,10 @@ export function parseConfig(params: ParseConfigParams): ParseConfigResult {
       }),
     };
   }
+
+  const duplicates = duplicateKeys({ doc, lineCounter, source });
+  if (duplicates.length > 0)
+    return { ok: false, errors: capErrors({ errors: duplicates, source }) };
 
   let data: unknown;
   try {
@@ -137,6 +142,40 @@ export function locateKey(params: { text: string; path: KeyPath }): number | nul
   const lineCounter = new LineCounter();
   const doc = parseDocument(params.text, { lineCounter, merge: true });
   return new LineIndex({ doc, lineCounter }).lineOf(params.path);
+}
+
+/** Keys written twice in one mapping (merge keys `<<` aside), found with one Set per mapping. */
+function duplicateKeys(params: {
+  doc: Document;
+  lineCounter: LineCounter;
+  source: string;
+}): ConfigError[] {
+  const { doc, lineCounter, source } = params;
+  const errors: ConfigError[] = [];
+  const pending: unknown[] = [doc.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        pending.push(pair.value);
+        if (!isScalar(pair.key) || pair.key.value === "<<") continue;
+        const key = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(key)) {
+          errors.push({
+            source,
+            line: pair.key.range ? lineCounter.linePos(pair.key.range[0]).line : null,
+            path: "",
+            message: `invalid YAML: ${YAML_MESSAGES.DUPLICATE_KEY ?? "a key appears twice"}`,
+          });
+        }
+        seen.add(key);
+      }
+    } else if (isSeq(node)) {
+      pending.push(...node.items);
+    }
+  }
+  return errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
 /** The first {@link CONFIG_LIMITS.errors} errors, then one that counts the rest. */
