@@ -155,7 +155,7 @@ function pathGlobSource(glob: string): string {
       while (glob[end] === "*") end++;
       const wholeSegment =
         (i === 0 || glob[i - 1] === "/") && (end === glob.length || glob[end] === "/");
-      if (end - i >= 2 && wholeSegment) {
+      if (end - i === 2 && wholeSegment) {
         if (glob[end] === "/") {
           pieces.push("(?:.*/)?"); // `**/`: zero or more whole segments
           i = end + 1;
