@@ -1,6 +1,10 @@
 /**
  * The check run a pull request changing `.github/notifier.yml` gets: every error at its line,
  * or a preview of where activity will go. Pure: built from the parse result alone.
+ *
+ * Everything in it comes from a stranger's file, so everything is cut to GitHub's limits
+ * (255-character titles, 65,535-character summaries, texts and messages, 50 annotations a
+ * request: the rest go in updates of the check run) and to a size a reader can use.
  */
 import { formatConfigError, type ConfigError } from "../route/config-error.js";
 import type { NotifierConfig, QuietHours, RouteConfig } from "../route/config-schema.js";
@@ -12,9 +16,18 @@ import { CONFIG_PATH, OWNER_CONFIG_REPO } from "./config-files.js";
 /** The check run's name, as it shows in the pull request's checks list. */
 export const CONFIG_CHECK_NAME = "notifier config";
 
-/** GitHub takes at most 50 annotations per request and 65,535 characters per output field. */
-const MAX_ANNOTATIONS = 50;
-const MAX_OUTPUT_CHARS = 65_535;
+/** GitHub takes at most 50 annotations per request (create or update). */
+export const MAX_ANNOTATIONS_PER_REQUEST = 50;
+/** GitHub's limit on `summary` and `text` (characters) and on an annotation's `message` (64 KB). */
+export const MAX_OUTPUT_CHARS = 65_535;
+/** GitHub's limit on an annotation's and the output's `title`. */
+export const MAX_TITLE_CHARS = 255;
+/** One error as a reader sees it: a longer one quotes a value no one reads to the end. */
+export const MAX_ERROR_CHARS = 2_000;
+/** A key path inside a message or text line. */
+const MAX_PATH_CHARS = 200;
+/** Updates after the create: 20 × 50 annotations, far past what validation reports. */
+const MAX_UPDATES = 20;
 
 /** What the pull request's head commit holds at `.github/notifier.yml`. */
 export type ConfigCheckResult =
@@ -51,46 +64,89 @@ export interface CheckRunBody {
   output: { title: string; summary: string; text: string; annotations?: CheckRunAnnotation[] };
 }
 
+/** The body of `PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}`: 50 more annotations. */
+export interface CheckRunUpdate {
+  output: { title: string; summary: string; annotations: CheckRunAnnotation[] };
+}
+
+/** The requests one check makes: the create, then an update per further 50 annotations. */
+export interface ConfigCheckRun {
+  body: CheckRunBody;
+  updates: CheckRunUpdate[];
+}
+
 /**
- * The check run for one checked file.
+ * The check run for one checked file: the create request's body, and one update per further
+ * 50 annotations.
  *
  * @example
- * buildConfigCheckRun({ target, result: { kind: "invalid", errors } })
- * // { name: "notifier config", conclusion: "failure", output: { title: "1 error in .github/notifier.yml", annotations: [{ start_line: 3, ... }], ... } }
+ * buildConfigCheckRun({ target, result: { kind: "invalid", errors }, mayUse: (channel) => channels.mayUse(channel, "acme") })
+ * // { body: { name: "notifier config", conclusion: "failure", output: { title: "1 error in .github/notifier.yml", annotations: [{ start_line: 3, ... }], ... } }, updates: [] }
  */
 export function buildConfigCheckRun(params: {
   target: ConfigCheckTarget;
   result: ConfigCheckResult;
-}): CheckRunBody {
+  /** Whether the repository's owner may route to a channel; others are never named. Default: all. */
+  mayUse?: (channel: string) => boolean;
+}): ConfigCheckRun {
   const { target, result } = params;
-  const base = { name: CONFIG_CHECK_NAME, head_sha: target.headSha, status: "completed" } as const;
-  const reach = [whoUsesIt(target), ...branchNote(target)].join(" ");
-
-  if (result.kind === "invalid") {
-    const count = plural(result.errors.length, "error");
-    const shown = result.errors.slice(0, MAX_ANNOTATIONS);
-    const unannotated = result.errors.length - shown.length;
-    return {
-      ...base,
-      conclusion: "failure",
-      output: {
-        title: `${count} in ${CONFIG_PATH}`,
-        summary:
-          `\`${CONFIG_PATH}\` has ${count}. Merged as it is, it would not be used: ` +
-          "routing keeps the last valid config (or the defaults) until the file is fixed. " +
-          reach,
-        text: clip(
-          [
-            ...result.errors.map((error) => `- ${formatConfigError(error)}`),
-            ...(unannotated > 0
-              ? ["", `(${unannotated} more than GitHub shows as annotations)`]
-              : []),
-          ].join("\n"),
-        ),
-        annotations: shown.map(annotationOf),
-      },
-    };
+  const shown = (channel: string): string =>
+    (params.mayUse?.(channel) ?? true) ? code(channel) : `(a channel ${target.owner} may not use)`;
+  if (result.kind !== "invalid") {
+    return { body: buildPassingRun({ target, result, shown }), updates: [] };
   }
+
+  const count = plural(result.errors.length, "error");
+  const annotations = result.errors.map(annotationOf);
+  const batches: CheckRunAnnotation[][] = [];
+  for (let at = 0; at < annotations.length; at += MAX_ANNOTATIONS_PER_REQUEST) {
+    batches.push(annotations.slice(at, at + MAX_ANNOTATIONS_PER_REQUEST));
+  }
+  const [first = [], ...later] = batches;
+  const updates = later.slice(0, MAX_UPDATES);
+  const unannotated = later.slice(MAX_UPDATES).flat().length;
+  const title = `${count} in ${CONFIG_PATH}`;
+  const summary = clip(
+    `\`${CONFIG_PATH}\` has ${count}. Merged as it is, it would not be used: ` +
+      "routing keeps the last valid config (or the defaults) until the file is fixed. " +
+      reachOf(target),
+  );
+  const body: CheckRunBody = {
+    name: CONFIG_CHECK_NAME,
+    head_sha: target.headSha,
+    status: "completed",
+    conclusion: "failure",
+    output: {
+      title,
+      summary,
+      text: clip(
+        [
+          ...result.errors.map(
+            (error) => `- ${cut(formatConfigError(shortPath(error)), MAX_ERROR_CHARS)}`,
+          ),
+          ...(unannotated > 0
+            ? ["", `(${unannotated} more than GitHub shows as annotations)`]
+            : []),
+        ].join("\n"),
+      ),
+      annotations: first,
+    },
+  };
+  return {
+    body,
+    updates: updates.map((annotations) => ({ output: { title, summary, annotations } })),
+  };
+}
+
+/** A valid or removed file: no annotations, so one request. */
+function buildPassingRun(params: {
+  target: ConfigCheckTarget;
+  result: Exclude<ConfigCheckResult, { kind: "invalid" }>;
+  shown: (channel: string) => string;
+}): CheckRunBody {
+  const { target, result, shown } = params;
+  const base = { name: CONFIG_CHECK_NAME, head_sha: target.headSha, status: "completed" } as const;
+  const reach = reachOf(target);
 
   if (result.kind === "removed") {
     const fallback =
@@ -102,12 +158,13 @@ export function buildConfigCheckRun(params: {
       conclusion: "success",
       output: {
         title: `${CONFIG_PATH} removed: defaults apply`,
-        summary:
+        summary: clip(
           `This pull request removes \`${CONFIG_PATH}\`. Once merged, ${fallback}. ${branchNote(target).join(" ")}`.trim(),
+        ),
         text: clip(
           [
             "### The default routes",
-            ...describeRoutes({ routes: DEFAULT_ROUTES, config: {} }),
+            ...describeRoutes({ routes: DEFAULT_ROUTES, config: {}, shown }),
           ].join("\n"),
         ),
       },
@@ -122,20 +179,24 @@ export function buildConfigCheckRun(params: {
       ? `no routes of its own (they come from \`${config._extends}\`, else the defaults)`
       : routes.length === 0
         ? "no routes: nothing is sent"
-        : `${plural(routes.length, "route")} to ${channels.map(code).join(", ")}`;
+        : `${plural(routes.length, "route")} to ${[...new Set(channels.map(shown))].join(", ")}`;
   return {
     ...base,
     conclusion: "success",
     output: {
       title: `${CONFIG_PATH} is valid`,
-      summary: `\`${CONFIG_PATH}\` is valid: ${routesLine}. ${reach}`,
-      text: clip(previewLines(config).join("\n")),
+      summary: clip(`\`${CONFIG_PATH}\` is valid: ${routesLine}. ${reach}`),
+      text: clip(previewLines({ config, shown }).join("\n")),
     },
   };
 }
 
 /** The preview of a valid config: routes, then ignore rules, then kinds by channel. */
-function previewLines(config: NotifierConfig): string[] {
+function previewLines(params: {
+  config: NotifierConfig;
+  shown: (channel: string) => string;
+}): string[] {
+  const { config, shown } = params;
   const lines: string[] = [];
   if (config._extends !== undefined) {
     lines.push(
@@ -152,7 +213,7 @@ function previewLines(config: NotifierConfig): string[] {
     );
   }
   const routes = config.routes ?? DEFAULT_ROUTES;
-  lines.push(...describeRoutes({ routes, config }));
+  lines.push(...describeRoutes({ routes, config, shown }));
 
   lines.push("", "### Ignored before routing");
   const ignore = [
@@ -172,7 +233,8 @@ function previewLines(config: NotifierConfig): string[] {
   if (routes.length > 0) {
     lines.push("", "### Event kinds by channel");
     const byChannel = kindsByChannel({ routes, config });
-    for (const [channel, kinds] of byChannel) lines.push(`- ${code(channel)}: ${kinds.join(", ")}`);
+    for (const [channel, kinds] of byChannel)
+      lines.push(`- ${shown(channel)}: ${kinds.join(", ")}`);
     const reached = new Set([...byChannel.values()].flat());
     const unrouted = ACTIVITY_KINDS.filter((kind) => !reached.has(kind));
     if (unrouted.length > 0) lines.push("", `Not sent anywhere: ${unrouted.join(", ")}.`);
@@ -184,8 +246,9 @@ function previewLines(config: NotifierConfig): string[] {
 function describeRoutes(params: {
   routes: readonly RouteConfig[];
   config: NotifierConfig;
+  shown: (channel: string) => string;
 }): string[] {
-  const { routes, config } = params;
+  const { routes, config, shown } = params;
   if (routes.length === 0) return ["`routes` is empty: nothing is sent."];
   return routes.map((entry, index) => {
     const kinds = kindsOf(entry);
@@ -194,7 +257,7 @@ function describeRoutes(params: {
       ? on
       : `${on} (${kinds.join(", ")})`;
     const filters = filtersOf(entry);
-    return `${index + 1}. ${expanded} → ${code(channelOf(entry, config))}${filters.length > 0 ? `, ${filters.join("; ")}` : ""}`;
+    return `${index + 1}. ${expanded} → ${shown(channelOf(entry, config))}${filters.length > 0 ? `, ${filters.join("; ")}` : ""}`;
   });
 }
 
@@ -255,14 +318,24 @@ function quietHours(window: QuietHours, action: "hold" | "drop", routeTimezone?:
 function annotationOf(error: ConfigError): CheckRunAnnotation {
   // GitHub needs a line: an error about the whole file points at its first.
   const line = error.line ?? 1;
+  const { path } = shortPath(error);
   return {
     path: CONFIG_PATH,
     start_line: line,
     end_line: line,
     annotation_level: "failure",
-    title: error.path === "" ? CONFIG_PATH : error.path,
-    message: error.path === "" ? error.message : `\`${error.path}\` ${error.message}`,
+    title: cut(error.path === "" ? CONFIG_PATH : error.path, MAX_TITLE_CHARS),
+    message: cut(path === "" ? error.message : `\`${path}\` ${error.message}`, MAX_ERROR_CHARS),
   };
+}
+
+/** The error with its key path cut for messages (the title keeps up to 255 characters). */
+function shortPath(error: ConfigError): ConfigError {
+  return { ...error, path: cut(error.path, MAX_PATH_CHARS) };
+}
+
+function reachOf(target: ConfigCheckTarget): string {
+  return [whoUsesIt(target), ...branchNote(target)].join(" ");
 }
 
 function whoUsesIt(target: ConfigCheckTarget): string {
@@ -296,5 +369,19 @@ function plural(count: number, noun: string): string {
 function clip(text: string): string {
   return text.length <= MAX_OUTPUT_CHARS
     ? text
-    : `${text.slice(0, MAX_OUTPUT_CHARS - 40)}\n\n(cut: too long for a check run)`;
+    : `${cut(text, MAX_OUTPUT_CHARS - 40, "")}\n\n(cut: too long for a check run)`;
+}
+
+/**
+ * `text` in at most `max` characters (UTF-16 units, as GitHub counts them), marked when cut,
+ * never splitting a character in two.
+ *
+ * @example cut("a".repeat(300), 255) // "aaa…a… (cut)", 255 characters
+ */
+export function cut(text: string, max: number, mark = "… (cut)"): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - mark.length);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end) + mark;
 }

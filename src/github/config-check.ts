@@ -13,12 +13,19 @@ import { parseConfig } from "../route/parse-config.js";
 import {
   buildConfigCheckRun,
   type ConfigCheckResult,
+  type ConfigCheckRun,
   type ConfigCheckTarget,
 } from "./config-check-body.js";
 import { CONFIG_PATH } from "./config-files.js";
 import { decodeContent, statusOf } from "./responses.js";
 
-export { buildConfigCheckRun, CONFIG_CHECK_NAME, type CheckRunBody } from "./config-check-body.js";
+export {
+  buildConfigCheckRun,
+  CONFIG_CHECK_NAME,
+  type CheckRunBody,
+  type CheckRunUpdate,
+  type ConfigCheckRun,
+} from "./config-check-body.js";
 
 /** The part of an installation's Octokit the check uses. */
 export type ConfigCheckClient = Pick<ProbotOctokit, "request" | "paginate">;
@@ -118,9 +125,48 @@ export async function checkConfigChange(params: {
     baseBranch: pullRequest.base.ref,
     defaultBranch: repository.default_branch,
   };
-  const body = buildConfigCheckRun({ target, result });
+  const run = buildConfigCheckRun({
+    target,
+    result,
+    mayUse: (channel) => params.mayUse(channel, owner),
+  });
+  await postConfigCheckRun({ octokit, owner, repo, run, where });
+  log.info(
+    {
+      pullRequest: where,
+      conclusion: run.body.conclusion,
+      result: result.kind,
+      updates: run.updates.length,
+    },
+    "posted the notifier config check run",
+  );
+  return "posted";
+}
+
+/**
+ * Creates the check run with its first 50 annotations, then adds each further 50 with an
+ * update, as GitHub takes no more per request.
+ *
+ * @example
+ * await postConfigCheckRun({ octokit, owner: "acme", repo: "api", run: buildConfigCheckRun({ target, result }), where: "acme/api#7" })
+ */
+export async function postConfigCheckRun(params: {
+  octokit: ConfigCheckClient;
+  owner: string;
+  repo: string;
+  run: ConfigCheckRun;
+  /** `owner/repo#number`, for messages. */
+  where: string;
+}): Promise<void> {
+  const { octokit, owner, repo, run, where } = params;
+  let checkRunId: number;
   try {
-    await octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner, repo, ...body });
+    const created = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
+      owner,
+      repo,
+      ...run.body,
+    });
+    checkRunId = Number(created.data.id);
   } catch (error) {
     throw new ConfigCheckError({
       what: `post the config check run on ${where}`,
@@ -129,11 +175,23 @@ export async function checkConfigChange(params: {
       permission: "Checks: write",
     });
   }
-  log.info(
-    { pullRequest: where, conclusion: body.conclusion, result: result.kind },
-    "posted the notifier config check run",
-  );
-  return "posted";
+  for (const [index, update] of run.updates.entries()) {
+    try {
+      await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
+        owner,
+        repo,
+        check_run_id: checkRunId,
+        ...update,
+      });
+    } catch (error) {
+      throw new ConfigCheckError({
+        what: `add annotations ${(index + 1) * 50 + 1}–${(index + 1) * 50 + update.output.annotations.length} to the config check run on ${where}`,
+        status: statusOf(error),
+        cause: error,
+        permission: "Checks: write",
+      });
+    }
+  }
 }
 
 function isCheckedPullRequest(

@@ -1,6 +1,15 @@
 /** The check-run body built from parse results: no HTTP. */
 import { describe, expect, it } from "vitest";
-import { buildConfigCheckRun, type ConfigCheckTarget } from "../../src/github/config-check-body.js";
+import {
+  MAX_ANNOTATIONS_PER_REQUEST,
+  MAX_OUTPUT_CHARS,
+  MAX_TITLE_CHARS,
+  buildConfigCheckRun,
+  cut,
+  type CheckRunAnnotation,
+  type ConfigCheckTarget,
+} from "../../src/github/config-check-body.js";
+import type { ConfigError } from "../../src/route/config-error.js";
 import { parseConfig } from "../../src/route/parse-config.js";
 import type { NotifierConfig } from "../../src/route/config-schema.js";
 
@@ -21,17 +30,17 @@ function parsed(text: string) {
 }
 
 function valid(config: NotifierConfig, target: ConfigCheckTarget = TARGET) {
-  return buildConfigCheckRun({ target, result: { kind: "valid", config } });
+  return buildConfigCheckRun({ target, result: { kind: "valid", config } }).body;
 }
 
 describe("buildConfigCheckRun", () => {
-  it("annotates at most 50 errors, says how many more there are, and lists them all in the text", () => {
+  it("annotates 50 errors in the create and the rest in updates, listing them all in the text", () => {
     const text = `routes:\n${Array.from({ length: 60 }, () => "  - on: [issues.nope]\n").join("")}`;
     const result = parsed(text);
     if (result.ok) throw new Error("expected errors");
     expect(result.errors).toHaveLength(60);
 
-    const body = buildConfigCheckRun({
+    const { body, updates } = buildConfigCheckRun({
       target: TARGET,
       result: { kind: "invalid", errors: result.errors },
     });
@@ -40,8 +49,12 @@ describe("buildConfigCheckRun", () => {
     expect(body.output.title).toBe("60 errors in .github/notifier.yml");
     expect(body.output.annotations).toHaveLength(50);
     expect(body.output.annotations?.[49]?.start_line).toBe(51);
+    expect(updates.map((update) => update.output.annotations.length)).toEqual([10]);
+    expect(updates[0]?.output.annotations[9]?.start_line).toBe(61);
+    expect(updates[0]?.output.title).toBe(body.output.title);
+    expect(updates[0]?.output.summary).toBe(body.output.summary);
     expect(body.output.text.split("\n").filter((line) => line.startsWith("- "))).toHaveLength(60);
-    expect(body.output.text).toContain("(10 more than GitHub shows as annotations)");
+    expect(body.output.text).not.toContain("more than GitHub shows");
   });
 
   it("points an error about the whole file at line 1", () => {
@@ -58,7 +71,7 @@ describe("buildConfigCheckRun", () => {
           },
         ],
       },
-    });
+    }).body;
     expect(body.output.annotations).toEqual([
       {
         path: ".github/notifier.yml",
@@ -77,7 +90,7 @@ describe("buildConfigCheckRun", () => {
     const body = buildConfigCheckRun({
       target: TARGET,
       result: { kind: "invalid", errors: result.errors },
-    });
+    }).body;
     expect(body.output.annotations?.map((annotation) => annotation.start_line)).toContain(3);
   });
 
@@ -161,10 +174,128 @@ describe("buildConfigCheckRun", () => {
     const body = buildConfigCheckRun({
       target: { ...TARGET, repo: ".github" },
       result: { kind: "removed" },
-    });
+    }).body;
     expect(body.conclusion).toBe("success");
     expect(body.output.summary).toBe(
       "This pull request removes `.github/notifier.yml`. Once merged, repositories of acme without their own `.github/notifier.yml` get the default routes.",
     );
+  });
+
+  it("never names a channel the owner may not use, even the implicit default", () => {
+    // `default` is reserved for other owners; the file leaves `channel` out, so routes use it.
+    const mayUse = (channel: string) => channel !== "default";
+    const valid = buildConfigCheckRun({
+      target: TARGET,
+      result: {
+        kind: "valid",
+        config: { routes: [{ on: ["issues.opened"] }, { on: ["star.created"], channel: "eng" }] },
+      },
+      mayUse,
+    }).body;
+    const removed = buildConfigCheckRun({
+      target: TARGET,
+      result: { kind: "removed" },
+      mayUse,
+    }).body;
+
+    for (const output of [valid.output, removed.output]) {
+      expect(`${output.summary}\n${output.text}`).not.toMatch(/`default`/);
+    }
+    expect(valid.output.summary).toContain("2 routes to (a channel acme may not use), `eng`");
+    expect(valid.output.text).toContain("1. `issues.opened` → (a channel acme may not use)");
+    expect(removed.output.text).toContain("→ (a channel acme may not use)");
+  });
+});
+
+/** `count` errors a hostile file could produce, each with a `pathChars`-long key path and `valueChars`-long value. */
+function hostileErrors(params: {
+  count: number;
+  pathChars: number;
+  valueChars: number;
+}): ConfigError[] {
+  return Array.from({ length: params.count }, (_, index) => ({
+    source: ".github/notifier.yml",
+    line: index + 1,
+    path: `routes[${index}].${"k".repeat(params.pathChars)}`,
+    message: `is not a valid pattern: "${"(".repeat(params.valueChars)}"`,
+  }));
+}
+
+function everyAnnotation(run: ReturnType<typeof buildConfigCheckRun>): CheckRunAnnotation[] {
+  return [
+    ...(run.body.output.annotations ?? []),
+    ...run.updates.flatMap((update) => update.output.annotations),
+  ];
+}
+
+describe("buildConfigCheckRun: GitHub's limits", () => {
+  it("annotates 120 errors as 50 + 50 + 20, every one of them", () => {
+    const run = buildConfigCheckRun({
+      target: TARGET,
+      result: {
+        kind: "invalid",
+        errors: hostileErrors({ count: 120, pathChars: 10, valueChars: 10 }),
+      },
+    });
+    expect(run.body.output.annotations).toHaveLength(MAX_ANNOTATIONS_PER_REQUEST);
+    expect(run.updates.map((update) => update.output.annotations.length)).toEqual([50, 20]);
+    expect(everyAnnotation(run).map((annotation) => annotation.start_line)).toEqual(
+      Array.from({ length: 120 }, (_, index) => index + 1),
+    );
+  });
+
+  it("keeps every title within 255 characters for a 1,000-character key path", () => {
+    const run = buildConfigCheckRun({
+      target: TARGET,
+      result: {
+        kind: "invalid",
+        errors: hostileErrors({ count: 3, pathChars: 1_000, valueChars: 10 }),
+      },
+    });
+    for (const annotation of everyAnnotation(run)) {
+      expect(annotation.title.length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+      expect(annotation.title).toMatch(/^routes\[\d\]\.k+… \(cut\)$/);
+    }
+    expect(run.body.output.title.length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+  });
+
+  it("keeps every message, summary and text within 65,535 characters for 1 MB values", () => {
+    const run = buildConfigCheckRun({
+      target: { ...TARGET, baseBranch: "b".repeat(1_000_000) },
+      result: {
+        kind: "invalid",
+        errors: hostileErrors({ count: 120, pathChars: 1_000, valueChars: 1_000_000 }),
+      },
+    });
+    const outputs = [run.body.output, ...run.updates.map((update) => update.output)];
+    for (const output of outputs) {
+      expect(output.summary.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS);
+    }
+    expect(run.body.output.text.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS);
+    expect(run.body.output.text).toMatch(/\(cut: too long for a check run\)$/);
+    for (const annotation of everyAnnotation(run)) {
+      // Far below GitHub's 64 KB: one error is something to read, not a 1 MB dump.
+      expect(annotation.message.length).toBeLessThanOrEqual(2_000);
+      expect(annotation.message).toMatch(/… \(cut\)$/);
+    }
+    // The request bodies stay small: 120 errors of 1 MB each make well under 1 MB in all.
+    expect(JSON.stringify(run).length).toBeLessThan(1_000_000);
+  });
+
+  it("keeps a valid file's summary and preview within the limits for long branch names", () => {
+    const body = buildConfigCheckRun({
+      target: { ...TARGET, baseBranch: "b".repeat(200_000) },
+      result: { kind: "valid", config: { channel: "eng" } },
+    }).body;
+    expect(body.output.summary.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS);
+  });
+});
+
+describe("cut", () => {
+  it("leaves short text alone and never splits a character in two", () => {
+    expect(cut("short", 10)).toBe("short");
+    const cutText = cut("😀".repeat(300), 255);
+    expect(cutText.length).toBeLessThanOrEqual(255);
+    expect(cutText).toMatch(/^(😀)+… \(cut\)$/u);
   });
 });

@@ -6,10 +6,15 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  buildConfigCheckRun,
   checkConfigChange,
   createConfigChecker,
+  postConfigCheckRun,
   type CheckRunBody,
+  type CheckRunUpdate,
 } from "../../src/github/config-check.js";
+import { MAX_OUTPUT_CHARS, MAX_TITLE_CHARS } from "../../src/github/config-check-body.js";
+import type { ConfigError } from "../../src/route/config-error.js";
 import { exampleOf } from "../helpers/examples.js";
 
 const API = "https://api.github.com";
@@ -19,7 +24,7 @@ const HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const FILES_PATH = `/repos/${OWNER}/${REPO}/pulls/2/files`;
 const CONTENTS_PATH = `/repos/${OWNER}/${REPO}/contents/.github%2Fnotifier.yml`;
 const CHECK_RUNS_PATH = `/repos/${OWNER}/${REPO}/check-runs`;
-const CHANNELS = ["default", "eng", "releases", "triage"];
+const CHANNELS = ["default", "eng", "payroll", "releases", "triage"];
 
 const TestOctokit = ProbotOctokit.defaults((options: object) => ({
   ...options,
@@ -34,9 +39,9 @@ const log = {
   debug: (fields: object, message: string) => logged.push({ fields, message }),
 };
 
-/** `releases` is reserved for octo-org (SLACK_CHANNEL_OWNERS_RELEASES=octo-org). */
+/** `releases` and `payroll` are reserved for octo-org (SLACK_CHANNEL_OWNERS_RELEASES=octo-org). */
 const mayUse = (channel: string, owner: string) =>
-  channel !== "releases" || owner.toLowerCase() === "octo-org";
+  !["releases", "payroll"].includes(channel) || owner.toLowerCase() === "octo-org";
 
 function check(payload: unknown, eventName = "pull_request") {
   return checkConfigChange({ octokit, eventName, payload, knownChannels: CHANNELS, mayUse, log });
@@ -123,6 +128,7 @@ describe("checkConfigChange", () => {
     await expect(check(exampleOf("pull_request", "opened"))).resolves.toBe("posted");
 
     expect(scope.isDone()).toBe(true);
+    expect(JSON.stringify(posted.body)).not.toContain("payroll");
     expect(posted.body).toMatchInlineSnapshot(`
       {
         "conclusion": "failure",
@@ -141,7 +147,7 @@ describe("checkConfigChange", () => {
             {
               "annotation_level": "failure",
               "end_line": 6,
-              "message": "\`routes[1].channel\` names channel "releases", which the operator reserved for other owners",
+              "message": "\`routes[1].channel\` names "releases", which is not a channel you may use (channels for this repository: default, eng, triage)",
               "path": ".github/notifier.yml",
               "start_line": 6,
               "title": "routes[1].channel",
@@ -157,7 +163,7 @@ describe("checkConfigChange", () => {
           ],
           "summary": "\`.github/notifier.yml\` has 3 errors. Merged as it is, it would not be used: routing keeps the last valid config (or the defaults) until the file is fixed. It routes activity of Codertocat/Hello-World.",
           "text": "- \`.github/notifier.yml\` line 3: \`routes[0].on[0]\` names no event kind: "issues.opend"; did you mean "issues.opened"?
-      - \`.github/notifier.yml\` line 6: \`routes[1].channel\` names channel "releases", which the operator reserved for other owners
+      - \`.github/notifier.yml\` line 6: \`routes[1].channel\` names "releases", which is not a channel you may use (channels for this repository: default, eng, triage)
       - \`.github/notifier.yml\` line 7: \`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action)",
           "title": "3 errors in .github/notifier.yml",
         },
@@ -196,6 +202,7 @@ describe("checkConfigChange", () => {
     await expect(check(exampleOf("pull_request", "synchronize"))).resolves.toBe("posted");
 
     expect(scope.isDone()).toBe(true);
+    expect(JSON.stringify(posted.body)).not.toContain("payroll");
     expect(posted.body).toMatchInlineSnapshot(`
       {
         "conclusion": "success",
@@ -270,6 +277,7 @@ describe("checkConfigChange", () => {
     await expect(check(exampleOf("pull_request", "opened"))).resolves.toBe("posted");
 
     expect(scope.isDone()).toBe(true);
+    expect(JSON.stringify(posted.body)).not.toContain("payroll");
     expect(posted.body).toMatchInlineSnapshot(`
       {
         "conclusion": "success",
@@ -332,9 +340,11 @@ describe("checkConfigChange", () => {
         end_line: 1,
         annotation_level: "failure",
         title: "channel",
-        message: '`channel` names channel "releases", which the operator reserved for other owners',
+        message: expect.stringContaining('`channel` names "releases"'),
       },
     ]);
+    // Channels reserved for other owners are never listed to this one.
+    expect(JSON.stringify(posted.body)).not.toContain("payroll");
   });
 
   it("ignores other events and actions without calling GitHub", async () => {
@@ -422,5 +432,158 @@ describe("createConfigChecker", () => {
 
     expect(installations).toEqual([7]);
     expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe("postConfigCheckRun: GitHub's limits", () => {
+  const CHECK_RUN_ID = 4_017;
+  const target = {
+    owner: OWNER,
+    repo: REPO,
+    headSha: HEAD_SHA,
+    baseBranch: "master",
+    defaultBranch: "master",
+  };
+
+  /** Mocks the create and `updates` updates, recording every body GitHub receives. */
+  function expectCreateAndUpdates(updates: number) {
+    const sent: { created: CheckRunBody | null; updated: CheckRunUpdate[] } = {
+      created: null,
+      updated: [],
+    };
+    const scope = nock(API, { reqheaders: { authorization: "token ghs_installation_token" } })
+      .post(CHECK_RUNS_PATH, (body: CheckRunBody) => {
+        sent.created = body;
+        return true;
+      })
+      .reply(201, { id: CHECK_RUN_ID, status: "completed" });
+    if (updates > 0) {
+      scope
+        .patch(`${CHECK_RUNS_PATH}/${CHECK_RUN_ID}`, (body: CheckRunUpdate) => {
+          sent.updated.push(body);
+          return true;
+        })
+        .times(updates)
+        .reply(200, { id: CHECK_RUN_ID, status: "completed" });
+    }
+    return { scope, sent };
+  }
+
+  /** `count` errors with `pathChars`-long key paths quoting `valueChars`-long values. */
+  function errors(params: { count: number; pathChars: number; valueChars: number }): ConfigError[] {
+    return Array.from({ length: params.count }, (_, index) => ({
+      source: ".github/notifier.yml",
+      line: index + 1,
+      path: `routes[${index}].${"x".repeat(params.pathChars)}`,
+      message: `is not a valid pattern: "${"(a+)+".repeat(params.valueChars / 5)}"`,
+    }));
+  }
+
+  it("sends 120 errors as 1 create and 2 updates carrying 50 + 50 + 20 annotations", async () => {
+    const { scope, sent } = expectCreateAndUpdates(2);
+    const run = buildConfigCheckRun({
+      target,
+      result: { kind: "invalid", errors: errors({ count: 120, pathChars: 10, valueChars: 20 }) },
+    });
+
+    await postConfigCheckRun({
+      octokit,
+      owner: OWNER,
+      repo: REPO,
+      run,
+      where: "Codertocat/Hello-World#2",
+    });
+
+    expect(scope.isDone()).toBe(true);
+    expect(sent.created?.output.annotations).toHaveLength(50);
+    expect(sent.updated.map((update) => update.output.annotations.length)).toEqual([50, 20]);
+    const lines = [sent.created, ...sent.updated].flatMap(
+      (body) => body?.output.annotations?.map((annotation) => annotation.start_line) ?? [],
+    );
+    expect(lines).toEqual(Array.from({ length: 120 }, (_, index) => index + 1));
+    for (const update of sent.updated) {
+      expect(update.output.title).toBe("120 errors in .github/notifier.yml");
+      expect(update.output.summary).toBe(sent.created?.output.summary);
+    }
+  });
+
+  it("keeps titles within 255 and messages, summaries and texts within 65,535 for 1,000-character paths and 1 MB values", async () => {
+    const { scope, sent } = expectCreateAndUpdates(2);
+    const run = buildConfigCheckRun({
+      target,
+      result: {
+        kind: "invalid",
+        errors: errors({ count: 120, pathChars: 1_000, valueChars: 1_000_000 }),
+      },
+    });
+
+    await postConfigCheckRun({
+      octokit,
+      owner: OWNER,
+      repo: REPO,
+      run,
+      where: "Codertocat/Hello-World#2",
+    });
+
+    expect(scope.isDone()).toBe(true);
+    const outputs = [sent.created?.output, ...sent.updated.map((update) => update.output)];
+    expect(outputs).toHaveLength(3);
+    for (const output of outputs) {
+      expect(output?.summary.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS);
+      expect(output?.title.length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+      for (const annotation of output?.annotations ?? []) {
+        expect(annotation.title.length).toBeLessThanOrEqual(MAX_TITLE_CHARS);
+        expect(annotation.message.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS);
+      }
+    }
+    expect(sent.created?.output.text.length).toBeLessThanOrEqual(MAX_OUTPUT_CHARS);
+  });
+
+  it("names the annotations it could not add when an update fails", async () => {
+    const scope = nock(API)
+      .post(CHECK_RUNS_PATH)
+      .reply(201, { id: CHECK_RUN_ID })
+      .patch(`${CHECK_RUNS_PATH}/${CHECK_RUN_ID}`)
+      .reply(502, "Bad Gateway");
+    const run = buildConfigCheckRun({
+      target,
+      result: { kind: "invalid", errors: errors({ count: 70, pathChars: 5, valueChars: 5 }) },
+    });
+
+    await expect(
+      postConfigCheckRun({
+        octokit,
+        owner: OWNER,
+        repo: REPO,
+        run,
+        where: "Codertocat/Hello-World#2",
+      }),
+    ).rejects.toThrow(
+      /^cannot add annotations 51–70 to the config check run on Codertocat\/Hello-World#2 \(HTTP 502/,
+    );
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("checks a pull request whose file has more errors than one request takes, with updates", async () => {
+    const routes = Array.from({ length: 120 }, () => "  - on: [issues.nope]\n").join("");
+    const scope = nock(API)
+      .get(FILES_PATH)
+      .query({ per_page: 100 })
+      .reply(200, changedFiles({ filename: ".github/notifier.yml", status: "modified" }))
+      .get(CONTENTS_PATH)
+      .query({ ref: HEAD_SHA })
+      .reply(...rawFile(`routes:\n${routes}`));
+    const { scope: checks, sent } = expectCreateAndUpdates(2);
+
+    await expect(check(exampleOf("pull_request", "opened"))).resolves.toBe("posted");
+
+    expect(scope.isDone() && checks.isDone()).toBe(true);
+    const annotated = [sent.created, ...sent.updated].flatMap(
+      (body) => body?.output.annotations ?? [],
+    );
+    // Validation lists a bounded number of errors; every one it lists is annotated.
+    const listed = sent.created?.output.text.split("\n").filter((line) => line.startsWith("- "));
+    expect(annotated).toHaveLength(listed?.length ?? -1);
+    expect(sent.created?.output.annotations).toHaveLength(50);
   });
 });

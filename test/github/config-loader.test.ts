@@ -228,7 +228,7 @@ describe("config loader: where the config comes from", () => {
     expect(loaded.config).toEqual(DEFAULT_CONFIG);
     expect(loaded.errors.map(formatConfigError)).toMatchInlineSnapshot(`
       [
-        "\`Codertocat/shared:.github/notifier.yml\` line 3: \`routes[0].channel\` names channel "eng", which the operator reserved for other owners",
+        "\`Codertocat/shared:.github/notifier.yml\` line 3: \`routes[0].channel\` names "eng", which is not a channel you may use (channels for this repository: default, triage)",
       ]
     `);
     expect(scope.isDone()).toBe(true);
@@ -250,7 +250,7 @@ describe("config loader: invalid files", () => {
     expect(loaded.source).toBe("defaults");
     expect(loaded.errors.map(formatConfigError)).toMatchInlineSnapshot(`
       [
-        "\`Codertocat/Hello-World:.github/notifier.yml\` line 4: \`routes[0].channel\` must name a channel the operator configured (known: default, eng, triage)",
+        "\`Codertocat/Hello-World:.github/notifier.yml\` line 4: \`routes[0].channel\` names "marketing", which is not a channel you may use (channels for this repository: default, eng, triage)",
       ]
     `);
     expect(kit.warnings).toHaveLength(1);
