@@ -176,10 +176,13 @@ describe("the pipeline", () => {
 
     githubUp = false;
     const lost = randomUUID();
+    // Another body than the first delivery's: the same body under a new id is a replay.
+    const lostPayload = exampleOf("issues", "opened");
+    lostPayload.issue.number += 1;
     await pipeline.probot.receive({
       id: lost,
       name: "issues",
-      payload: exampleOf("issues", "opened"),
+      payload: lostPayload,
     } as never);
     const dead = await vi.waitFor(
       async () => {
@@ -202,9 +205,13 @@ describe("the pipeline", () => {
     // A store with history: old finished deliveries, an old dead one, and a recent one.
     const seeded = createStore(databaseUrl);
     await seeded.migrate();
-    const payload = JSON.stringify(exampleOf("issues", "edited"));
-    for (const id of ["old-skipped", "old-dead", "recent-skipped"]) {
+    const ids = ["old-skipped", "old-dead", "recent-skipped"];
+    for (const id of ids) {
       const at = id.startsWith("old") ? received : Date.now() - day;
+      // One body per delivery: the same body under a new id is a replay, not stored.
+      const edited = exampleOf("issues", "edited");
+      edited.issue.number += ids.indexOf(id);
+      const payload = JSON.stringify(edited);
       await seeded.insertDelivery({
         id,
         event: "issues",
