@@ -306,7 +306,10 @@ function channelProblems(params: {
   const usable = new Set(knownChannels.filter((channel) => mayUse?.(channel) ?? true));
   const listed = usable.size === 0 ? "none" : [...usable].sort().join(", ");
   return named.flatMap(({ path, channel }) => {
-    if (channel === "" || usable.has(channel)) return [];
+    // Empty and overlong names already have their own error from the schema.
+    if (channel === "" || channel.length > CONFIG_LIMITS.textChars || usable.has(channel)) {
+      return [];
+    }
     const guess = closest(channel, [...usable]);
     const hint = guess === null ? "" : `; did you mean "${guess}"?`;
     return [
