@@ -10,6 +10,7 @@ import { createStore } from "./store/create-store.js";
 import { createMetrics, type Metrics } from "./ops/metrics.js";
 import { createOpsRoutes } from "./ops/routes.js";
 import { createReceiver, WEBHOOK_PATH } from "./receive/receiver.js";
+import { createWebhookGuard, type RawBodies } from "./receive/webhook-guard.js";
 import { createWorker, type Worker } from "./worker/worker.js";
 import { createSlackPoster } from "./slack/poster.js";
 import { createConfigSource } from "./github/repo-config-source.js";
@@ -80,11 +81,27 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     retentionMs: settings.retentionMs,
   });
 
+  // The guard reads and verifies every delivery's body before Probot's middleware may touch it.
+  const rawBodies: RawBodies = new Map();
+  const guard = createWebhookGuard({ secret: settings.webhookSecret, rawBodies, metrics, log });
   const middleware = await createNodeMiddleware(
-    createReceiver({ store, metrics, routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }), onStored: () => worker.received() }),
+    createReceiver({
+      store,
+      metrics,
+      rawBodies,
+      routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }),
+      onStored: () => worker.received(),
+    }),
     { probot },
   );
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
+    try {
+      if (await guard(req, res)) return;
+    } catch (error) {
+      log.error({ err: error }, "webhook guard failed");
+      if (!res.headersSent) res.writeHead(500).end();
+      return;
+    }
     void middleware(req, res, () => {
       if (!res.headersSent) {
         res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));

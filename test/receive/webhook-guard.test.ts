@@ -1,0 +1,228 @@
+/**
+ * The webhook guard on a real loopback HTTP server: what reaches the next handler is verified,
+ * bounded bodies only; everything else is answered here with a status that says why.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createServer, request, type Server } from "node:http";
+import { createHmac } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { Registry, Counter } from "prom-client";
+import { createWebhookGuard, type RawBodies } from "../../src/receive/webhook-guard.js";
+import { createByteBudget, type ByteBudget } from "../../src/receive/byte-budget.js";
+import { exampleOf } from "../helpers/examples.js";
+
+const SECRET = "guard-test-secret";
+const body = JSON.stringify(exampleOf("issues", "opened"));
+const sign = (text: string | Buffer, secret = SECRET) =>
+  `sha256=${createHmac("sha256", secret).update(text).digest("hex")}`;
+
+let server: Server | null = null;
+afterEach(async () => {
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(null));
+  server = null;
+});
+
+interface Passed {
+  rawBody: Buffer | undefined;
+  stored: Buffer | undefined;
+}
+
+/** A server whose only handler is the guard; what it lets through is answered 299 and recorded. */
+async function serve(
+  params: { budget?: ByteBudget; maxBodyBytes?: number; bodyDeadlineMs?: number } = {},
+) {
+  const rawBodies: RawBodies = new Map();
+  const rejected = new Counter({
+    name: "rejected",
+    help: "h",
+    labelNames: ["status"],
+    registers: [new Registry()],
+  });
+  const warnings: string[] = [];
+  const passed: Passed[] = [];
+  const guard = createWebhookGuard({
+    secret: SECRET,
+    rawBodies,
+    metrics: { rejected },
+    log: { warn: (_: unknown, msg?: string) => warnings.push(msg ?? "") } as never,
+    ...params,
+  });
+  server = createServer(async (req, res) => {
+    if (await guard(req, res)) return;
+    passed.push({
+      rawBody: req.rawBody,
+      stored: rawBodies.get(String(req.headers["x-github-delivery"])),
+    });
+    res.writeHead(299).end("passed");
+  });
+  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { port, passed, warnings, rejected };
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Sends a request; `chunks` are written one by one (chunked unless content-length is given). */
+function send(params: {
+  port: number;
+  path?: string;
+  headers?: Record<string, string>;
+  chunks: (string | Buffer)[];
+  holdOpen?: boolean;
+}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: params.port,
+        method: "POST",
+        path: params.path ?? "/api/github/webhooks",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "issues",
+          "x-github-delivery": "d-1",
+          ...params.headers,
+        },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
+      },
+    );
+    req.on("error", reject);
+    for (const chunk of params.chunks) req.write(chunk);
+    if (!params.holdOpen) req.end();
+  });
+}
+
+describe("createWebhookGuard", () => {
+  it("passes a signed body on, pre-read, as the very bytes received", async () => {
+    const { port, passed } = await serve();
+    const answer = await send({
+      port,
+      headers: { "x-hub-signature-256": sign(body) },
+      chunks: [body],
+    });
+    expect(answer.status).toBe(299);
+    expect(passed).toHaveLength(1);
+    expect(passed[0]?.rawBody?.equals(Buffer.from(body))).toBe(true);
+    expect(passed[0]?.stored?.equals(Buffer.from(body))).toBe(true);
+  });
+
+  it.each([
+    ["a missing signature", undefined, /X-Hub-Signature-256 is missing/],
+    ["a malformed signature", "sha256=00", /X-Hub-Signature-256 is missing or not sha256=/],
+    ["upper-case hex", sign(body).toUpperCase(), /not sha256=<64 lower-case hex digits>/],
+    ["the wrong secret", sign(body, "not-the-secret"), /signature does not match/],
+    ["a signature of other bytes", sign(`${body} `), /signature does not match/],
+  ])("refuses %s with 400 and passes nothing on", async (_, signature, error) => {
+    const { port, passed, rejected } = await serve();
+    const answer = await send({
+      port,
+      headers: signature === undefined ? {} : { "x-hub-signature-256": signature },
+      chunks: [body],
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text).error).toMatch(error);
+    expect(passed).toEqual([]);
+    expect((await rejected.get()).values).toEqual([
+      expect.objectContaining({ value: 1, labels: { status: "400" } }),
+    ]);
+  });
+
+  it("refuses a signed body that is JSON but not an object", async () => {
+    const { port, passed } = await serve();
+    const answer = await send({
+      port,
+      headers: { "x-hub-signature-256": sign("[]") },
+      chunks: ["[]"],
+    });
+    expect([answer.status, JSON.parse(answer.text)]).toEqual([
+      400,
+      { error: "payload must be a JSON object" },
+    ]);
+    expect(passed).toEqual([]);
+  });
+
+  it.each([
+    "/api/github/webhooks",
+    "/api/github/./webhooks",
+    "/api/github/webhooks/",
+    "/api/github/webhooks?x=1",
+    "/api/github/%2e/webhooks",
+    "http://evil.example/api/github/webhooks",
+  ])("refuses a body over the cap with 413 on %s, declared or chunked", async (path) => {
+    const { port, passed } = await serve({ maxBodyBytes: 1_000 });
+    const headers = { "x-hub-signature-256": sign("x") };
+    const declared = await send({
+      port,
+      path,
+      headers: { ...headers, "content-length": "5000" },
+      chunks: ["x".repeat(5000)],
+    }).catch((error: Error) => ({ status: error.message, text: "" }));
+    // The guard may close the socket before all was written; then no answer is also a refusal.
+    expect([413, "socket hang up", "write EPIPE", "read ECONNRESET"]).toContain(declared.status);
+    const chunked = await send({ port, path, headers, chunks: ["x".repeat(600), "x".repeat(600)] });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.text).error).toMatch(/payload larger than/);
+    expect(passed).toEqual([]);
+  });
+
+  it("answers 503 with Retry-After when unverified bodies already hold the budget, and frees it after", async () => {
+    const budget = createByteBudget({ limitBytes: 1_000 });
+    const { port, passed } = await serve({ budget });
+    const headers = { "x-hub-signature-256": sign(body) };
+    // 800 bytes declared, 10 sent: the first request holds its declared bytes while it waits.
+    const holding = send({
+      port,
+      headers: { ...headers, "content-length": "800" },
+      chunks: ["{".padEnd(10)],
+      holdOpen: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(budget.inUse()).toBe(800);
+    const refused = await send({
+      port,
+      headers: { ...headers, "content-length": "500" },
+      chunks: ["x".repeat(500)],
+    }).catch((error: Error) => ({ status: error.message, text: "", headers: {} }));
+    expect(refused.status).toBe(503);
+    expect((refused as Answer).headers["retry-after"]).toBe("1");
+    // Chunked bodies are counted as they arrive.
+    const chunked = await send({ port, headers, chunks: ["x".repeat(150), "x".repeat(150)] });
+    expect(chunked.status).toBe(503);
+    expect(budget.inUse()).toBe(800);
+    void holding.catch(() => undefined);
+    server?.closeAllConnections();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(budget.inUse()).toBe(0);
+    expect(passed).toEqual([]);
+  });
+
+  it("answers 408 to a body that does not arrive in time, and gives its bytes back", async () => {
+    const budget = createByteBudget({ limitBytes: 10_000 });
+    const { port } = await serve({ budget, bodyDeadlineMs: 200 });
+    const answer = await send({
+      port,
+      headers: { "x-hub-signature-256": sign(body), "content-length": "5000" },
+      chunks: ["{"],
+      holdOpen: true,
+    });
+    expect(answer.status).toBe(408);
+    expect(budget.inUse()).toBe(0);
+  });
+
+  it("leaves other paths and methods to the next handler without reading them", async () => {
+    const { port, passed } = await serve({ maxBodyBytes: 10 });
+    for (const path of ["/healthz", "//api/github/webhooks", "/api/github/web%68ooks"]) {
+      expect((await send({ port, path, chunks: ["x".repeat(100)] })).status).toBe(299);
+    }
+    expect(passed.map((p) => p.rawBody)).toEqual([undefined, undefined, undefined]);
+  });
+});
