@@ -57,7 +57,7 @@ export type ParseConfigResult =
  *
  * @example
  * parseConfig({ text: "routes:\n  - on: [issues.opened]\n    channel: ops\n", source: ".github/notifier.yml", knownChannels: ["default"] })
- * // { ok: false, errors: [{ line: 3, path: "routes[0].channel", message: "must name a channel the operator configured (known: default)", ... }] }
+ * // { ok: false, errors: [{ line: 3, path: "routes[0].channel", message: "names \"ops\", which is not a channel you may use (channels for this repository: default)", ... }] }
  */
 export function parseConfig(params: ParseConfigParams): ParseConfigResult {
   const { text, source } = params;

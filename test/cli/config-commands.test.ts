@@ -38,7 +38,7 @@ describe("notifier config validate", () => {
     const lines = run.stdout.trim().split("\n");
     expect(lines.at(-1)).toBe(`3 errors in ${file}`);
     expect(lines.slice(0, -1).join("\n")).toMatch(/line 2: `routes\[0\]\.on\[0\]` .*issues\.opened/);
-    expect(run.stdout).toMatch(/line 3: `routes\[0\]\.channel` .*\(known: default, triage\)/);
+    expect(run.stdout).toMatch(/line 3: `routes\[0\]\.channel` .*\(channels for this repository: default, triage\)/);
     expect(run.stdout).toMatch(/line 4: .*colour/);
   });
 
