@@ -3,8 +3,8 @@
  * Several processes may share the file: writes take SQLite's write lock up front
  * (`BEGIN IMMEDIATE`), so claims and pacing stay atomic across them.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname, relative, resolve, sep } from "node:path";
 import Database from "better-sqlite3";
 import { bodySha256 } from "./body-hash.js";
 import { createGroupCommit, type GroupCommit } from "./group-commit.js";
@@ -61,6 +61,37 @@ const CLAIMABLE_NOTIFICATION = claimableNotificationSql("@now");
 /** SQLite allows 32766 bound variables; stay well below. */
 const ID_CHUNK = 500;
 
+/** Every tenant's payloads live in these files: owner only, whatever the umask. */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** The database file and the two SQLite keeps beside it in WAL mode. */
+function databaseFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`];
+}
+
+/**
+ * Creates the database's missing directories 0700 and the file itself 0600 before SQLite
+ * opens it (SQLite would create it 0644 less the umask). A directory that already existed is
+ * the operator's and keeps its mode (it may be `/tmp`); the files are made 0600 either way.
+ */
+function createPrivately(path: string): void {
+  const dir = resolve(dirname(path));
+  const firstCreated = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  if (firstCreated !== undefined) {
+    // mkdir's mode is narrowed by the umask; chmod is not. Every directory created here is ours.
+    const created = relative(firstCreated, dir).split(sep).filter(Boolean);
+    let current = firstCreated;
+    chmodSync(current, PRIVATE_DIR);
+    for (const part of created) {
+      current = resolve(current, part);
+      chmodSync(current, PRIVATE_DIR);
+    }
+  }
+  closeSync(openSync(path, "a", PRIVATE_FILE));
+  chmodSync(path, PRIVATE_FILE);
+}
+
 /**
  * Opens (creating its directory if needed) a SQLite store. Call `migrate()` before use.
  *
@@ -77,11 +108,15 @@ export class SqliteStore implements Store {
 
   constructor(params: { path: string }) {
     const { path } = params;
-    if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
+    const onDisk = path !== ":memory:" && path !== "";
+    if (onDisk) createPrivately(path);
     this.db = new Database(path);
     // busy_timeout first: switching to WAL needs a lock another process may hold.
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("journal_mode = WAL");
+    // SQLite gives -wal and -shm the database file's mode; files of an older run may be wider.
+    if (onDisk)
+      for (const file of databaseFiles(path)) if (existsSync(file)) chmodSync(file, PRIVATE_FILE);
     // In WAL mode NORMAL skips the fsync at commit: a power cut (not a process crash) may undo
     // the last commits. That is acceptable for the worker's bookkeeping, which at worst redoes a
     // step, but not for an acknowledged delivery: inserts switch to FULL (see writeDeliveries),

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,6 +73,60 @@ describe("sqlite store setup", () => {
     await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: 1000, now: new Date() });
     expect(levels).toEqual([2, 1]); // FULL for the insert, NORMAL for the claim
     expect(internal.pragma("synchronous", { simple: true })).toBe(1);
+  });
+
+  // Every tenant's payloads are in these files: a umask of 022 must not make them world-readable.
+  it("creates its directory 0700 and the database, -wal and -shm 0600 under umask 022", async () => {
+    const root = await mkdtemp(join(tmpdir(), "notifier-store-"));
+    const dataDir = join(root, "data", "nested");
+    const path = join(dataDir, "notifier.db");
+    const previous = process.umask(0o022);
+    let store: ReturnType<typeof createStore>;
+    try {
+      store = createStore(path);
+      await store.migrate();
+      expect(await store.insertDelivery(incoming("private-1"))).toBe("stored");
+    } finally {
+      process.umask(previous);
+    }
+    cleanup = async () => {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    };
+    const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+    expect({
+      parent: mode(join(root, "data")),
+      dir: mode(dataDir),
+      db: mode(path),
+      wal: mode(`${path}-wal`),
+      shm: mode(`${path}-shm`),
+    }).toEqual({ parent: "700", dir: "700", db: "600", wal: "600", shm: "600" });
+    // A directory that existed before is the operator's: its mode is left alone.
+    expect(mode(root)).toBe("700"); // mkdtemp's own mode
+  });
+
+  it("narrows database files an older run left world-readable to 0600", async () => {
+    const root = await mkdtemp(join(tmpdir(), "notifier-store-"));
+    chmodSync(root, 0o755);
+    const path = join(root, "notifier.db");
+    // An older run's files, 0644, with a live WAL held open by another connection.
+    const older = new Database(path);
+    older.pragma("journal_mode = WAL");
+    older.exec("CREATE TABLE t (x)");
+    older.exec("INSERT INTO t VALUES (1)");
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) chmodSync(file, 0o644);
+    writeFileSync(join(root, "unrelated.txt"), "x", { mode: 0o644 });
+    const store = createStore(path);
+    cleanup = async () => {
+      older.close();
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    };
+    await store.migrate();
+    const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+    expect([mode(path), mode(`${path}-wal`), mode(`${path}-shm`)]).toEqual(["600", "600", "600"]);
+    // Only the store's own files: the existing directory and its other files keep their modes.
+    expect([mode(root), mode(join(root, "unrelated.txt"))]).toEqual(["755", "644"]);
   });
 
   it("works in memory for throwaway use", async () => {
