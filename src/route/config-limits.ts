@@ -22,7 +22,7 @@ export const CONFIG_LIMITS = Object.freeze({
   /** RE2 instructions one `title` pattern compiles to (large repeat counts like `{1000}` blow it up). */
   patternProgram: 500,
   /** RE2 instructions all `title` patterns of a config compile to together. */
-  patternProgramTotal: 5000,
+  patternProgramTotal: 2000,
   /** Problems reported for one file; the rest are counted, not listed. */
   errors: 100,
   /** Characters of a value quoted back in an error message. */

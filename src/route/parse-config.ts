@@ -28,6 +28,7 @@ import {
 } from "./config-error.js";
 import { CONFIG_LIMITS } from "./config-limits.js";
 import { closest } from "./config-values.js";
+import { compileTitle } from "./title-pattern.js";
 import {
   ignoreSchema,
   notifierConfigSchema,
@@ -121,6 +122,9 @@ export function parseConfig(params: ParseConfigParams): ParseConfigResult {
     ...(result.success ? [] : result.error.issues.flatMap((issue) => fromIssue(issue, located))),
     ...channelProblems({ data, knownChannels: params.knownChannels, mayUse: params.mayUse }).map(
       ({ path, message }) => located(path, message),
+    ),
+    ...(result.success ? titleBudgetProblems(result.data) : []).map(({ path, message }) =>
+      located(path, message),
     ),
   ];
   if (errors.length > 0 || !result.success) {
@@ -280,6 +284,28 @@ function keysAt(path: KeyPath): string[] {
           ? quietHoursSchema.shape
           : routeSchema.shape;
   return Object.keys(shape);
+}
+
+/**
+ * Title patterns are matched on every event, one after another: together they may compile to at
+ * most {@link CONFIG_LIMITS.patternProgramTotal} RE2 instructions. Names the first route past it.
+ */
+function titleBudgetProblems(config: NotifierConfig): { path: KeyPath; message: string }[] {
+  let total = 0;
+  for (const [index, candidate] of (config.routes ?? []).entries()) {
+    if (candidate.title === undefined) continue;
+    const compiled = compileTitle(candidate.title);
+    total += compiled.ok ? compiled.pattern.size : 0;
+    if (total > CONFIG_LIMITS.patternProgramTotal) {
+      return [
+        {
+          path: ["routes", index, "title"],
+          message: `brings the title patterns of this file to ${total} RE2 instructions; together they may compile to at most ${CONFIG_LIMITS.patternProgramTotal}: simplify or share patterns`,
+        },
+      ];
+    }
+  }
+  return [];
 }
 
 /**

@@ -149,13 +149,14 @@ describe("routing under hostile configs", () => {
   });
 
   it("compiles a 200-route config once, then routes each event in a few ms", () => {
-    const parsed = parse(
-      routesText(
-        200,
-        '  - on: ["pull_request.*", "issues.*"]\n    labels: ["priority:*", "b?g"]\n    authors: ["*[bot]", "Coder*"]\n    branches: ["release/**", "main"]\n    title: "(?i)spelling|urgent"\n',
-      ),
-    );
+    const filters =
+      '    labels: ["priority:*", "b?g"]\n    authors: ["*[bot]", "Coder*"]\n    branches: ["release/**", "main"]\n';
+    const text =
+      routesText(10, `  - on: ["issues.*"]\n${filters}    title: "(?i)spelling|urgent"\n`) +
+      `  - on: ["pull_request.*", "issues.*"]\n${filters}`.repeat(190);
+    const parsed = parse(text);
     if (!parsed.ok) throw new Error(parsed.errors.map(formatConfigError).join("\n"));
+    expect(parsed.config.routes).toHaveLength(200);
     const event = EVENTS.issueOpened();
     const first = timed(() => route(event, parsed.config));
     expect(first.value).toMatchObject({ kind: "send", channels: ["default"] });
@@ -176,5 +177,17 @@ describe("routing under hostile configs", () => {
     const { value, ms } = timed(() => route(event, config));
     expect(value).toEqual({ kind: "skip", reason: "no route matched issues.opened" });
     expect(ms).toBeLessThan(200);
+  });
+});
+
+describe("title pattern budget", () => {
+  it("refuses a file whose title patterns together compile past the budget, naming the route", () => {
+    const heavy = '  - on: [issues.opened]\n    title: "(?i)\\\\pL{0,100}x"\n';
+    const result = messages(routesText(20, heavy));
+    expect(result).toHaveLength(1);
+    expect(result[0]).toMatch(
+      /^`\.github\/notifier\.yml` line \d+: `routes\[\d+\]\.title` brings the title patterns of this file to \d+ RE2 instructions; together they may compile to at most 2000/,
+    );
+    expect(parse(routesText(2, heavy)).ok).toBe(true);
   });
 });
