@@ -3,6 +3,11 @@
  * one (the store's wake-up, not a fixed poll), routes them, and drains each channel's queue
  * at Slack's pace. Claims are leased, so work a crashed process held is taken over when its
  * lease expires.
+ *
+ * Every repository is a stranger: deliveries are routed one by one in a bounded pool
+ * (`routing-pool.ts`), claimed as slots free up, so an installation whose config read hangs
+ * holds only its own slots; each channel drains on its own, so a Slack outage on one webhook
+ * holds only that channel.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "probot";
@@ -13,8 +18,10 @@ import type { Metrics } from "../ops/metrics.js";
 import { routeDelivery, type ConfigSource } from "./route-delivery.js";
 import { drainChannel, type SendDeps } from "./send-channel.js";
 import { createMuteCache, type ActiveMutes } from "./mutes.js";
-import { withDeadline } from "../shared/deadline.js";
+import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { nextRetryDelay } from "../slack/retry-schedule.js";
+import { createRoutingPool, type Overdue } from "./routing-pool.js";
+import { afterMissedDeadline, missedDeadline, routingDeadlineMessage } from "./routing-deadline.js";
 
 export interface WorkerParams {
   store: Store;
@@ -27,8 +34,21 @@ export interface WorkerParams {
   burstSummaryAfter: number;
   /** Age after which delivered and skipped rows are pruned; 0 keeps them. */
   retentionMs: number;
-  /** Lease on a claimed delivery or notification; long enough for one post with its timeout. */
+  /**
+   * Lease on a claimed notification; long enough for one post with its timeout. A claimed
+   * delivery's lease is this plus `routingDeadlineMs`, so a routing that runs to its deadline
+   * still holds its delivery when it ends.
+   */
   leaseMs?: number;
+  /**
+   * Longest one delivery's routing (config reads, config check) is waited for; 60 s when
+   * absent. A miss retries the delivery; the second miss in a row ends it `dead`.
+   */
+  routingDeadlineMs?: number;
+  /** Most deliveries routed at once; 32 when absent. */
+  routingConcurrency?: number;
+  /** Most deliveries of one installation (or owner, without one) routed at once; 4 when absent. */
+  routingPerInstallation?: number;
   /** Longest idle sleep: the fallback for a missed wake-up and for expired leases. */
   idlePollMs?: number;
   /** The clock: routing reads digest windows, quiet hours and mutes at it. */
@@ -48,7 +68,12 @@ export interface Worker {
   stop(graceMs?: number): Promise<void>;
 }
 
-const ROUTE_BATCH = 32;
+const ROUTING_CONCURRENCY = 32;
+const ROUTING_PER_INSTALLATION = 4;
+/** Deliveries held behind their installation, per routing slot: a bound on memory. */
+const HOLD_PER_SLOT = 4;
+/** An installation at its bound whose oldest routing runs this long is stalled (or half the deadline, if shorter). */
+const STALL_MS = 5_000;
 /**
  * Receipt comes first: while deliveries arrive faster than this many per second, the worker
  * (which shares the process, and on SQLite its thread) pauses between batches and posts, so
@@ -57,7 +82,7 @@ const ROUTE_BATCH = 32;
 const PRESSURE_PER_SECOND = 500;
 const PRESSURE_WINDOW_MS = 200;
 const PRESSURE_PAUSE_MS = 100;
-/** Longest one delivery's routing (config load, config check) may take before it is retried. */
+/** Longest one delivery's routing (config load, config check) is waited for before it is retried. */
 const ROUTING_DEADLINE_MS = 60_000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** Sleep when work is already due but a drain holds it (e.g. waiting for its pace slot). */
@@ -76,6 +101,10 @@ export function createWorker(params: WorkerParams): Worker {
   // Outlasts one Slack post with its 10 s timeout; a crashed holder's work is taken over after it.
   const leaseMs = params.leaseMs ?? 15_000;
   const idlePollMs = params.idlePollMs ?? 5_000;
+  const routingDeadlineMs = params.routingDeadlineMs ?? ROUTING_DEADLINE_MS;
+  const routingLeaseMs = leaseMs + routingDeadlineMs;
+  const stallMs = Math.min(STALL_MS, routingDeadlineMs / 2);
+  const routingConcurrency = params.routingConcurrency ?? ROUTING_CONCURRENCY;
   const { store, log } = params;
   const mutes = createMuteCache({ store, now });
 
@@ -147,26 +176,44 @@ export function createWorker(params: WorkerParams): Worker {
     });
   };
 
-  async function routeOne(delivery: DeliveryRecord, active: ActiveMutes): Promise<void> {
-    const dlog = log.child({ deliveryId: delivery.id, event: delivery.event, action: delivery.action });
+  async function routeOne(delivery: DeliveryRecord): Promise<void> {
+    const dlog = log.child({
+      deliveryId: delivery.id,
+      event: delivery.event,
+      action: delivery.action,
+    });
     try {
       // GitHub calls inside routing have their own timeouts, but a request stuck before it is
-      // sent (throttling waiting on an unreachable Redis) would hold the whole batch.
+      // sent (throttling waiting on an unreachable Redis) would hold its slot for ever.
       const outcome = await withDeadline(
-        routeDelivery({
-          delivery,
-          configs: params.configs,
-          channels: params.channels,
-          mutes: active,
-          now: now(),
-        }),
-        ROUTING_DEADLINE_MS,
-        `routing took longer than ${ROUTING_DEADLINE_MS / 1000} s`,
+        mutes.current().then((active: ActiveMutes) =>
+          routeDelivery({
+            delivery,
+            configs: params.configs,
+            channels: params.channels,
+            mutes: active,
+            now: now(),
+          }),
+        ),
+        routingDeadlineMs,
+        routingDeadlineMessage(routingDeadlineMs),
       );
       const at = now();
       if (outcome.kind === "skip") {
-        await store.finishRouting({ id: delivery.id, owner, notifications: [], reason: outcome.reason, now: at });
-        await store.recordAttempt({ deliveryId: delivery.id, channel: null, at, outcome: "skipped", detail: outcome.reason });
+        await store.finishRouting({
+          id: delivery.id,
+          owner,
+          notifications: [],
+          reason: outcome.reason,
+          now: at,
+        });
+        await store.recordAttempt({
+          deliveryId: delivery.id,
+          channel: null,
+          at,
+          outcome: "skipped",
+          detail: outcome.reason,
+        });
         dlog.debug({ reason: outcome.reason }, "delivery skipped");
         return;
       }
@@ -181,24 +228,49 @@ export function createWorker(params: WorkerParams): Worker {
         dlog.warn("lease lost while routing; another worker has the delivery");
         return;
       }
-      await store.recordAttempt({ deliveryId: delivery.id, channel: null, at, outcome: "routed", detail: outcome.detail });
+      await store.recordAttempt({
+        deliveryId: delivery.id,
+        channel: null,
+        at,
+        outcome: "routed",
+        detail: outcome.detail,
+      });
       for (const dropped of outcome.dropped) {
-        await store.recordAttempt({ deliveryId: delivery.id, channel: dropped.channel, at, outcome: "skipped", detail: dropped.reason });
+        await store.recordAttempt({
+          deliveryId: delivery.id,
+          channel: dropped.channel,
+          at,
+          outcome: "skipped",
+          detail: dropped.reason,
+        });
       }
       dlog.info({ route: outcome.detail }, "delivery routed");
     } catch (error) {
-      const message = (error as Error).message;
+      // A missed deadline twice in a row is a routing that will not end: give up on it now.
+      const missed =
+        error instanceof DeadlineExceededError
+          ? afterMissedDeadline({ previousError: delivery.error, deadlineMs: routingDeadlineMs })
+          : null;
+      const message = missed?.error ?? (error as Error).message;
       // Routing follows Slack's retry schedule (1 s ... hourly, for 24 h), then gives up: a
       // GitHub outage is ridden out, a fault that never clears ends `dead` with its error.
       // `attempts` already counts this one; a ConfigUnavailableError may name a later time.
       const notBefore = (error as { retryAt?: unknown }).retryAt;
-      const delay = nextRetryDelay({
-        attempt: Math.max(1, delivery.attempts),
-        random: sendDeps.random,
-        retryAfterMs: notBefore instanceof Date ? notBefore.getTime() - now().getTime() : null,
+      const retryAt =
+        missed?.kind === "dead"
+          ? null
+          : retryTime({
+              attempt: delivery.attempts,
+              retryAfterMs:
+                notBefore instanceof Date ? notBefore.getTime() - now().getTime() : null,
+            });
+      await store.failDelivery({
+        id: delivery.id,
+        owner,
+        error: message,
+        nextAttemptAt: retryAt,
+        now: now(),
       });
-      const retryAt = delay === null ? null : new Date(now().getTime() + delay);
-      await store.failDelivery({ id: delivery.id, owner, error: message, nextAttemptAt: retryAt, now: now() });
       await store.recordAttempt({
         deliveryId: delivery.id,
         channel: null,
@@ -207,7 +279,65 @@ export function createWorker(params: WorkerParams): Worker {
         detail: message,
       });
       if (retryAt) dlog.warn({ error: message, retryAt }, "routing failed; will retry");
+      else if (missed)
+        dlog.error({ error: message }, "routing missed its deadline twice; the delivery is dead");
       else dlog.error({ error: message }, "routing failed for 24 hours; the delivery is dead");
+    }
+  }
+
+  /** When a delivery whose routing failed (or was put off) is due again; null when its day of retries is over. */
+  function retryTime(p: { attempt: number; retryAfterMs: number | null }): Date | null {
+    const delay = nextRetryDelay({
+      attempt: Math.max(1, p.attempt),
+      random: sendDeps.random,
+      retryAfterMs: p.retryAfterMs,
+    });
+    return delay === null ? null : new Date(now().getTime() + delay);
+  }
+
+  // Each delivery is routed on its own, bounded overall and per installation.
+  const pool = createRoutingPool<DeliveryRecord>({
+    globalBound: routingConcurrency,
+    perKeyBound: params.routingPerInstallation ?? ROUTING_PER_INSTALLATION,
+    holdCap: routingConcurrency * HOLD_PER_SLOT,
+    keyOf: installationKey,
+    idOf: (delivery) => delivery.id,
+    run: routeOne,
+    // A slot is free and a message may be queued: claim more and start the drains.
+    onSettled: wake,
+    now: () => Date.now(),
+  });
+
+  /**
+   * Gives back what waited too long behind its installation. Behind a stalled installation,
+   * the delivery is retried on the routing schedule (that installation is failing now); one
+   * held so long its claim may lapse before routing could end is due again at once. A
+   * delivery that missed its deadline before keeps that error, so the next miss still counts
+   * as the second.
+   */
+  async function deferOverdue(overdue: Overdue<DeliveryRecord>[]): Promise<void> {
+    for (const { item: delivery, key, why } of overdue) {
+      const note =
+        why === "stalled"
+          ? `put off: ${key} has ${pool.inFlightOf(key)} deliveries routing for over ${stallMs / 1000} s`
+          : `put off: waited behind ${key} for over ${leaseMs / 1000} s; claimed again`;
+      const retryAt =
+        why === "stalled" ? retryTime({ attempt: delivery.attempts, retryAfterMs: null }) : now();
+      const error = missedDeadline(delivery.error) ? (delivery.error as string) : note;
+      await store.failDelivery({
+        id: delivery.id,
+        owner,
+        error,
+        nextAttemptAt: retryAt,
+        now: now(),
+      });
+      await store.recordAttempt({
+        deliveryId: delivery.id,
+        channel: null,
+        at: now(),
+        outcome: retryAt ? "retry" : "dead",
+        detail: note,
+      });
     }
   }
 
@@ -220,7 +350,9 @@ export function createWorker(params: WorkerParams): Worker {
       if ((await store.countWaiting({ channel: name, now: now(), cap: 1 })) === 0) continue;
       if (drains.has(name)) continue;
       const drain = drainChannel({ deps: sendDeps, channel })
-        .catch((error: unknown) => log.error({ err: error, channel: name }, "sending failed; will try again"))
+        .catch((error: unknown) =>
+          log.error({ err: error, channel: name }, "sending failed; will try again"),
+        )
         .finally(() => {
           drains.delete(name);
           // More may have arrived while this drain finished.
@@ -240,12 +372,23 @@ export function createWorker(params: WorkerParams): Worker {
   async function run(): Promise<void> {
     while (!stopping) {
       wakeRequested = false;
+      let limit = 0;
       let claimed: DeliveryRecord[] = [];
       try {
         // Read before claiming: a store that cannot answer leaves nothing claimed and stuck under a lease.
-        const active = await mutes.current();
-        claimed = await store.claimDeliveries({ owner, limit: ROUTE_BATCH, leaseMs, now: now() });
-        await Promise.all(claimed.map((delivery) => routeOne(delivery, active)));
+        await mutes.current();
+        // Only as many as there are free slots: nothing claimed waits for someone else's routing.
+        limit = pool.claimLimit();
+        if (limit > 0) {
+          claimed = await store.claimDeliveries({
+            owner,
+            limit,
+            leaseMs: routingLeaseMs,
+            now: now(),
+          });
+        }
+        for (const delivery of claimed) pool.admit(delivery);
+        await deferOverdue(pool.takeOverdue({ stallMs, maxHoldMs: leaseMs }));
         await startDrains();
         await pruneIfDue();
         await yieldToIngest();
@@ -254,13 +397,15 @@ export function createWorker(params: WorkerParams): Worker {
         await sleep(1_000);
         continue;
       }
-      if (claimed.length === ROUTE_BATCH || wakeRequested || stopping) continue;
+      if ((limit > 0 && claimed.length === limit) || wakeRequested || stopping) continue;
 
       const due = await store.nextDueAt().catch(() => null);
       // Already due means a drain has it or is about to: look again soon, but do not spin.
       const untilDue = due ? Math.max(DUE_RECHECK_MS, due.getTime() - now().getTime()) : idlePollMs;
+      // Held deliveries are looked at again once an installation could have stalled.
+      const untilHeldDue = pool.held() > 0 ? stallMs : idlePollMs;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, Math.min(untilDue, idlePollMs));
+        const timer = setTimeout(finish, Math.min(untilDue, untilHeldDue, idlePollMs));
         function finish() {
           clearTimeout(timer);
           wakeUp = null;
@@ -290,13 +435,22 @@ export function createWorker(params: WorkerParams): Worker {
     async stop(graceMs = 10_000) {
       if (!running) return;
       stopping = true;
+      pool.close();
       unsubscribe?.();
       wakeUp?.();
       for (const wakeSleeper of [...sleepers]) wakeSleeper();
-      const settled = Promise.all([loop, ...drains.values()]);
+      // Routings under way are waited for like posts; held deliveries are given back below.
+      const settled = Promise.all([loop, pool.idle(), ...drains.values()]);
       await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, graceMs))]);
       await store.releaseAll(owner);
       running = false;
     },
   };
+}
+
+/** Whose routing slots a delivery takes: its installation's, else its repository owner's. */
+function installationKey(delivery: DeliveryRecord): string {
+  if (delivery.installationId !== null) return `installation ${delivery.installationId}`;
+  const owner = delivery.repository?.split("/")[0]?.toLowerCase();
+  return owner ? `owner ${owner}` : "no installation";
 }
