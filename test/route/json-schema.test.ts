@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { CONFIG_LIMITS } from "../../src/route/config-limits.js";
 import { buildJsonSchema } from "../../src/route/json-schema.js";
 
 type JsonSchema = {
@@ -45,5 +46,13 @@ describe("schema/notifier.schema.json", () => {
       .filter((schema) => schema.type === "object");
     expect(objects.length).toBe(5);
     expect(objects.every((schema) => schema.additionalProperties === false)).toBe(true);
+  });
+
+  it("carries the config limits editors can check: list sizes and text lengths", () => {
+    const text = JSON.stringify(generated);
+    expect(text).toContain(`"maxItems":${CONFIG_LIMITS.routes}`);
+    expect(text).toContain(`"maxItems":${CONFIG_LIMITS.listItems}`);
+    expect(text).toContain(`"maxLength":${CONFIG_LIMITS.globChars}`);
+    expect(text).toContain(`"maxLength":${CONFIG_LIMITS.patternChars}`);
   });
 });
