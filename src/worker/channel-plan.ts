@@ -1,7 +1,13 @@
 /**
- * From a route decision's channel targets to what is queued: a muted channel or one in
- * quiet hours with `drop` is dropped (with its reason), a channel the operator no longer
- * configures is left out, and every other one is queued now or held for its digest. Pure.
+ * From a route decision's channel targets to what is queued: a channel the operator reserved
+ * for other owners (`SLACK_CHANNEL_OWNERS_<NAME>`), a muted channel or one in quiet hours with
+ * `drop` is dropped (with its reason), a channel the operator no longer configures is left
+ * out, and every other one is queued now or held for its digest. Pure.
+ *
+ * The owner check is here, not only in config validation, because a target can come from
+ * places validation never saw: the default routes, a route that names no channel, a config
+ * inherited through `extends`, or the last valid config cached before the operator restricted
+ * the channel.
  */
 import type { ChannelTarget } from "../route/route.js";
 import { timingFor } from "./delivery-timing.js";
@@ -27,12 +33,14 @@ export interface ChannelPlan {
  * Plans each routed channel at `now`.
  *
  * @example
- * planChannels({ targets: decision.targets, isConfigured: (name) => channels.get(name) !== undefined, mutes, now })
+ * planChannels({ targets: decision.targets, isConfigured: (name) => channels.get(name) !== undefined, mayUse: (name) => channels.mayUse(name, event.repository.owner), mutes, now })
  * // { queue: [{ channel: "eng", digestKey: null, dueAt: null, why: null }], dropped: [], unknown: [] }
  */
 export function planChannels(params: {
   targets: readonly ChannelTarget[];
   isConfigured: (channel: string) => boolean;
+  /** Whether the event's repository owner may post to the channel (`ChannelRegistry.mayUse`). */
+  mayUse: (channel: string) => boolean;
   mutes: ActiveMutes;
   now: Date;
 }): ChannelPlan {
@@ -41,6 +49,10 @@ export function planChannels(params: {
     const { channel } = target;
     if (!params.isConfigured(channel)) {
       plan.unknown.push(channel);
+      continue;
+    }
+    if (!params.mayUse(channel)) {
+      plan.dropped.push({ channel, reason: reservedChannelReason(channel) });
       continue;
     }
     const mute = params.mutes.channel(channel);
@@ -61,6 +73,16 @@ export function planChannels(params: {
       });
   }
   return plan;
+}
+
+/**
+ * Why a repository's message is not posted to a channel the operator reserved for other
+ * owners; the same words at routing and at sending.
+ *
+ * @example reservedChannelReason("default") // 'channel "default" is reserved by the operator for other owners'
+ */
+export function reservedChannelReason(channel: string): string {
+  return `channel "${channel}" is reserved by the operator for other owners`;
 }
 
 /**

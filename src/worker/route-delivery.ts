@@ -15,18 +15,26 @@ import { planChannels, planDetail, skipReason } from "./channel-plan.js";
 
 /** Where a repository's config comes from (the cached GitHub loader, or the defaults without an App). */
 export interface ConfigSource {
-  load(params: { installationId: number | null; owner: string; repo: string }): Promise<NotifierConfig>;
+  load(params: {
+    installationId: number | null;
+    owner: string;
+    repo: string;
+  }): Promise<NotifierConfig>;
   /** Drops cached config a push may have changed. */
   invalidateFromPush?(payload: unknown): Promise<unknown>;
   /** Posts the config check on a pull request that changes `.github/notifier.yml`. */
-  checkChange?(params: { installationId: number | null; eventName: string; payload: unknown }): Promise<unknown>;
+  checkChange?(params: {
+    installationId: number | null;
+    eventName: string;
+    payload: unknown;
+  }): Promise<unknown>;
 }
 
 export type RoutingOutcome =
   | {
       kind: "queue";
       notifications: NewNotification[];
-      /** Channels left out on purpose (muted, quiet hours with `drop`), each with its reason. */
+      /** Channels left out on purpose (reserved for other owners, muted, quiet hours with `drop`), each with its reason. */
       dropped: { channel: string; reason: string }[];
       detail: string;
     }
@@ -57,14 +65,19 @@ export async function routeDelivery(params: {
   }
   if (delivery.event === "push") await configs.invalidateFromPush?.(payload);
   if (delivery.event === "pull_request") {
-    await configs.checkChange?.({ installationId: delivery.installationId, eventName: delivery.event, payload });
+    await configs.checkChange?.({
+      installationId: delivery.installationId,
+      eventName: delivery.event,
+      payload,
+    });
   }
 
   let event;
   try {
     event = normalize(delivery.event, payload);
   } catch (error) {
-    if (error instanceof MalformedPayloadError) return { kind: "skip", reason: `malformed payload: ${error.message}` };
+    if (error instanceof MalformedPayloadError)
+      return { kind: "skip", reason: `malformed payload: ${error.message}` };
     throw error;
   }
   if (event === null) return { kind: "skip", reason: "not a notified event" };
@@ -79,10 +92,12 @@ export async function routeDelivery(params: {
   const decision = route(event, config);
   if (decision.kind === "skip") return { kind: "skip", reason: decision.reason };
 
-  // Config validation keeps unknown channels out; this guards a channel the operator removed since.
+  // Config validation keeps unknown and reserved channels out of a file; this guards a channel
+  // the operator removed or restricted since, and the targets no file named (defaults).
   const plan = planChannels({
     targets: decision.targets,
     isConfigured: (name) => channels.get(name) !== undefined,
+    mayUse: (name) => channels.mayUse(name, event.repository.owner),
     mutes,
     now: params.now ?? new Date(),
   });

@@ -4,6 +4,10 @@
  * answer calls for. A due digest (a window's
  * held rows) is claimed whole and posted as one summary. When the queue has backed up past
  * `burstSummaryAfter`, everything waiting (up to 200) is merged into one summary post.
+ *
+ * The channel allowlist (`SLACK_CHANNEL_OWNERS_<NAME>`) is checked again here, for every row:
+ * a message queued or held (digest, quiet hours) before a restart that restricted the channel
+ * is not posted, and ends `dead` with the reason.
  */
 import type { Logger } from "probot";
 import type { ClaimedNotification, Store } from "../store/types.js";
@@ -14,7 +18,8 @@ import type { SlackMessage } from "../format/slack-message.js";
 import { formatSummary } from "../format/format.js";
 import { nextRetryDelay } from "../slack/retry-schedule.js";
 import { DEFAULT_POST_TIMEOUT_MS } from "../slack/poster.js";
-import { decodeQueuedMessage } from "./queued-message.js";
+import { decodeQueuedMessage, type QueuedMessage } from "./queued-message.js";
+import { reservedChannelReason } from "./channel-plan.js";
 
 export interface SendDeps {
   store: Store;
@@ -22,6 +27,8 @@ export interface SendDeps {
   metrics: Metrics;
   log: Logger;
   owner: string;
+  /** Whether repositories of `repositoryOwner` may post to `channel` now (`ChannelRegistry.mayUse`). */
+  mayUse: (channel: string, repositoryOwner: string) => boolean;
   slackPaceMs: number;
   burstSummaryAfter: number;
   leaseMs: number;
@@ -42,7 +49,10 @@ const SUMMARY_LIMIT = 200;
  * @example
  * await drainChannel({ deps, channel });
  */
-export async function drainChannel(params: { deps: SendDeps; channel: SlackChannel }): Promise<void> {
+export async function drainChannel(params: {
+  deps: SendDeps;
+  channel: SlackChannel;
+}): Promise<void> {
   const { deps, channel } = params;
   // Only "none", "some" and "enough to merge" matter: count no further than that.
   const cap = Math.max(1, deps.burstSummaryAfter);
@@ -84,12 +94,18 @@ export async function drainChannel(params: { deps: SendDeps; channel: SlackChann
             });
       if (claimed.length === 0) return;
       const answer = await postClaimed({ deps, channel, claimed });
-      waitAfterMs = Math.max(deps.slackPaceMs, answer.retryAfterMs ?? 0);
+      // Nothing posted (every row refused): the webhook's next turn need not wait.
+      waitAfterMs = answer.posted ? Math.max(deps.slackPaceMs, answer.retryAfterMs ?? 0) : 0;
     } finally {
       // The next post to this webhook counts from this one's answer: Slack never sees two posts
       // closer than the pace, and never one before its Retry-After has passed.
       if (turn !== null) {
-        await deps.store.finishPost({ target: channel.target, hold: turn, now: deps.now(), waitMs: waitAfterMs });
+        await deps.store.finishPost({
+          target: channel.target,
+          hold: turn,
+          now: deps.now(),
+          waitMs: waitAfterMs,
+        });
       }
     }
   }
@@ -111,7 +127,11 @@ async function takeTurn(params: {
   const holdMs = deps.slackPaceMs > 0 ? POST_HOLD_MS : 0;
   let waited = false;
   for (;;) {
-    const start = await deps.store.tryStartPost({ target: channel.target, now: deps.now(), holdMs });
+    const start = await deps.store.tryStartPost({
+      target: channel.target,
+      now: deps.now(),
+      holdMs,
+    });
     if (start.ok) return { hold: start.hold, waited };
     // A post in flight holds the turn up to its timeout but usually ends sooner: look again
     // within one pace rather than sleeping out the whole hold.
@@ -122,34 +142,74 @@ async function takeTurn(params: {
   }
 }
 
-/** Posts what was claimed and records the outcome; answers Slack's Retry-After, if any. */
+/**
+ * Posts what was claimed (leaving out rows whose owner may not use the channel) and records
+ * the outcome; answers whether anything was posted and Slack's Retry-After, if any.
+ */
 async function postClaimed(params: {
   deps: SendDeps;
   channel: SlackChannel;
   claimed: ClaimedNotification[];
-}): Promise<{ retryAfterMs: number | null }> {
-  const { deps, channel, claimed } = params;
-  const first = claimed[0];
-  if (!first) return { retryAfterMs: null };
-  let message: SlackMessage;
+}): Promise<{ posted: boolean; retryAfterMs: number | null }> {
+  const { deps, channel } = params;
+  let decoded: { row: ClaimedNotification; queued: QueuedMessage }[];
   try {
-    const queued = claimed.map((row) => decodeQueuedMessage(row.message, row.deliveryId));
-    message =
-      queued.length === 1 && queued[0]
-        ? queued[0].message
-        : formatSummary({ channel: channel.name, events: queued.map((entry) => entry.event) });
+    decoded = params.claimed.map((row) => ({
+      row,
+      queued: decodeQueuedMessage(row.message, row.deliveryId),
+    }));
   } catch (error) {
-    await finishAll({ deps, channel, claimed, status: "dead", error: (error as Error).message, nextAttemptAt: null });
-    return { retryAfterMs: null };
+    await finishAll({
+      deps,
+      channel,
+      claimed: params.claimed,
+      status: "dead",
+      error: (error as Error).message,
+      nextAttemptAt: null,
+    });
+    return { posted: false, retryAfterMs: null };
   }
+  const refused = decoded.filter(({ queued }) => !mayPost({ deps, channel: channel.name, queued }));
+  if (refused.length > 0) {
+    const reason = reservedChannelReason(channel.name);
+    deps.log.warn(
+      { channel: channel.name, deliveryIds: refused.map(({ row }) => row.deliveryId) },
+      "not posting: the channel is reserved for other owners",
+    );
+    const rows = refused.map(({ row }) => row);
+    await finishAll({
+      deps,
+      channel,
+      claimed: rows,
+      status: "dead",
+      error: reason,
+      nextAttemptAt: null,
+      outcome: "skipped",
+    });
+  }
+  const allowed = decoded.filter((entry) => !refused.includes(entry));
+  const claimed = allowed.map(({ row }) => row);
+  const first = claimed[0];
+  if (!first) return { posted: false, retryAfterMs: null };
+  const queued = allowed.map((entry) => entry.queued);
+  const message: SlackMessage =
+    queued.length === 1 && queued[0]
+      ? queued[0].message
+      : formatSummary({ channel: channel.name, events: queued.map((entry) => entry.event) });
 
-  const log = deps.log.child({ channel: channel.name, deliveryId: first.deliveryId, merged: claimed.length });
+  const log = deps.log.child({
+    channel: channel.name,
+    deliveryId: first.deliveryId,
+    merged: claimed.length,
+  });
   const outcome = await deps.poster.post(channel, message);
   const now = deps.now();
   if (outcome.result === "sent") {
     deps.metrics.slackPosts.inc({ result: "sent" });
     for (const row of claimed) {
-      deps.metrics.receiptToPost.observe(Math.max(0, now.getTime() - row.receivedAt.getTime()) / 1000);
+      deps.metrics.receiptToPost.observe(
+        Math.max(0, now.getTime() - row.receivedAt.getTime()) / 1000,
+      );
     }
     await finishAll({ deps, channel, claimed, status: "sent", error: null, nextAttemptAt: null });
     const digest = first.digestKey !== null;
@@ -159,13 +219,20 @@ async function postClaimed(params: {
         ? `posted a ${digest ? "digest" : "summary"} of ${claimed.length} messages`
         : "posted to Slack",
     );
-    return { retryAfterMs: null };
+    return { posted: true, retryAfterMs: null };
   }
   if (outcome.result === "dead") {
     deps.metrics.slackPosts.inc({ result: "dead" });
     log.error({ error: outcome.error }, "Slack refused the message for good");
-    await finishAll({ deps, channel, claimed, status: "dead", error: outcome.error, nextAttemptAt: null });
-    return { retryAfterMs: null };
+    await finishAll({
+      deps,
+      channel,
+      claimed,
+      status: "dead",
+      error: outcome.error,
+      nextAttemptAt: null,
+    });
+    return { posted: true, retryAfterMs: null };
   }
 
   const rateLimited = outcome.retryAfterMs !== null;
@@ -174,14 +241,41 @@ async function postClaimed(params: {
   // digest is claimed whole again rather than split by each row's jitter.
   // `attempts` already counts the post that just failed.
   const attempts = Math.max(...claimed.map((row) => row.attempts));
-  const wait = nextRetryDelay({ attempt: attempts, random: deps.random, retryAfterMs: outcome.retryAfterMs });
+  const wait = nextRetryDelay({
+    attempt: attempts,
+    random: deps.random,
+    retryAfterMs: outcome.retryAfterMs,
+  });
   if (wait === null) {
-    await finishAll({ deps, channel, claimed, status: "dead", error: `gave up after ${attempts} attempts: ${outcome.error}`, nextAttemptAt: null });
+    await finishAll({
+      deps,
+      channel,
+      claimed,
+      status: "dead",
+      error: `gave up after ${attempts} attempts: ${outcome.error}`,
+      nextAttemptAt: null,
+    });
   } else {
-    await finishAll({ deps, channel, claimed, status: "failed", error: outcome.error, nextAttemptAt: new Date(now.getTime() + wait) });
+    await finishAll({
+      deps,
+      channel,
+      claimed,
+      status: "failed",
+      error: outcome.error,
+      nextAttemptAt: new Date(now.getTime() + wait),
+    });
   }
-  log.warn({ error: outcome.error, retryAfterMs: outcome.retryAfterMs }, "Slack post failed; will retry");
-  return { retryAfterMs: outcome.retryAfterMs };
+  log.warn(
+    { error: outcome.error, retryAfterMs: outcome.retryAfterMs },
+    "Slack post failed; will retry",
+  );
+  return { posted: true, retryAfterMs: outcome.retryAfterMs };
+}
+
+/** Whether the message's repository owner may post to `channel` (an event naming no owner may not, where owners are listed). */
+function mayPost(params: { deps: SendDeps; channel: string; queued: QueuedMessage }): boolean {
+  const owner = (params.queued.event as { repository?: { owner?: unknown } }).repository?.owner;
+  return params.deps.mayUse(params.channel, typeof owner === "string" ? owner : "");
 }
 
 async function finishAll(params: {
@@ -191,6 +285,8 @@ async function finishAll(params: {
   status: "sent" | "failed" | "dead";
   error: string | null;
   nextAttemptAt: Date | null;
+  /** The history line's outcome, when it is not the status's own (`retry`, `sent`, `dead`). */
+  outcome?: string;
 }): Promise<void> {
   for (const row of params.claimed) await finish({ ...params, row });
 }
@@ -202,6 +298,7 @@ async function finish(params: {
   status: "sent" | "failed" | "dead";
   error: string | null;
   nextAttemptAt: Date | null;
+  outcome?: string;
 }): Promise<void> {
   const { deps, row, status, error, nextAttemptAt } = params;
   const now = deps.now();
@@ -215,13 +312,16 @@ async function finish(params: {
     now,
   });
   if (!held) {
-    deps.log.warn({ deliveryId: row.deliveryId, channel: row.channel }, "lease lost before the post was recorded");
+    deps.log.warn(
+      { deliveryId: row.deliveryId, channel: row.channel },
+      "lease lost before the post was recorded",
+    );
   }
   await deps.store.recordAttempt({
     deliveryId: row.deliveryId,
     channel: row.channel,
     at: now,
-    outcome: status === "failed" ? "retry" : status,
+    outcome: params.outcome ?? (status === "failed" ? "retry" : status),
     detail: error,
   });
 }

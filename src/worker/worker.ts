@@ -152,6 +152,7 @@ export function createWorker(params: WorkerParams): Worker {
     metrics: params.metrics,
     log,
     owner,
+    mayUse: (channel, repositoryOwner) => params.channels.mayUse(channel, repositoryOwner),
     slackPaceMs: params.slackPaceMs,
     burstSummaryAfter: params.burstSummaryAfter,
     leaseMs,

@@ -64,6 +64,8 @@ export async function startPipeline(params: {
   burstSummaryAfter?: number;
   leaseMs?: number;
   retentionMs?: number;
+  /** The worker's routing deadline; 60 s when absent. */
+  routingDeadlineMs?: number;
   now?: () => Date;
 }): Promise<Pipeline> {
   const probot = testProbot();
@@ -85,6 +87,7 @@ export async function startPipeline(params: {
     leaseMs: params.leaseMs ?? 5_000,
     idlePollMs: 200,
     ...(params.now ? { now: params.now } : {}),
+    ...(params.routingDeadlineMs ? { routingDeadlineMs: params.routingDeadlineMs } : {}),
   });
   // No HTTP server here: deliveries arrive through `probot.receive`.
   await probot.load(createReceiver({ store, metrics, onStored: () => worker.received() }), {

@@ -137,7 +137,7 @@ describe("planChannels", () => {
   const now = iso("2024-01-15T22:30:00Z");
   const until = iso("2024-01-15T23:30:00Z");
 
-  it("drops a muted channel and one in quiet hours with `drop`, holds and sends the others", () => {
+  it("drops a reserved channel, a muted one and one in quiet hours with `drop`, holds and sends the others", () => {
     const plan = planChannels({
       targets: [
         target({ channel: "eng" }),
@@ -145,8 +145,11 @@ describe("planChannels", () => {
         target({ channel: "releases", digest: "daily at 09:00", timezone: "Europe/Berlin" }),
         target({ channel: "muted" }),
         target({ channel: "removed" }),
+        // Reserved for other owners: dropped even when its message would wait for a digest.
+        target({ channel: "theirs", digest: "15m" }),
       ],
       isConfigured: (name) => name !== "removed",
+      mayUse: (name) => name !== "theirs",
       mutes: indexMutes([
         { target: "muted", kind: "channel", until, reason: "offsite", createdAt: now },
       ]),
@@ -168,11 +171,15 @@ describe("planChannels", () => {
           channel: "muted",
           reason: "muted until 2024-01-15T23:30:00.000Z by notifier mute: offsite",
         },
+        {
+          channel: "theirs",
+          reason: 'channel "theirs" is reserved by the operator for other owners',
+        },
       ],
       unknown: ["removed"],
     });
     expect(planDetail({ kind: "issues.opened", plan })).toBe(
-      "issues.opened -> eng, releases (digest until 2024-01-16T08:00:00.000Z) (dropped: ops, muted; not configured: removed)",
+      "issues.opened -> eng, releases (digest until 2024-01-16T08:00:00.000Z) (dropped: ops, muted, theirs; not configured: removed)",
     );
   });
 
@@ -180,7 +187,13 @@ describe("planChannels", () => {
     const mutes = indexMutes([
       { target: "eng", kind: "channel", until, reason: null, createdAt: now },
     ]);
-    const one = planChannels({ targets: [target()], isConfigured: () => true, mutes, now });
+    const one = planChannels({
+      targets: [target()],
+      isConfigured: () => true,
+      mayUse: () => true,
+      mutes,
+      now,
+    });
     expect(skipReason(one)).toBe("muted until 2024-01-15T23:30:00.000Z by notifier mute");
     const several = planChannels({
       targets: [
@@ -189,6 +202,7 @@ describe("planChannels", () => {
         target({ channel: "gone" }),
       ],
       isConfigured: (name) => name !== "gone",
+      mayUse: () => true,
       mutes,
       now,
     });
@@ -198,9 +212,20 @@ describe("planChannels", () => {
     const unknownOnly = planChannels({
       targets: [target({ channel: "gone" })],
       isConfigured: () => false,
+      mayUse: () => false,
       mutes: NO_MUTES,
       now,
     });
     expect(skipReason(unknownOnly)).toBe("routed to gone, which the operator has not configured");
+    const reservedOnly = planChannels({
+      targets: [target({ channel: "default" })],
+      isConfigured: () => true,
+      mayUse: () => false,
+      mutes: NO_MUTES,
+      now,
+    });
+    expect(skipReason(reservedOnly)).toBe(
+      'channel "default" is reserved by the operator for other owners',
+    );
   });
 });
