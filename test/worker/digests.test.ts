@@ -69,6 +69,14 @@ async function receive(p: Pipeline, name: "star" | "issues", payload: unknown): 
   return id;
 }
 
+/** An `issues.opened` payload with a body of its own: the same body under a new id is a replay. */
+let issueNumber = 3_000;
+function openedIssue(): unknown {
+  const payload = exampleOf("issues", "opened");
+  payload.issue.number = issueNumber++;
+  return payload;
+}
+
 function stars(count: number): unknown[] {
   return Array.from({ length: count }, (_, i) => {
     const payload = exampleOf("star", "created");
@@ -173,7 +181,7 @@ describe("quiet hours", () => {
     );
     const slack = slackPosts(DEFAULT_PATH, 1);
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(await receive(p, "issues", exampleOf("issues", "opened")));
+    for (let i = 0; i < 3; i++) ids.push(await receive(p, "issues", openedIssue()));
     await held(p.store, ids);
     const history = await p.store.getAttempts(ids[0] ?? "");
     expect(history.map((a) => [a.channel, a.outcome, a.detail])).toEqual([
@@ -200,7 +208,7 @@ describe("quiet hours", () => {
   it("records a delivery `skipped` with the reason when quiet hours drop its only channel", async () => {
     const clock = fakeClock("2024-01-15T22:30:00Z");
     const p = await start({ quiet_hours: BERLIN_NIGHT, quiet_hours_action: "drop" }, clock);
-    const id = await receive(p, "issues", exampleOf("issues", "opened"));
+    const id = await receive(p, "issues", openedIssue());
     await settled(p.store, [id], "skipped");
     expect((await p.store.getDelivery(id))?.reason).toBe(
       "quiet hours (22:00–08:00 Europe/Berlin): dropped",
@@ -221,7 +229,7 @@ describe("mutes", () => {
     });
     // Past the worker's mute cache: it reads the new mute.
     clock.advance(2_000);
-    const id = await receive(p, "issues", exampleOf("issues", "opened"));
+    const id = await receive(p, "issues", openedIssue());
     await settled(p.store, [id], "skipped");
     expect((await p.store.getDelivery(id))?.reason).toBe(
       "muted until 2024-01-15T11:00:00.000Z by notifier mute: release freeze",
@@ -230,7 +238,7 @@ describe("mutes", () => {
     // Once the mute ends, the repository is heard again.
     const slack = slackPosts(DEFAULT_PATH, 1);
     clock.set("2024-01-15T11:00:00Z");
-    const after = await receive(p, "issues", exampleOf("issues", "opened"));
+    const after = await receive(p, "issues", openedIssue());
     await settled(p.store, [after], "delivered");
     expect(slack.scope.isDone()).toBe(true);
   });
@@ -250,7 +258,7 @@ describe("mutes", () => {
     });
     clock.advance(2_000);
     const slack = slackPosts(DEFAULT_PATH, 1);
-    const id = await receive(p, "issues", exampleOf("issues", "opened"));
+    const id = await receive(p, "issues", openedIssue());
     await settled(p.store, [id], "delivered");
     expect(slack.scope.isDone()).toBe(true);
     expect((await p.store.getNotifications(id)).map((n) => [n.channel, n.status])).toEqual([
