@@ -18,7 +18,7 @@ export interface Refusal {
   error: string;
   /** Sent as `Retry-After` (503). */
   retryAfterSeconds?: number;
-  /** The body was not read to its end: the connection is closed after the answer. */
+  /** The body was not read to its end: the rest is dropped, and the connection cut after {@link LINGER_MS}. */
   unread?: boolean;
 }
 
@@ -112,8 +112,15 @@ function overBudget(): Refusal {
 }
 
 /**
- * Answers a JSON error; closes the connection when the body was not read to its end, so the
- * rest of it is never read.
+ * How long the rest of a refused body is read and dropped before the connection is cut.
+ * Closing at once, with the sender's bytes unread, makes the kernel reset the connection, and
+ * the sender may then lose the answer that says why; a sender still writing after this is cut.
+ */
+export const LINGER_MS = 1_000;
+
+/**
+ * Answers a JSON error. When the body was not read to its end, the rest is read and dropped
+ * (never kept) for at most {@link LINGER_MS}, then the connection is cut.
  *
  * @example
  * rejectRequest(res, { status: 400, error: "payload must be a JSON object" });
@@ -126,7 +133,14 @@ export function rejectRequest(res: ServerResponse, refusal: Refusal): void {
     ...(refusal.retryAfterSeconds === undefined
       ? {}
       : { "retry-after": String(refusal.retryAfterSeconds) }),
-    ...(refusal.unread ? { connection: "close" } : {}),
   });
   res.end(body);
+  const req = res.req;
+  if (!refusal.unread || req.complete) return;
+  // Node drops an unconsumed body on its own once the answer is sent; a guard that was
+  // reading keeps dropping what arrives. Either way nothing is kept; this only bounds the time.
+  const cut = setTimeout(() => req.socket.destroy(), LINGER_MS);
+  cut.unref();
+  req.once("end", () => clearTimeout(cut));
+  req.socket.once("close", () => clearTimeout(cut));
 }
