@@ -149,7 +149,8 @@ describe("20 concurrent 20 MB bodies with a wrong signature", () => {
     expect(
       Object.keys(counts).filter((status) => !["400", "503", "closed"].includes(status)),
     ).toEqual([]);
-    expect((counts["503"] ?? 0) + (counts.closed ?? 0)).toBeGreaterThanOrEqual(17);
+    // About three fit at once; as one is refused for its signature, another may take its place.
+    expect((counts["503"] ?? 0) + (counts.closed ?? 0)).toBeGreaterThanOrEqual(10);
     expect(counts["503"] ?? 0).toBeGreaterThanOrEqual(1);
     // Unbounded, 20 x 20 MB plus copies would add over 400 MB.
     expect(peak - before).toBeLessThan(150);
