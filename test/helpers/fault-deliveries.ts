@@ -112,8 +112,15 @@ export function taggedDeliveries(params: { count: number; random: Random }): Tag
       throw new Error("@octokit/webhooks-examples has none of the tagged examples");
     const tag = `${TAG_PREFIX}${index}`;
     const payload = structuredClone(example.payload);
-    payload.sender = { ...(payload.sender as Record<string, unknown>), login: tag };
-    return { index, id: randomUuid(params.random), event: example.event, payload, tag };
+    const id = randomUuid(params.random);
+    // The id in the body too: the app refuses a body it already stored under another id as a
+    // replay, and two lists would otherwise share their first body.
+    payload.sender = {
+      ...(payload.sender as Record<string, unknown>),
+      login: tag,
+      node_id: `delivery-${id}`,
+    };
+    return { index, id, event: example.event, payload, tag };
   });
 }
 
