@@ -135,7 +135,9 @@ function itemLinks(group: Group): string[] {
   }
   const links = [...targets]
     .slice(0, ITEMS_LINKED)
-    .map(([url, label]) => textOrLink({ rendering: "linked", url, label, max: PART_LENGTH.item }));
+    .map(([url, label]) => textOrLink({ rendering: "linked", url, label, max: PART_LENGTH.item }))
+    // A label of only blanks renders as nothing; a context block with no element is refused by Slack.
+    .filter((link) => link !== "");
   const more = targets.size - ITEMS_LINKED;
   return more > 0 ? [...links, `and ${more} more`] : links;
 }

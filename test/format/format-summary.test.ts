@@ -31,6 +31,21 @@ function numbered(event: ActivityEvent, number: number): ActivityEvent {
 }
 
 describe("formatSummary", () => {
+  it("leaves out the links of a group whose only labels are blanks, instead of an empty context block", () => {
+    // Found by the property test: a fork named " \t\n " rendered to nothing, and Slack refuses a
+    // context block without elements.
+    const fork = exampleEvent("fork");
+    const blankFork: ActivityEvent = {
+      ...fork,
+      detail: { ...fork.detail, forkFullName: " \t\n " },
+    };
+    const message = formatSummary({ channel: "eng", events: [blankFork, blankFork] });
+    expect(slackProblems(message)).toEqual([]);
+    expect(
+      message.blocks?.filter((block) => block.type === "context" && block.elements.length === 0),
+    ).toEqual([]);
+  });
+
   it("counts per kind and repository, names the actors and links the first items", () => {
     const stars = Array.from({ length: 12 }, (_, index) => star(`user${index}`, 100 + index));
     const merged = [1, 2, 3, 4].map((number) =>
