@@ -37,6 +37,7 @@ describe("formatSummary", () => {
     const fork = exampleEvent("fork");
     const blankFork: ActivityEvent = {
       ...fork,
+      url: "",
       detail: { ...fork.detail, forkFullName: " \t\n " },
     };
     const message = formatSummary({ channel: "eng", events: [blankFork, blankFork] });
