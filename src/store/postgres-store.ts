@@ -269,6 +269,21 @@ export class PostgresStore implements Store {
     return result.rowCount === 1;
   }
 
+  async renewDeliveryLeases(params: {
+    owner: string;
+    ids: readonly string[];
+    leaseMs: number;
+    now: Date;
+  }): Promise<number> {
+    if (params.ids.length === 0) return 0;
+    const result = await this.pool.query(
+      `UPDATE deliveries SET lease_until = $3
+      WHERE status = 'processing' AND lease_owner = $1 AND id = ANY($2::text[])`,
+      [params.owner, params.ids, params.now.getTime() + params.leaseMs],
+    );
+    return result.rowCount ?? 0;
+  }
+
   async releaseAll(owner: string): Promise<void> {
     await this.transaction(async (client) => {
       // The claim's attempt never happened: give it back along with the status.

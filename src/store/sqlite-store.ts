@@ -268,6 +268,23 @@ export class SqliteStore implements Store {
     return changes === 1;
   }
 
+  async renewDeliveryLeases(params: {
+    owner: string;
+    ids: readonly string[];
+    leaseMs: number;
+    now: Date;
+  }): Promise<number> {
+    if (params.ids.length === 0) return 0;
+    const until = params.now.getTime() + params.leaseMs;
+    return this.write(
+      () =>
+        this.sql(
+          `UPDATE deliveries SET lease_until = @until
+          WHERE status = 'processing' AND lease_owner = @owner AND id IN (SELECT value FROM json_each(@ids))`,
+        ).run({ owner: params.owner, until, ids: JSON.stringify(params.ids) }).changes,
+    );
+  }
+
   async releaseAll(owner: string): Promise<void> {
     const now = Date.now();
     // The claim's attempt never happened: give it back along with the status.

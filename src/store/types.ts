@@ -212,6 +212,18 @@ export interface Store {
     now: Date;
   }): Promise<boolean>;
 
+  /**
+   * Extends the claims `owner` still holds on the deliveries `ids` to `now + leaseMs`: the
+   * heartbeat of routing under way, so a claim can stay short (a crashed holder's work is taken
+   * over soon) however long routing waits for GitHub. Returns how many claims were extended.
+   */
+  renewDeliveryLeases(params: {
+    owner: string;
+    ids: readonly string[];
+    leaseMs: number;
+    now: Date;
+  }): Promise<number>;
+
   /** Gives claimed deliveries and notifications back (status as before the claim) on shutdown. */
   releaseAll(owner: string): Promise<void>;
 

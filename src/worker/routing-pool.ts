@@ -54,6 +54,8 @@ export interface RoutingPool<T> {
   takeOverdue(params: { stallMs: number; maxHoldMs: number }): Overdue<T>[];
   inFlight(): number;
   held(): number;
+  /** Ids of every delivery here, routing or held: the claims to keep renewing. */
+  ids(): string[];
   /** Routings in flight for one installation. */
   inFlightOf(key: string): number;
   /** Stops starting held deliveries (they are given back by the caller). */
@@ -172,6 +174,14 @@ export function createRoutingPool<T>(params: RoutingPoolParams<T>): RoutingPool<
 
     inFlight: () => inFlight,
     held: () => held,
+    ids() {
+      const ids: string[] = [];
+      for (const state of keys.values()) {
+        ids.push(...state.running.keys());
+        for (const entry of state.waiting) ids.push(params.idOf(entry.item));
+      }
+      return ids;
+    },
     inFlightOf: (key) => keys.get(key)?.running.size ?? 0,
     close() {
       closed = true;

@@ -35,9 +35,10 @@ export interface WorkerParams {
   /** Age after which delivered and skipped rows are pruned; 0 keeps them. */
   retentionMs: number;
   /**
-   * Lease on a claimed notification; long enough for one post with its timeout. A claimed
-   * delivery's lease is this plus `routingDeadlineMs`, so a routing that runs to its deadline
-   * still holds its delivery when it ends.
+   * Lease on a claimed delivery or notification; long enough for one post with its timeout.
+   * Deliveries being routed (or held behind their installation) have their lease renewed every
+   * third of it, so a routing that waits for GitHub up to its deadline keeps its delivery, and
+   * a crashed process's deliveries are taken over within one lease.
    */
   leaseMs?: number;
   /**
@@ -102,7 +103,6 @@ export function createWorker(params: WorkerParams): Worker {
   const leaseMs = params.leaseMs ?? 15_000;
   const idlePollMs = params.idlePollMs ?? 5_000;
   const routingDeadlineMs = params.routingDeadlineMs ?? ROUTING_DEADLINE_MS;
-  const routingLeaseMs = leaseMs + routingDeadlineMs;
   const stallMs = Math.min(STALL_MS, routingDeadlineMs / 2);
   const routingConcurrency = params.routingConcurrency ?? ROUTING_CONCURRENCY;
   const { store, log } = params;
@@ -384,7 +384,7 @@ export function createWorker(params: WorkerParams): Worker {
           claimed = await store.claimDeliveries({
             owner,
             limit,
-            leaseMs: routingLeaseMs,
+            leaseMs,
             now: now(),
           });
         }
@@ -418,6 +418,19 @@ export function createWorker(params: WorkerParams): Worker {
     }
   }
 
+  // The heartbeat of routing under way: claims stay short, and stay held while this process lives.
+  let heartbeat: NodeJS.Timeout | null = null;
+  const renewClaims = () => {
+    const ids = pool.ids();
+    if (ids.length === 0) return;
+    store.renewDeliveryLeases({ owner, ids, leaseMs, now: now() }).catch((error: unknown) => {
+      log.warn(
+        { err: error },
+        "could not renew routing claims; another instance may take them over",
+      );
+    });
+  };
+
   let unsubscribe: (() => void) | null = null;
   return {
     owner,
@@ -431,6 +444,8 @@ export function createWorker(params: WorkerParams): Worker {
       if (running) return;
       running = true;
       unsubscribe = store.onWork(wake);
+      heartbeat = setInterval(renewClaims, Math.max(1, Math.floor(leaseMs / 3)));
+      heartbeat.unref();
       loop = run();
     },
     async stop(graceMs = 10_000) {
@@ -443,6 +458,8 @@ export function createWorker(params: WorkerParams): Worker {
       // Routings under way are waited for like posts; held deliveries are given back below.
       const settled = Promise.all([loop, pool.idle(), ...drains.values()]);
       await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = null;
       await store.releaseAll(owner);
       running = false;
     },

@@ -233,6 +233,51 @@ export function deliveriesContract(ctx: ContractContext): void {
     });
   });
 
+  describe("renewing claims", () => {
+    it("extends only the claims its owner still holds, so a live router keeps its deliveries", async () => {
+      const store = await ready();
+      for (const id of ["renew-1", "renew-2", "renew-3"]) await store.insertDelivery(incoming(id));
+      await store.claimDeliveries({ owner: "w", limit: 2, leaseMs: LEASE, now: at(0) });
+      await store.claimDeliveries({ owner: "other", limit: 1, leaseMs: LEASE, now: at(0) });
+
+      // w's heartbeat just before its claims run out: they now last until LEASE after it.
+      const renewed = await store.renewDeliveryLeases({
+        owner: "w",
+        ids: ["renew-1", "renew-2", "renew-3", "no-such-delivery"],
+        leaseMs: LEASE,
+        now: at(LEASE - 1),
+      });
+      expect(renewed).toBe(2);
+      // Only the claim nobody renewed has run out.
+      const expired = await store.claimDeliveries({
+        owner: "thief",
+        limit: 3,
+        leaseMs: LEASE,
+        now: at(LEASE + 1),
+      });
+      expect(expired.map((delivery) => delivery.id)).toEqual(["renew-3"]);
+      // Past the renewed claim, another worker takes over what w stopped renewing.
+      const taken = await store.claimDeliveries({
+        owner: "thief",
+        limit: 3,
+        leaseMs: LEASE,
+        now: at(2 * LEASE),
+      });
+      expect(taken.map((delivery) => delivery.id).sort()).toEqual(["renew-1", "renew-2"]);
+      expect(
+        await store.renewDeliveryLeases({
+          owner: "w",
+          ids: ["renew-1"],
+          leaseMs: LEASE,
+          now: at(2 * LEASE),
+        }),
+      ).toBe(0);
+      expect(
+        await store.renewDeliveryLeases({ owner: "w", ids: [], leaseMs: LEASE, now: at(0) }),
+      ).toBe(0);
+    });
+  });
+
   describe("replay, release and prune", () => {
     /** A delivery routed to eng (sent) and ops (dead). */
     const finishedDead = async (store: Store, id: string) => {
