@@ -129,10 +129,13 @@ function rows(dbPath: string, sql: string): unknown[] {
 
 /** Three deliveries the default routes announce, each needing the repository's config. */
 async function sendThree(baseUrl: string): Promise<number[]> {
+  const again = exampleOf("issues", "opened");
+  // GitHub never sends the same body twice under two ids: the app would take it for a replay.
+  again.issue.title = `${again.issue.title} (again)`;
   const payloads = [
     { event: "issues", payload: exampleOf("issues", "opened") },
     { event: "star", payload: exampleOf("star", "created") },
-    { event: "issues", payload: exampleOf("issues", "opened") },
+    { event: "issues", payload: again },
   ];
   const statuses: number[] = [];
   for (const { event, payload } of payloads) {
