@@ -11,6 +11,8 @@ export interface Metrics {
   registry: Registry;
   received: Counter;
   duplicates: Counter;
+  /** Signed bodies already stored under another delivery id: captured deliveries sent again. */
+  replays: Counter;
   rejected: Counter<"status">;
   slackPosts: Counter<"result">;
   receiptToPost: Histogram;
@@ -29,7 +31,8 @@ export interface Metrics {
 export function createMetrics(params: { store: Store; withDefaults?: boolean }): Metrics {
   const { store } = params;
   const registry = new Registry();
-  if (params.withDefaults ?? true) collectDefaultMetrics({ register: registry, prefix: "notifier_" });
+  if (params.withDefaults ?? true)
+    collectDefaultMetrics({ register: registry, prefix: "notifier_" });
 
   const received = new Counter({
     name: "notifier_deliveries_received_total",
@@ -39,6 +42,11 @@ export function createMetrics(params: { store: Store; withDefaults?: boolean }):
   const duplicates = new Counter({
     name: "notifier_deliveries_duplicate_total",
     help: "Webhook deliveries acknowledged without storing, their delivery id already known",
+    registers: [registry],
+  });
+  const replays = new Counter({
+    name: "notifier_deliveries_replayed_total",
+    help: "Signed webhook bodies acknowledged without storing, the same body already stored under another delivery id",
     registers: [registry],
   });
   const rejected = new Counter({
@@ -93,5 +101,14 @@ export function createMetrics(params: { store: Store; withDefaults?: boolean }):
     },
   });
 
-  return { registry, received, duplicates, rejected, slackPosts, receiptToPost, recovered };
+  return {
+    registry,
+    received,
+    duplicates,
+    replays,
+    rejected,
+    slackPosts,
+    receiptToPost,
+    recovered,
+  };
 }

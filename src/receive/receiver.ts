@@ -15,7 +15,7 @@ export { WEBHOOK_PATH, type HttpHandler } from "./webhook-guard.js";
 
 export interface ReceiverParams {
   store: Pick<Store, "insertDelivery">;
-  metrics: Pick<Metrics, "received" | "duplicates">;
+  metrics: Pick<Metrics, "received" | "duplicates" | "replays">;
   /** Extra HTTP routes (health, metrics), tried before the webhook path. */
   routes?: HttpHandler[];
   /** Verified raw bodies the webhook guard left by delivery id; stored as received. */
@@ -61,6 +61,7 @@ export function createReceiver(params: ReceiverParams): ApplicationFunction {
         return;
       }
       if (outcome === "replay") {
+        metrics.replays.inc();
         app.log.warn(
           { deliveryId: context.id, event: context.name, outcome },
           "replayed body: a body already stored under another delivery id was acknowledged, not stored again",

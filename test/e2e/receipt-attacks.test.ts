@@ -233,6 +233,9 @@ describe("a captured signed delivery sent again under a new delivery id", () => 
     expect(readRows<{ id: string }>(dbPath, "SELECT id FROM deliveries")).toEqual([
       { id: original.id },
     ]);
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^notifier_deliveries_replayed_total 1$/m);
+    expect(metrics).toMatch(/^notifier_deliveries_duplicate_total 1$/m);
   }, 30_000);
 });
 
