@@ -2,6 +2,9 @@
 // `npm run dev`: compile, then recompile on change and restart the app when its output changes.
 // With WEBHOOK_PROXY_URL in .env the app relays GitHub's deliveries from that smee.io channel.
 import { spawn, spawnSync } from "node:child_process";
+import { exitUnlessSupportedNode } from "./check-node.mjs";
+
+exitUnlessSupportedNode();
 
 const tsc = ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"];
 const first = spawnSync(process.execPath, tsc, { stdio: "inherit" });

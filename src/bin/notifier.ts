@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-/** The `notifier` binary: reads `.env` like the app, then runs one CLI command. */
-import { existsSync } from "node:fs";
-import { runCli } from "../cli/main.js";
-import { redeliverCommand } from "../cli/redeliver-command.js";
+/**
+ * The `notifier` binary: reads `.env` like the app, then runs one CLI command. The Node version is
+ * checked before the rest is imported, so an old Node gets a clear message instead of a crash.
+ */
+import { exitUnlessSupportedNode } from "../../scripts/check-node.mjs";
+
+exitUnlessSupportedNode();
+const { existsSync } = await import("node:fs");
+const { runCli } = await import("../cli/main.js");
+const { redeliverCommand } = await import("../cli/redeliver-command.js");
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 

@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-/** `npm start`: reads `.env` and the environment once, validates, starts; SIGTERM/SIGINT stop gracefully. */
-import { existsSync } from "node:fs";
-import { readSettings } from "../settings/settings.js";
-import { SettingsError } from "../settings/settings-error.js";
-import { startNotifier } from "../app.js";
+/**
+ * `npm start`: reads `.env` and the environment once, validates, starts; SIGTERM/SIGINT stop gracefully.
+ * The Node version is checked before anything else loads (the rest is imported after the check, since
+ * static imports are all linked before the first line runs), so an old Node gets a clear message.
+ */
+import { exitUnlessSupportedNode } from "../../scripts/check-node.mjs";
+
+exitUnlessSupportedNode();
+const { existsSync } = await import("node:fs");
+const { readSettings } = await import("../settings/settings.js");
+const { SettingsError } = await import("../settings/settings-error.js");
+const { startNotifier } = await import("../app.js");
 
 if (existsSync(".env")) process.loadEnvFile(".env");
 
