@@ -1,19 +1,31 @@
 /**
  * The load generator, run as its own process (pinned to its own core): autocannon against one
- * webhook URL with a fixed signed body, a fresh delivery id per request, a warm-up, then the
- * measured run. Latency is also timed here per request with performance.now(), because
+ * webhook URL, a warm-up, then the measured run. Every request is a different delivery, as on
+ * GitHub: its own delivery id and its own body (the template with the request's sequence number
+ * written in: issue number, node id, title and text) with its own signature. No body repeats
+ * within a run, so no request is a replay, and no layer is flattered by seeing one body again. Latency is also timed here per request with performance.now(), because
  * autocannon's histogram keeps whole milliseconds and the figures compared are a few ms.
  *
  * Usage: node bench/load.mjs <job.json>; prints one JSON result line; writes the delivery ids
  * answered 2xx (warm-up and measured) to `job.idsFile`, one a line.
  */
+import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 
 const job = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const body = readFileSync(job.bodyFile);
+// The template split where the sequence number goes; joining with a number makes one body.
+const templateParts = readFileSync(job.templateFile, "utf8").split(job.sequenceMarker);
 const acked = [];
-let sequence = 0;
+/** Starts at a 7-digit number so every body has the same size. */
+let sequence = 1_000_000;
+
+/** The body and signature of delivery `n`: about 10 µs for a 12 KiB body. */
+function delivery(n) {
+  const body = Buffer.from(templateParts.join(String(n)));
+  const signature = `sha256=${createHmac("sha256", job.secret).update(body).digest("hex")}`;
+  return { body, signature };
+}
 
 /** One autocannon run; `latencies` (ms) collects 2xx round trips when given. */
 function run(params) {
@@ -22,11 +34,14 @@ function run(params) {
       method: "POST",
       path: job.path,
       headers: job.headers,
-      body,
       setupRequest(request, context) {
         // Pipelining is 1, so the context holds exactly the request in flight on this connection.
-        context.id = `${job.idPrefix}-${params.phase}-${++sequence}`;
+        sequence += 1;
+        context.id = `${job.idPrefix}-${params.phase}-${sequence}`;
+        const { body, signature } = delivery(sequence);
+        request.body = body;
         request.headers["x-github-delivery"] = context.id;
+        request.headers["x-hub-signature-256"] = signature;
         context.sentAt = performance.now();
         return request;
       },
@@ -77,6 +92,8 @@ writeFileSync(job.idsFile, acked.join("\n"));
 const total = process.cpuUsage();
 console.log(
   JSON.stringify({
+    /** Distinct bodies sent (each sequence number is used once). */
+    bodiesMade: sequence - 1_000_000,
     /** CPU seconds this whole process used, so the bench can tell other load on the machine apart. */
     processCpuSeconds: (total.user + total.system) / 1e6,
     warmup: summary(warmup),

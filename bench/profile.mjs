@@ -12,7 +12,6 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { startFakeSlack } from "./lib/fake-slack.mjs";
 import { measureIngest } from "./lib/ingest.mjs";
-import { issuesOpenedPayload } from "./lib/payload.mjs";
 import { ROOT, pinSelf } from "./lib/processes.mjs";
 import { fixed, table } from "./lib/stats.mjs";
 import { freshPostgres, freshSqlite } from "./lib/stores.mjs";
@@ -34,7 +33,6 @@ const app = await startOurApp({
 });
 const figures = await measureIngest({
   target: app,
-  body: JSON.stringify(issuesOpenedPayload()),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 50),
   warmupSeconds: Number(process.env.BENCH_WARMUP ?? 2),
   durationSeconds: Number(process.env.BENCH_SECONDS ?? 10),
