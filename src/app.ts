@@ -16,6 +16,7 @@ import { createSlackPoster } from "./slack/poster.js";
 import { createConfigSource } from "./github/repo-config-source.js";
 import { startWebhookRelay } from "./receive/webhook-relay.js";
 import { checkRedis } from "./settings/check-redis.js";
+import { clockFrom, TEST_CLOCK_VARIABLE } from "./settings/test-clock.js";
 import { recoverMissedDeliveries, startRedeliveryTimer } from "./github/redelivery.js";
 
 export interface NotifierApp {
@@ -52,6 +53,19 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
   });
   await probot.ready();
   const log = probot.log.child({ name: "notifier" });
+  // Read once: every part that decides by the time (digest windows, quiet hours, retries) shares it.
+  const now = clockFrom({ clock: settings.testClock, realNow: () => Date.now() });
+  if (settings.testClock.kind === "test") {
+    log.warn(
+      { variable: TEST_CLOCK_VARIABLE, start: settings.testClock.start.toISOString() },
+      `test clock in use (${TEST_CLOCK_VARIABLE}, NODE_ENV=test): this app's time is not the real time`,
+    );
+  } else if (settings.testClock.kind === "ignored") {
+    log.warn(
+      { variable: TEST_CLOCK_VARIABLE, nodeEnv: settings.testClock.nodeEnv },
+      `${TEST_CLOCK_VARIABLE} is set but ignored: it is test-only and NODE_ENV is not "test"`,
+    );
+  }
 
   const store = createStore(settings.databaseUrl);
   await store.migrate();
@@ -79,6 +93,7 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     slackPaceMs: settings.slackPaceMs,
     burstSummaryAfter: settings.burstSummaryAfter,
     retentionMs: settings.retentionMs,
+    now,
   });
 
   // The guard reads and verifies every delivery's body before Probot's middleware may touch it.
@@ -139,7 +154,7 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
           intervalMs: settings.redeliveryIntervalMs,
           log,
           run: async () => {
-            const report = await recoverMissedDeliveries({ octokit: await probot.auth(), store, now: new Date(), log });
+            const report = await recoverMissedDeliveries({ octokit: await probot.auth(), store, now: now(), log });
             const requested = report.missed.filter((missed) => missed.requested).length;
             metrics.recovered.inc(requested);
             if (report.missed.length > 0) {

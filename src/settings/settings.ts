@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseDuration } from "./duration.js";
 import { SettingsError } from "./settings-error.js";
+import { readTestClock, type TestClock } from "./test-clock.js";
 import { readChannels, type ChannelRegistry } from "../slack/channels.js";
 
 export type Env = Record<string, string | undefined>;
@@ -41,6 +42,8 @@ export interface Settings {
   retentionMs: number;
   /** Bearer token `GET /metrics` requires; `null` leaves it open (for a private network). */
   metricsToken: string | null;
+  /** Test-only: `NOTIFIER_TEST_CLOCK_START` moves the app's clock, honoured only with NODE_ENV=test. */
+  testClock: TestClock;
 }
 
 /** Shortest `METRICS_TOKEN` accepted: long enough that guessing it over HTTP is hopeless. */
@@ -146,6 +149,7 @@ export function readSettings(env: Env): Settings {
     redeliveryIntervalMs: readDuration(env, "REDELIVERY_INTERVAL", "10m"),
     retentionMs: readDuration(env, "RETENTION", "30d"),
     metricsToken: readMetricsToken(env.METRICS_TOKEN),
+    testClock: readTestClock(env),
   };
 }
 

@@ -32,7 +32,7 @@ export function baseEnv(overrides: Record<string, string>): Record<string, strin
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     // The test's own app settings must not leak in from the developer's shell.
-    if (value !== undefined && !/^(SLACK_|APP_ID|PRIVATE_KEY|WEBHOOK_|DATABASE_URL|GHE_|REDIS_URL|METRICS_TOKEN|BURST_|CONFIG_CACHE_TTL|REDELIVERY_INTERVAL|RETENTION)/.test(key)) {
+    if (value !== undefined && !/^(SLACK_|APP_ID|PRIVATE_KEY|WEBHOOK_|DATABASE_URL|GHE_|REDIS_URL|METRICS_TOKEN|BURST_|CONFIG_CACHE_TTL|REDELIVERY_INTERVAL|RETENTION|NOTIFIER_)/.test(key)) {
       env[key] = value;
     }
   }
