@@ -4,13 +4,13 @@
  *   holds repositories to 1m or more; an injected config source is not held to it): 50 stars
  *   become one message, and a restart in the middle of the window loses nothing and repeats nothing;
  * - the built app, reading a `digest: 1m` route from a fake GitHub, killed with SIGKILL in the
- *   middle of its window and started again: one message for everything;
+ *   middle of its window and started again: one message for everything. Its test clock
+ *   (NOTIFIER_TEST_CLOCK_START) starts each run a few seconds before the window closes, so the
+ *   test does not sleep to a real minute boundary;
  * - the built app at the default pace: a 300-event burst becomes a handful of messages.
  */
-import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 import { startApp, type AppProcess } from "../helpers/app-process.js";
@@ -18,8 +18,11 @@ import { startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
 import { startFakeSlack, type FakeSlack, type SlackPost } from "../helpers/fake-slack.js";
 import { fakeClock } from "../helpers/fake-clock.js";
 import { sendDelivery } from "../helpers/webhook.js";
-import { exampleOf } from "../helpers/examples.js";
+import { distinctExample } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { writeTestAppKey } from "../helpers/app-key.js";
+import { readRows } from "../helpers/sqlite-rows.js";
+import { holdsFor } from "../helpers/wait.js";
 import type { ConfigSource } from "../../src/worker/route-delivery.js";
 
 const dir = tempDir("notifier-e2e-digests-");
@@ -32,9 +35,7 @@ const apps: AppProcess[] = [];
 
 beforeAll(async () => {
   [slack, github] = await Promise.all([startFakeSlack(), startFakeGitHub()]);
-  keyPath = join(dir, "app-key.pem");
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  writeFileSync(keyPath, privateKey.export({ type: "pkcs1", format: "pem" }));
+  keyPath = writeTestAppKey(dir);
 });
 afterAll(async () => {
   await Promise.all([slack.close(), github.close()]);
@@ -47,11 +48,11 @@ afterEach(async () => {
 
 /** Star payloads from distinct stargazers. */
 function stars(count: number, from = 0) {
-  return Array.from({ length: count }, (_, i) => {
-    const payload = exampleOf("star", "created");
-    payload.sender.login = `stargazer-${String(from + i).padStart(3, "0")}`;
-    return payload;
-  });
+  return Array.from({ length: count }, (_, i) =>
+    distinctExample("star", "created", {
+      sender: `stargazer-${String(from + i).padStart(3, "0")}`,
+    }),
+  );
 }
 
 /** How many events a post announces: a summary says so, a single message is one. */
@@ -59,17 +60,6 @@ function eventsIn(post: SlackPost): number {
   const summary = /^(\d+) GitHub updates?:/.exec(post.body.text ?? "");
   return summary ? Number(summary[1]) : 1;
 }
-
-function rows<T>(dbPath: string, sql: string): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("a 2 s digest window, in-process with a fake clock", () => {
   const TWO_SECONDS: ConfigSource = {
@@ -122,8 +112,7 @@ describe("a 2 s digest window, in-process with a fake clock", () => {
       for (const id of ids)
         expect((await pipeline.store.getDelivery(id))?.status).toBe("delivered");
     });
-    await sleep(500);
-    expect(slack.posts).toHaveLength(1);
+    await holdsFor(() => expect(slack.posts).toHaveLength(1), { ms: 500 });
   });
 
   it("loses nothing and repeats nothing when the worker restarts in the middle of the window", async () => {
@@ -151,8 +140,7 @@ describe("a 2 s digest window, in-process with a fake clock", () => {
     });
     // Another window passes: nothing is posted again.
     clock.set("2024-01-15T09:00:04.500Z");
-    await sleep(600);
-    expect(slack.posts).toHaveLength(1);
+    await holdsFor(() => expect(slack.posts).toHaveLength(1), { ms: 600 });
   });
 });
 
@@ -164,12 +152,13 @@ describe("the built app", () => {
       path: ".github/notifier.yml",
       text: "routes:\n  - on: [star.created]\n    digest: 1m\n",
     });
-    // Windows are whole UTC minutes: both halves must land in one, so leave the two starts
-    // 20 s (they take a few); `held` below says so if they did not.
-    const intoMinute = new Date().getUTCSeconds();
-    if (intoMinute > 40) await sleep((61 - intoMinute) * 1000);
+    // Windows are whole UTC minutes. Each run's clock starts inside the 09:14 window, the second
+    // run's 12 s before it closes: room for a start and ten deliveries on a busy machine, and
+    // `held` below says so if they did not land in that window.
+    const windowEnd = Date.parse("2026-01-05T09:15:00Z");
     const dbPath = join(dir, "built-digest.db");
-    const env = {
+    const env = (clockStart: string) => ({
+      NOTIFIER_TEST_CLOCK_START: clockStart,
       APP_ID: "1",
       PRIVATE_KEY_PATH: keyPath,
       GHE_HOST: github.host,
@@ -178,21 +167,23 @@ describe("the built app", () => {
       SLACK_WEBHOOK_URL: `${slack.url}${SLACK_PATH}`,
       REDELIVERY_INTERVAL: "0",
       LOG_LEVEL: "info",
-    };
+    });
     const held = (count: number) =>
       vi.waitFor(
         () => {
-          const counts = rows<{ n: number; windows: number }>(
+          const counts = readRows<{ n: number; windows: number; due: number }>(
             dbPath,
-            "SELECT count(*) AS n, count(DISTINCT digest_key) AS windows FROM notifications WHERE status = 'queued' AND due_at IS NOT NULL",
+            "SELECT count(*) AS n, count(DISTINCT digest_key) AS windows, max(due_at) AS due FROM notifications WHERE status = 'queued' AND due_at IS NOT NULL",
           );
-          expect(counts).toEqual([{ n: count, windows: 1 }]);
+          expect(counts).toEqual([{ n: count, windows: 1, due: windowEnd }]);
         },
         { timeout: 15_000, interval: 100 },
       );
 
-    const killed = await startApp({ env });
+    const killed = await startApp({ env: env("2026-01-05T09:14:30Z") });
     apps.push(killed);
+    const clockLine = await killed.waitForLog((line) => line.msg.startsWith("test clock in use"));
+    expect(clockLine).toMatchObject({ level: 40, start: "2026-01-05T09:14:30.000Z" });
     for (const payload of stars(10)) {
       expect((await sendDelivery({ baseUrl: killed.baseUrl, event: "star", payload })).status).toBe(
         200,
@@ -201,7 +192,7 @@ describe("the built app", () => {
     await held(10);
     await killed.kill("SIGKILL");
 
-    const restarted = await startApp({ env });
+    const restarted = await startApp({ env: env("2026-01-05T09:14:48Z") });
     apps.push(restarted);
     for (const payload of stars(10, 10)) {
       expect(
@@ -211,14 +202,14 @@ describe("the built app", () => {
     await held(20);
     expect(slack.posts).toHaveLength(0);
 
-    const [post] = await slack.waitForAccepted(1, 75_000);
+    const [post] = await slack.waitForAccepted(1, 30_000);
     expect(post?.body.text).toMatch(/^20 GitHub updates: 20 new stars on Codertocat\/Hello-World/);
     await restarted.waitForLog((line) => line.msg === "posted a digest of 20 messages");
-    expect(rows(dbPath, "SELECT status, count(*) AS n FROM deliveries GROUP BY status")).toEqual([
-      { status: "delivered", n: 20 },
-    ]);
+    expect(
+      readRows(dbPath, "SELECT status, count(*) AS n FROM deliveries GROUP BY status"),
+    ).toEqual([{ status: "delivered", n: 20 }]);
     expect(slack.posts).toHaveLength(1);
-  }, 150_000);
+  }, 90_000);
 
   it("turns a 300-event burst into a handful of messages at the default pace", async () => {
     const dbPath = join(dir, "burst.db");
@@ -247,9 +238,9 @@ describe("the built app", () => {
       { timeout: 30_000, interval: 200 },
     );
     await vi.waitFor(() =>
-      expect(rows(dbPath, "SELECT status, count(*) AS n FROM deliveries GROUP BY status")).toEqual([
-        { status: "delivered", n: 300 },
-      ]),
+      expect(
+        readRows(dbPath, "SELECT status, count(*) AS n FROM deliveries GROUP BY status"),
+      ).toEqual([{ status: "delivered", n: 300 }]),
     );
     const posts = slack.posts.map(eventsIn);
     console.info(`300 stars at the default pace: ${posts.length} posts (${posts.join(" + ")})`);

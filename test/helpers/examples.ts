@@ -84,6 +84,31 @@ export function exampleOf<E extends WebhookEventName, A extends ActionOf<E> = Ac
   return first;
 }
 
+let distinctCount = 0;
+
+/**
+ * {@link exampleOf} with a body no other call returns, as every real delivery has (the app refuses
+ * the same body under a new delivery id as a replay): its sender's login gets a suffix of its own,
+ * or is `sender` when given; `installationId` makes it come from that installation.
+ *
+ * @example
+ * const stars = Array.from({ length: 3 }, (_, i) => distinctExample("star", "created", { sender: `fan-${i}` }));
+ */
+export function distinctExample<E extends WebhookEventName, A extends ActionOf<E> = ActionOf<E>>(
+  event: E,
+  action?: A,
+  params: { sender?: string; installationId?: number } = {},
+): ExamplePayload<E, A> {
+  const payload = exampleOf(event, action);
+  const sender = (payload as { sender?: { login: string } }).sender;
+  if (sender === undefined) throw new Error(`the ${event} example has no sender to make distinct`);
+  distinctCount += 1;
+  sender.login = params.sender ?? `${sender.login}-${distinctCount}`;
+  if (params.installationId !== undefined)
+    payload.installation = { ...payload.installation, id: params.installationId };
+  return payload;
+}
+
 function actionOf(example: unknown): string | undefined {
   const action: unknown = (example as { action?: unknown }).action;
   return typeof action === "string" ? action : undefined;
