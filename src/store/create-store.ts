@@ -1,9 +1,18 @@
 /**
- * Picks the store from `DATABASE_URL`: PostgreSQL for `postgres://` and `postgresql://`,
- * otherwise a SQLite file path.
+ * Builds the store: picks the database from `DATABASE_URL` (PostgreSQL for `postgres://` and
+ * `postgresql://`, otherwise a SQLite file path) and composes the operation modules, each
+ * written once, over it.
  */
-import { PostgresStore } from "./postgres-store.js";
-import { SqliteStore } from "./sqlite-store.js";
+import type { Backend } from "./db.js";
+import { createDeliveryQueue } from "./deliveries.js";
+import { openPostgres } from "./dialects/postgres.js";
+import { openSqlite } from "./dialects/sqlite.js";
+import { createDeliveryHistory } from "./history.js";
+import { createKeyValueStore } from "./key-value.js";
+import { createLifecycle } from "./lifecycle.js";
+import { createMuteStore } from "./mutes.js";
+import { createNotificationQueue } from "./notifications.js";
+import { createPacing } from "./pacing.js";
 import type { Store } from "./types.js";
 
 /** Where the app keeps its SQLite file when no DATABASE_URL is set. */
@@ -25,8 +34,31 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
  * await store.migrate();
  */
 export function createStore(databaseUrl: string): Store {
-  if (isPostgresUrl(databaseUrl)) return new PostgresStore(parsePostgresUrl(databaseUrl));
-  return new SqliteStore({ path: databaseUrl });
+  return composeStore(
+    isPostgresUrl(databaseUrl)
+      ? openPostgres(parsePostgresUrl(databaseUrl))
+      : openSqlite({ path: databaseUrl }),
+  );
+}
+
+/**
+ * The store over an open database: every operation module over the same `Db` and dialect.
+ *
+ * @example
+ * const store = composeStore(openSqlite({ path: ":memory:" }));
+ */
+export function composeStore(backend: Backend): Store {
+  const deliveries = createDeliveryQueue(backend);
+  const { drain, ...queue } = deliveries;
+  return {
+    ...queue,
+    ...createNotificationQueue(backend),
+    ...createPacing(backend.db),
+    ...createDeliveryHistory(backend),
+    ...createMuteStore(backend.db),
+    ...createKeyValueStore(backend.db),
+    ...createLifecycle({ backend, beforeClose: drain }),
+  };
 }
 
 export function isPostgresUrl(databaseUrl: string): boolean {

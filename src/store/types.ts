@@ -1,8 +1,9 @@
 /**
  * The store: every delivery GitHub sent us, every Slack message we owe, and the
  * small shared state (config cache, Slack pacing) that several instances must agree on.
- * SQLite (`sqlite-store.ts`) and PostgreSQL (`postgres-store.ts`) implement the same
- * interface and pass the same contract tests (`test/store/store-contract.ts`).
+ * Each operation is written once (`deliveries.ts`, `notifications.ts`, ...) against a small
+ * `Db` port; SQLite and PostgreSQL differ only in `dialects/`, and both pass the same contract
+ * tests (`test/store/store-contract.ts`).
  */
 
 /**
@@ -165,13 +166,13 @@ export type PostStart =
   /** `hold`: the turn's end if never finished; pass it back to `finishPost`. */
   { ok: true; hold: Date } | { ok: false; retryAt: Date };
 
-export interface Store {
-  /** Which implementation, for logs and metrics. */
-  readonly kind: "sqlite" | "postgres";
-
-  /** Creates or upgrades the schema. Idempotent; safe to call from several processes. */
-  migrate(): Promise<void>;
-
+/**
+ * The store, cut by what its callers use: each caller declares the part it needs (the receiver
+ * a `Pick<DeliveryQueue, "insertDelivery">`, the CLI `DeliveryHistory` and `MuteStore`, ...),
+ * so a reader sees at a glance what a module may touch. `Store` is all of them.
+ */
+/** Deliveries from receipt to routed: the receiver inserts, the worker claims and routes. */
+export interface DeliveryQueue {
   /**
    * Stores a delivery unless its id is already known (`duplicate`) or its payload is already
    * stored under another id (`replay`, see {@link InsertOutcome}). Resolves once the row is
@@ -186,6 +187,18 @@ export interface Store {
    * increments `attempts`. Two workers never hold the same delivery.
    */
   claimDeliveries(params: ClaimParams): Promise<DeliveryRecord[]>;
+
+  /**
+   * Extends the claims `owner` still holds on the deliveries `ids` to `now + leaseMs`: the
+   * heartbeat of routing under way, so a claim can stay short (a crashed holder's work is taken
+   * over soon) however long routing waits for GitHub. Returns how many claims were extended.
+   */
+  renewDeliveryLeases(params: {
+    owner: string;
+    ids: readonly string[];
+    leaseMs: number;
+    now: Date;
+  }): Promise<number>;
 
   /**
    * Ends routing of a claimed delivery. With notifications, inserts them as `queued`
@@ -213,20 +226,31 @@ export interface Store {
   }): Promise<boolean>;
 
   /**
-   * Extends the claims `owner` still holds on the deliveries `ids` to `now + leaseMs`: the
-   * heartbeat of routing under way, so a claim can stay short (a crashed holder's work is taken
-   * over soon) however long routing waits for GitHub. Returns how many claims were extended.
+   * Puts a delivery back to `pending` (attempts reset) for another routing. Its `sent`
+   * notifications are kept (so channels already sent are not posted again) or, with `force`,
+   * dropped; the others are dropped, so the routing queues them afresh. A `sending` one
+   * (a post may be under way) is always kept. Returns false when the id is unknown.
    */
-  renewDeliveryLeases(params: {
-    owner: string;
-    ids: readonly string[];
-    leaseMs: number;
-    now: Date;
-  }): Promise<number>;
+  requeueDelivery(params: { id: string; force: boolean; now: Date }): Promise<boolean>;
 
   /** Gives claimed deliveries and notifications back (status as before the claim) on shutdown. */
   releaseAll(owner: string): Promise<void>;
 
+  /**
+   * The earliest `nextAttemptAt` among `failed` deliveries and notifications, or `dueAt` among
+   * held `queued` notifications, for the worker's sleep.
+   */
+  nextDueAt(): Promise<Date | null>;
+
+  /**
+   * Calls `listener` soon after any instance stores a new delivery or queues a notification
+   * (in-process for SQLite, LISTEN/NOTIFY for PostgreSQL). Returns an unsubscribe function.
+   */
+  onWork(listener: () => void): () => void;
+}
+
+/** Slack messages owed, claimed one by one or a digest at a time by the channel senders. */
+export interface NotificationQueue {
   /**
    * Claims up to `limit` notifications that are `queued` (and due), `failed` and due, or
    * `sending` under an expired lease, for one channel, oldest first; marks them `sending` and
@@ -242,9 +266,6 @@ export interface Store {
   claimDigest(
     params: Omit<ClaimParams, "limit"> & { channel: string },
   ): Promise<ClaimedNotification[]>;
-
-  /** Channels with notifications that could be claimed now (digests included), with how many wait in each. */
-  readyChannels(now: Date): Promise<{ channel: string; waiting: number }[]>;
 
   /**
    * How many notifications of `channel` could be claimed at `now`, counting no further than
@@ -266,43 +287,10 @@ export interface Store {
     nextAttemptAt: Date | null;
     now: Date;
   }): Promise<boolean>;
+}
 
-  /**
-   * Puts a delivery back to `pending` (attempts reset) for another routing. Its `sent`
-   * notifications are kept (so channels already sent are not posted again) or, with `force`,
-   * dropped; the others are dropped, so the routing queues them afresh. A `sending` one
-   * (a post may be under way) is always kept. Returns false when the id is unknown.
-   */
-  requeueDelivery(params: { id: string; force: boolean; now: Date }): Promise<boolean>;
-
-  /** Appends to a delivery's history. */
-  recordAttempt(attempt: AttemptRecord): Promise<void>;
-
-  getDelivery(id: string): Promise<DeliveryRecord | null>;
-  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
-  getNotifications(deliveryId: string): Promise<NotificationRecord[]>;
-  getAttempts(deliveryId: string): Promise<AttemptRecord[]>;
-  /** Which of these ids the store knows. */
-  knownDeliveryIds(ids: string[]): Promise<Set<string>>;
-
-  /** Rows per delivery status, for metrics (every status present, zero included). */
-  countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>>;
-  /**
-   * The earliest `nextAttemptAt` among `failed` deliveries and notifications, or `dueAt` among
-   * held `queued` notifications, for the worker's sleep.
-   */
-  nextDueAt(): Promise<Date | null>;
-
-  /**
-   * Deletes `delivered` and `skipped` deliveries (and their notifications and history) received
-   * before `before`, and mutes that ended before it. Returns the deliveries deleted.
-   */
-  prune(before: Date): Promise<number>;
-
-  getCachedConfig(key: string): Promise<CachedConfig | null>;
-  putCachedConfig(entry: CachedConfig): Promise<void>;
-  deleteCachedConfig(key: string): Promise<void>;
-
+/** Slack pacing shared by every instance: one post to a webhook at a time, then its wait. */
+export interface Pacing {
   /**
    * Takes the turn to post to one webhook (identified by a hash of its URL, never the URL), if
    * no instance holds it and the wait after the last post has passed: the turn is then held
@@ -318,26 +306,79 @@ export interface Store {
    * A turn another post holds by now is only ever pushed later, never brought forward.
    */
   finishPost(params: { target: string; hold: Date; now: Date; waitMs: number }): Promise<void>;
+}
 
+/** What happened to each delivery, for the CLI, metrics and redelivery; and forgetting it. */
+export interface DeliveryHistory {
+  /** Appends to a delivery's history. */
+  recordAttempt(attempt: AttemptRecord): Promise<void>;
+
+  getDelivery(id: string): Promise<DeliveryRecord | null>;
+
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRecord[]>;
+
+  getNotifications(deliveryId: string): Promise<NotificationRecord[]>;
+
+  getAttempts(deliveryId: string): Promise<AttemptRecord[]>;
+
+  /** Which of these ids the store knows. */
+  knownDeliveryIds(ids: string[]): Promise<Set<string>>;
+
+  /** Rows per delivery status, for metrics (every status present, zero included). */
+  countDeliveriesByStatus(): Promise<Record<DeliveryStatus, number>>;
+
+  /**
+   * Deletes `delivered` and `skipped` deliveries (and their notifications and history) received
+   * before `before`, and mutes that ended before it. Returns the deliveries deleted.
+   */
+  prune(before: Date): Promise<number>;
+}
+
+/** `notifier mute`: written by the CLI, read by routing. */
+export interface MuteStore {
   /** Mutes `mute.target` until `mute.until`, replacing any mute it had. */
   putMute(mute: MuteRecord): Promise<void>;
+
   /** Ends a mute; false when the target was not muted. */
   deleteMute(target: string): Promise<boolean>;
+
   /** Mutes still in force at `now`, the soonest to end first. One indexed query. */
   listMutes(now: Date): Promise<MuteRecord[]>;
+}
+
+/** Small shared values: the config file cache and timer checkpoints. */
+export interface KeyValueStore {
+  getCachedConfig(key: string): Promise<CachedConfig | null>;
+
+  putCachedConfig(entry: CachedConfig): Promise<void>;
+
+  deleteCachedConfig(key: string): Promise<void>;
 
   /** Reads a small named value (checkpoints). */
   getState(key: string): Promise<string | null>;
-  setState(key: string, value: string): Promise<void>;
 
-  /**
-   * Calls `listener` soon after any instance stores a new delivery or queues a notification
-   * (in-process for SQLite, LISTEN/NOTIFY for PostgreSQL). Returns an unsubscribe function.
-   */
-  onWork(listener: () => void): () => void;
+  setState(key: string, value: string): Promise<void>;
+}
+
+/** Opening, checking and closing the database. */
+export interface StoreLifecycle {
+  /** Which implementation, for logs and metrics. */
+  readonly kind: "sqlite" | "postgres";
+
+  /** Creates or upgrades the schema. Idempotent; safe to call from several processes. */
+  migrate(): Promise<void>;
 
   /** Answers when the database does; throws otherwise. For `/healthz`. */
   ping(): Promise<void>;
 
   close(): Promise<void>;
 }
+
+/** The whole store; SQLite and PostgreSQL both pass the contract suite for it. */
+export type Store = DeliveryQueue &
+  NotificationQueue &
+  Pacing &
+  DeliveryHistory &
+  MuteStore &
+  KeyValueStore &
+  StoreLifecycle;

@@ -182,7 +182,8 @@ export function queriesContract(ctx: ContractContext): void {
 
     it("gives one post to a webhook its turn at a time, and the next one the wait its finish names", async () => {
       const store = await ready();
-      const start = (target: string, now: Date) => store.tryStartPost({ target, now, holdMs: 10_000 });
+      const start = (target: string, now: Date) =>
+        store.tryStartPost({ target, now, holdMs: 10_000 });
       expect(await start("hook-a", at(0))).toEqual({ ok: true, hold: at(10_000) });
       // Held while the post is in flight, per target.
       expect(await start("hook-a", at(10))).toEqual({ ok: false, retryAt: at(10_000) });
@@ -209,10 +210,17 @@ export function queriesContract(ctx: ContractContext): void {
       let finishAt: { hold: Date; at: number } | null = null;
       for (let t = 0; t < 2000; t += 10) {
         if (finishAt && finishAt.at <= t) {
-          await a.finishPost({ target: "hook", hold: finishAt.hold, now: at(finishAt.at), waitMs: 200 });
+          await a.finishPost({
+            target: "hook",
+            hold: finishAt.hold,
+            now: at(finishAt.at),
+            waitMs: 200,
+          });
           finishAt = null;
         }
-        const outcomes = await Promise.all([a, b].map((store) => store.tryStartPost({ target: "hook", now: at(t), holdMs: 10_000 })));
+        const outcomes = await Promise.all(
+          [a, b].map((store) => store.tryStartPost({ target: "hook", now: at(t), holdMs: 10_000 })),
+        );
         const won = outcomes.filter((outcome) => outcome.ok);
         expect(won.length).toBeLessThanOrEqual(1);
         const turn = won[0];

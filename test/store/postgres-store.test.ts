@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { createStore, parsePostgresUrl } from "../../src/store/create-store.js";
-import { PostgresStore } from "../../src/store/postgres-store.js";
+import { composeStore, createStore, parsePostgresUrl } from "../../src/store/create-store.js";
+import { openPostgres } from "../../src/store/dialects/postgres.js";
 import { defineStoreContract } from "./store-contract.js";
 import { eventually, incoming, type StoreFixture } from "./store-fixtures.js";
 
@@ -50,6 +50,7 @@ async function postgresFixture(): Promise<StoreFixture> {
   const schema = `store_test_${randomBytes(6).toString("hex")}`;
   return {
     open: () => createStore(withSchema(schema)),
+    openBackend: () => openPostgres(parsePostgresUrl(withSchema(schema))),
     appliedVersions: async () =>
       (
         await admin<{ version: number }>(
@@ -101,7 +102,7 @@ if (unreachable) {
 
     it("reconnects its LISTEN connection when the server drops it", async () => {
       const schema = `store_test_${randomBytes(6).toString("hex")}`;
-      const listening = new PostgresStore({ ...parsePostgresUrl(withSchema(schema)) });
+      const listening = composeStore(openPostgres(parsePostgresUrl(withSchema(schema))));
       const inserting = createStore(withSchema(schema));
       expect([listening.kind, inserting.kind]).toEqual(["postgres", "postgres"]);
       cleanup.push(

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { composeStore, createStore } from "../../src/store/create-store.js";
+import { openSqlite } from "../../src/store/dialects/sqlite.js";
 import { defineStoreContract } from "./store-contract.js";
 import { incoming, type StoreFixture } from "./store-fixtures.js";
 
@@ -22,7 +22,8 @@ async function sqliteFixture(): Promise<StoreFixture> {
     }
   };
   return {
-    open: () => new SqliteStore({ path }),
+    open: () => composeStore(openSqlite({ path })),
+    openBackend: () => openSqlite({ path }),
     appliedVersions: async () =>
       read<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version").map(
         (r) => r.version,
@@ -47,7 +48,8 @@ describe("sqlite store setup", () => {
   it("creates the file's directory, runs in WAL mode, and syncs every delivery insert to disk", async () => {
     const root = await mkdtemp(join(tmpdir(), "notifier-store-"));
     const path = join(root, "a", "b", "notifier.db");
-    const store = createStore(path);
+    const backend = openSqlite({ path });
+    const store = composeStore(backend);
     cleanup = async () => {
       await store.close();
       await rm(root, { recursive: true, force: true });
@@ -60,18 +62,31 @@ describe("sqlite store setup", () => {
     db.close();
     // synchronous is per connection: ask the store's own. The worker's bookkeeping commits
     // without an fsync (NORMAL); a delivery insert, which is acknowledged, commits with one (FULL).
-    const internal = (store as unknown as { db: Database.Database }).db;
+    const internal = backend.connection;
     expect(internal.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
     const levels: unknown[] = [];
-    const transaction = internal.transaction.bind(internal);
-    internal.transaction = ((fn: (...args: unknown[]) => unknown) =>
-      transaction((...args: unknown[]) => {
-        levels.push(internal.pragma("synchronous", { simple: true }));
-        return fn(...args);
-      })) as typeof internal.transaction;
+    const exec = internal.exec.bind(internal);
+    internal.exec = ((sql: string) => {
+      if (sql === "BEGIN IMMEDIATE") levels.push(internal.pragma("synchronous", { simple: true }));
+      return exec(sql);
+    }) as typeof internal.exec;
     expect(await store.insertDelivery(incoming("durable-1"))).toBe("stored");
+    await store.recordAttempt({
+      deliveryId: "durable-1",
+      channel: null,
+      at: new Date(),
+      outcome: "routed",
+      detail: null,
+    });
     await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: 1000, now: new Date() });
-    expect(levels).toEqual([2, 1]); // FULL for the insert, NORMAL for the claim
+    await store.finishRouting({
+      id: "durable-1",
+      owner: "w",
+      notifications: [],
+      reason: "nothing to send",
+      now: new Date(),
+    });
+    expect(levels).toEqual([2, 1]); // FULL for the insert, NORMAL for the routing's transaction
     expect(internal.pragma("synchronous", { simple: true })).toBe(1);
   });
 

@@ -4,6 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/store/migrations.js";
+import { composeStore } from "../../src/store/create-store.js";
+import type { Backend } from "../../src/store/db.js";
 import type { Store } from "../../src/store/types.js";
 import { deliveriesContract } from "./contract-deliveries.js";
 import { digestsContract } from "./contract-digests.js";
@@ -52,7 +54,14 @@ export function defineStoreContract(params: ContractParams): void {
       return store;
     };
 
-    const ctx: ContractContext = { ready, crossInstanceWork: params.crossInstanceWork };
+    const readyOver = async (wrap: (backend: Backend) => Backend): Promise<Store> => {
+      const store = composeStore(wrap(fixture.openBackend()));
+      opened.push(store);
+      await store.migrate();
+      return store;
+    };
+
+    const ctx: ContractContext = { ready, readyOver, crossInstanceWork: params.crossInstanceWork };
 
     beforeEach(async () => {
       opened = [];

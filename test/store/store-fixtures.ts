@@ -2,6 +2,7 @@
  * What the contract suite needs from each dialect's test file, and the small builders it
  * shares: deliveries made from real example payloads, and a poll for asynchronous effects.
  */
+import type { Backend } from "../../src/store/db.js";
 import type { IncomingDelivery, Store } from "../../src/store/types.js";
 import { exampleOf } from "../helpers/examples.js";
 
@@ -9,6 +10,8 @@ import { exampleOf } from "../helpers/examples.js";
 export interface StoreFixture {
   /** Opens another, unmigrated store on this fixture's database: a new connection, the same rows. */
   open(): Store;
+  /** Opens the database under the store's `Db` port, for tests of the port and of wrapped stores. */
+  openBackend(): Backend;
   /** Versions recorded in `schema_migrations`, ascending, read behind the store's back. */
   appliedVersions(): Promise<number[]>;
   /** Table names in the fixture's database, sorted. */
@@ -28,6 +31,11 @@ export interface ContractParams {
 export interface ContractContext {
   /** A migrated store on this test's database (closed after the test); call again for another instance. */
   ready: () => Promise<Store>;
+  /**
+   * A migrated store composed over `wrap(backend)`: e.g. a `Db` that does something behind the
+   * store's back between two of its statements. Closed after the test.
+   */
+  readyOver: (wrap: (backend: Backend) => Backend) => Promise<Store>;
   crossInstanceWork: boolean;
 }
 

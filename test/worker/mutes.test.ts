@@ -3,14 +3,15 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { createStore } from "../../src/store/create-store.js";
+import type { Store } from "../../src/store/types.js";
 import { createMuteCache, muteReason, parseMuteTarget } from "../../src/worker/mutes.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const dir = tempDir("notifier-mutes-");
 const T0 = Date.UTC(2024, 0, 15, 9, 0, 0);
 const at = (ms: number) => new Date(T0 + ms);
-let store: SqliteStore | null = null;
+let store: Store | null = null;
 
 afterEach(async () => {
   await store?.close();
@@ -60,7 +61,7 @@ describe("muteReason", () => {
 
 describe("createMuteCache", () => {
   it("reads the store at most once per TTL, and drops a mute the moment it ends", async () => {
-    store = new SqliteStore({ path: join(dir, "cache.db") });
+    store = createStore(join(dir, "cache.db"));
     await store.migrate();
     const backing = store;
     let reads = 0;

@@ -1,0 +1,268 @@
+/**
+ * SQLite behind the store's `Db` port: one file, WAL journal, the synchronous better-sqlite3
+ * driver. Several processes may share the file: write transactions take SQLite's write lock
+ * up front (`BEGIN IMMEDIATE`). Inside one process a transaction stays open across `await`s,
+ * so every statement and transaction on the file queues behind one in-process lock: another
+ * caller's statement can never run inside someone else's open transaction, and two
+ * connections of one process never wait on each other's SQLite lock (which would block the
+ * thread both need).
+ */
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname, relative, resolve, sep } from "node:path";
+import Database from "better-sqlite3";
+import { CLAIMABLE_BRANCHES } from "../claimable.js";
+import type { Backend, BatchInsert, ClaimableQuery, Db, Dialect, SqlParams } from "../db.js";
+import { createWorkListeners } from "../work-listeners.js";
+
+/** Every tenant's payloads live in these files: owner only, whatever the umask. */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/** The database file and the two SQLite keeps beside it in WAL mode. */
+function databaseFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`];
+}
+
+/**
+ * Creates the database's missing directories 0700 and the file itself 0600 before SQLite
+ * opens it (SQLite would create it 0644 less the umask). A directory that already existed is
+ * the operator's and keeps its mode (it may be `/tmp`); the files are made 0600 either way.
+ */
+function createPrivately(path: string): void {
+  const dir = resolve(dirname(path));
+  const firstCreated = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  if (firstCreated !== undefined) {
+    // mkdir's mode is narrowed by the umask; chmod is not. Every directory created here is ours.
+    const created = relative(firstCreated, dir).split(sep).filter(Boolean);
+    let current = firstCreated;
+    chmodSync(current, PRIVATE_DIR);
+    for (const part of created) {
+      current = resolve(current, part);
+      chmodSync(current, PRIVATE_DIR);
+    }
+  }
+  closeSync(openSync(path, "a", PRIVATE_FILE));
+  chmodSync(path, PRIVATE_FILE);
+}
+
+/** A FIFO lock; `release` hands it straight to the next waiter. */
+class Lock {
+  private held = false;
+  private readonly waiters: (() => void)[] = [];
+  users = 0;
+
+  get free(): boolean {
+    return !this.held;
+  }
+
+  acquire(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.held = false;
+  }
+}
+
+/** One lock per database file in this process, shared by every store open on it. */
+const fileLocks = new Map<string, Lock>();
+
+function lockFor(path: string | null): { lock: Lock; done: () => void } {
+  if (path === null) return { lock: new Lock(), done: () => undefined };
+  let lock = fileLocks.get(path);
+  if (!lock) {
+    lock = new Lock();
+    fileLocks.set(path, lock);
+  }
+  lock.users++;
+  const shared = lock;
+  return {
+    lock: shared,
+    done: () => {
+      if (--shared.users === 0) fileLocks.delete(path);
+    },
+  };
+}
+
+/** better-sqlite3 binds strings, numbers and null; an array parameter travels as JSON. */
+function bindable(params: SqlParams | undefined): Record<string, unknown> {
+  const bound: Record<string, unknown> = {};
+  if (params)
+    for (const [name, value] of Object.entries(params))
+      bound[name] = Array.isArray(value) ? JSON.stringify(value) : value;
+  return bound;
+}
+
+/** SQLite runs the claim's branches one index range each; see `claimable.ts`. */
+function claimableRows(query: ClaimableQuery): string {
+  const and = query.where ? ` AND ${query.where}` : "";
+  const order = query.orderBy ? ` ORDER BY ${query.orderBy}` : "";
+  const first = `${order} LIMIT ${query.limit}`;
+  const union = CLAIMABLE_BRANCHES[query.table]
+    .map(
+      // A compound member cannot carry its own ORDER BY and LIMIT unless wrapped.
+      (branch) =>
+        `SELECT * FROM (SELECT ${query.columns} FROM ${query.table} WHERE ${branch}${and}${first})`,
+    )
+    .join("\n    UNION ALL ");
+  return `SELECT ${query.columns} FROM (${union})${first}`;
+}
+
+/** The SQLite side of the store: an open file and its dialect. */
+export interface SqliteBackend extends Backend {
+  /** The driver's connection, for tests that look at its pragmas. */
+  readonly connection: Database.Database;
+}
+
+/**
+ * Opens (creating its directory if needed) a SQLite database for the store. Call `migrate()`
+ * on the store composed from it before use.
+ *
+ * @example
+ * const store = composeStore(openSqlite({ path: "./data/notifier.db" }));
+ */
+export function openSqlite(params: { path: string }): SqliteBackend {
+  const { path } = params;
+  const onDisk = path !== ":memory:" && path !== "";
+  if (onDisk) createPrivately(path);
+  const connection = new Database(path);
+  // busy_timeout first: switching to WAL needs a lock another process may hold.
+  connection.pragma("busy_timeout = 5000");
+  connection.pragma("journal_mode = WAL");
+  // SQLite gives -wal and -shm the database file's mode; files of an older run may be wider.
+  if (onDisk)
+    for (const file of databaseFiles(path)) if (existsSync(file)) chmodSync(file, PRIVATE_FILE);
+  // In WAL mode NORMAL skips the fsync at commit: a power cut (not a process crash) may undo
+  // the last commits. That is acceptable for the worker's bookkeeping, which at worst redoes a
+  // step, but not for an acknowledged delivery: `durably` switches to FULL, and its fsync also
+  // makes every earlier commit durable. Group commit keeps it affordable.
+  connection.pragma("synchronous = NORMAL");
+  connection.pragma("foreign_keys = ON");
+
+  const statements = new Map<string, Database.Statement<unknown[]>>();
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = connection.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  const { lock, done } = lockFor(onDisk ? resolve(path) : null);
+
+  /** Runs one statement now; only ever called while holding `lock` (or finding it free). */
+  const direct = {
+    all: <R>(sql: string, p?: SqlParams) => prepared(sql).all(bindable(p)) as R[],
+    get: <R>(sql: string, p?: SqlParams) => prepared(sql).get(bindable(p)) as R | undefined,
+    run: (sql: string, p?: SqlParams) => prepared(sql).run(bindable(p)).changes,
+  };
+
+  /** The open transaction's own view: its statements run at once, under the lock it holds. */
+  const inTransaction: Db = {
+    all: async (sql, p) => direct.all(sql, p),
+    get: async (sql, p) => direct.get(sql, p),
+    run: async (sql, p) => direct.run(sql, p),
+    transaction: (fn) => fn(inTransaction),
+    durably: (fn) => fn(inTransaction),
+  };
+
+  /** Runs `fn` holding the lock, after whatever holds it now. */
+  const exclusive = async <T>(fn: () => T | Promise<T>): Promise<T> => {
+    await lock.acquire();
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  };
+
+  /** One statement: at once when nothing is open (synchronous code cannot interleave), else in turn. */
+  const statement = <T>(fn: () => T): Promise<T> => {
+    if (!lock.free) return exclusive(fn);
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  };
+
+  /**
+   * A write transaction under the lock. `durable` commits with an fsync (`synchronous = FULL`),
+   * set and reset while the lock is held, so no other transaction commits that way by chance.
+   */
+  const transaction = <T>(fn: (tx: Db) => Promise<T>, durable: boolean): Promise<T> =>
+    exclusive(async () => {
+      if (durable) connection.pragma("synchronous = FULL");
+      try {
+        connection.exec("BEGIN IMMEDIATE");
+        try {
+          const result = await fn(inTransaction);
+          connection.exec("COMMIT");
+          return result;
+        } catch (error) {
+          if (connection.inTransaction) connection.exec("ROLLBACK");
+          throw error;
+        }
+      } finally {
+        if (durable) connection.pragma("synchronous = NORMAL");
+      }
+    });
+
+  const db: Db = {
+    all: (sql, p) => statement(() => direct.all(sql, p)),
+    get: (sql, p) => statement(() => direct.get(sql, p)),
+    run: (sql, p) => statement(() => direct.run(sql, p)),
+    transaction: (fn) => transaction(fn, false),
+    durably: (fn) => transaction(fn, true),
+  };
+
+  const work = createWorkListeners();
+
+  const dialect: Dialect = {
+    kind: "sqlite",
+    claimable: claimableRows,
+    inList: (column, param) => `${column} IN (SELECT value FROM json_each(${param}))`,
+    forUpdate: "",
+    async insertMany<R>(tx: Db, insert: BatchInsert): Promise<R[]> {
+      const names = Object.keys(insert.columns);
+      const sql = `INSERT INTO ${insert.table} (${names.join(", ")})
+        VALUES (${names.map((n) => `@${n}`).join(", ")}) ${insert.onConflict} RETURNING ${insert.returning}`;
+      // One prepared statement a row, inside the caller's transaction: no parameter limit to mind.
+      const inserted: R[] = [];
+      for (const row of insert.rows) inserted.push(...(await tx.all<R>(sql, row)));
+      if (insert.announce && inserted.length > 0) work.emit();
+      return inserted;
+    },
+    // The transaction holds the database's only write lock already.
+    tryLock: async () => true,
+    // In-process only: another process sharing the file finds work by polling. Listeners that
+    // run at once still see the commit: their statements queue behind the open transaction.
+    announce: async () => work.emit(),
+    beforeMigrate: async () => undefined,
+  };
+
+  let closed = false;
+  return {
+    connection,
+    db,
+    dialect,
+    onWork: (listener) => work.add(listener),
+    async close() {
+      if (closed) return;
+      closed = true;
+      work.clear();
+      // Wait for a transaction in flight; nothing new starts on a closed connection.
+      await exclusive(() => {
+        statements.clear();
+        connection.close();
+      });
+      done();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The notification queue, written once for both databases: the channel senders claim messages
+ * one by one or a digest window whole, count what waits, and finish each post (settling the
+ * delivery once its last message is final).
+ */
+import { claimableWhere } from "./claimable.js";
+import type { Backend } from "./db.js";
+import {
+  byCreation,
+  byReceipt,
+  nextAttemptFor,
+  NOTIFICATION_COLUMNS,
+  toClaimedNotification,
+  type ClaimedNotificationRow,
+} from "./rows.js";
+import { settle } from "./settle.js";
+import type { NotificationQueue } from "./types.js";
+
+/** Due digests of one channel tried per claim when other instances hold the first ones. */
+const DIGEST_CANDIDATES = 5;
+
+/** Marks rows `sending` under `@owner` until `@until` (the SET clause of every claim). */
+const CLAIM = `claimed_from = CASE status WHEN 'failed' THEN 'failed' ELSE 'queued' END,
+  status = 'sending', lease_owner = @owner, lease_until = @until, attempts = attempts + 1`;
+
+/** What a claim returns: the row, and its delivery's repository and receipt time. */
+const CLAIMED = `${NOTIFICATION_COLUMNS},
+  (SELECT d.repository FROM deliveries d WHERE d.id = notifications.delivery_id) AS repository,
+  (SELECT d.received_at FROM deliveries d WHERE d.id = notifications.delivery_id) AS received_at`;
+
+/**
+ * The notification queue over `backend`.
+ *
+ * @example
+ * const queue = createNotificationQueue(backend);
+ * const batch = await queue.claimNotifications({ channel: "eng", owner, limit: 10, leaseMs, now });
+ */
+export function createNotificationQueue(backend: Backend): NotificationQueue {
+  const { db, dialect } = backend;
+  return {
+    async claimNotifications(params) {
+      const now = params.now.getTime();
+      const claimable = dialect.claimable({
+        table: "notifications",
+        columns: "delivery_id, channel, created_at",
+        where: "channel = @channel AND digest_key IS NULL",
+        orderBy: "created_at, delivery_id",
+        limit: "@limit",
+        lock: true,
+      });
+      const rows = await db.all<ClaimedNotificationRow>(
+        `UPDATE notifications SET ${CLAIM}
+        WHERE (delivery_id, channel) IN (SELECT delivery_id, channel FROM (${claimable}) AS claimable)
+        RETURNING ${CLAIMED}`,
+        {
+          channel: params.channel,
+          owner: params.owner,
+          until: now + params.leaseMs,
+          now,
+          limit: params.limit,
+        },
+      );
+      return rows.map(toClaimedNotification).sort(byCreation);
+    },
+
+    async claimDigest(params) {
+      const now = params.now.getTime();
+      // Most calls find nothing due: ask outside a transaction, and claim only when there is something.
+      const due = await db.all<{ digest_key: string }>(
+        `SELECT digest_key FROM notifications
+        WHERE channel = @channel AND digest_key IS NOT NULL AND ${claimableWhere("notifications")}
+        GROUP BY digest_key ORDER BY MIN(COALESCE(due_at, 0)), digest_key LIMIT @candidates`,
+        { channel: params.channel, now, candidates: DIGEST_CANDIDATES },
+      );
+      if (due.length === 0) return [];
+      const rows = await db.transaction(async (tx) => {
+        for (const { digest_key: digestKey } of due) {
+          // SKIP LOCKED alone could split a window: two instances would each lock part of its
+          // rows. The key's lock makes one claimer take them all; the other moves on.
+          if (!(await dialect.tryLock(tx, [`notifier-digest:${params.channel}`, digestKey])))
+            continue;
+          // A statement after the lock sees the previous holder's commit: its rows are no longer claimable.
+          const claimed = await tx.all<ClaimedNotificationRow>(
+            `UPDATE notifications SET ${CLAIM}
+            WHERE channel = @channel AND digest_key = @digestKey AND ${claimableWhere("notifications")}
+            RETURNING ${CLAIMED}`,
+            {
+              channel: params.channel,
+              digestKey,
+              owner: params.owner,
+              until: now + params.leaseMs,
+              now,
+            },
+          );
+          if (claimed.length > 0) return claimed;
+        }
+        return [];
+      });
+      return rows.map(toClaimedNotification).sort(byReceipt);
+    },
+
+    async countWaiting(params) {
+      const claimable = dialect.claimable({
+        table: "notifications",
+        columns: "delivery_id",
+        where: "channel = @channel",
+        limit: "@cap",
+        lock: false,
+      });
+      const row = await db.get<{ waiting: number }>(
+        `SELECT CAST(COUNT(*) AS INTEGER) AS waiting FROM (${claimable}) AS capped`,
+        { channel: params.channel, now: params.now.getTime(), cap: params.cap },
+      );
+      return row?.waiting ?? 0;
+    },
+
+    async finishNotification(params) {
+      const now = params.now.getTime();
+      return db.transaction(async (tx) => {
+        // The delivery row serialises the last two notifications finishing at once: without it
+        // each would still see the other open and neither would settle the delivery.
+        await tx.get(`SELECT 1 AS locked FROM deliveries WHERE id = @id${dialect.forUpdate}`, {
+          id: params.deliveryId,
+        });
+        const changed = await tx.run(
+          `UPDATE notifications SET status = @status, error = @error, next_attempt_at = @next,
+            sent_at = CASE WHEN @status = 'sent' THEN @now ELSE sent_at END,
+            lease_owner = NULL, lease_until = NULL, claimed_from = NULL
+          WHERE delivery_id = @deliveryId AND channel = @channel AND status = 'sending'
+            AND lease_owner = @owner`,
+          {
+            deliveryId: params.deliveryId,
+            channel: params.channel,
+            owner: params.owner,
+            status: params.status,
+            error: params.status === "sent" ? null : params.error,
+            next: nextAttemptFor(params),
+            now,
+          },
+        );
+        if (changed === 0) return false;
+        if (params.status !== "failed") await settle({ tx, id: params.deliveryId, now });
+        return true;
+      });
+    },
+  };
+}
