@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeStore, createStore, parsePostgresUrl } from "../../src/store/create-store.js";
-import { openPostgres } from "../../src/store/dialects/postgres.js";
+import { openPostgres, toPositional } from "../../src/store/dialects/postgres.js";
 import { defineStoreContract } from "./store-contract.js";
 import { eventually, incoming, type StoreFixture } from "./store-fixtures.js";
 
@@ -69,6 +69,16 @@ async function postgresFixture(): Promise<StoreFixture> {
     },
   };
 }
+
+describe("named parameters", () => {
+  it("rewrites each distinct @name to one $n, in order of first use", () => {
+    expect(toPositional("SELECT @a, @b_2 WHERE x = @a AND y = @B")).toEqual({
+      text: "SELECT $1, $2 WHERE x = $1 AND y = $3",
+      names: ["a", "b_2", "B"],
+    });
+    expect(toPositional("SELECT 1")).toEqual({ text: "SELECT 1", names: [] });
+  });
+});
 
 const unreachable = await reachable();
 const howToRun = `Run them against a PostgreSQL at 127.0.0.1:5432 (user postgres, database test) or set TEST_DATABASE_URL.`;
@@ -132,6 +142,16 @@ if (unreachable) {
         act: () => inserting.insertDelivery(incoming(`after-reconnect-${n++}`)),
         check: () => calls > reconnected,
       });
+    });
+
+    it("refuses a statement whose named parameter has no value, naming it", async () => {
+      const backend = openPostgres(parsePostgresUrl(DATABASE_URL));
+      cleanup.push(() => backend.close());
+      await expect(
+        backend.db.get("SELECT @present AS a, @missing AS b", { present: 1 }),
+      ).rejects.toThrow(
+        "SQL parameter @missing has no value in: SELECT @present AS a, @missing AS b",
+      );
     });
 
     it("reads the schema option off the URL and refuses unsafe names", () => {

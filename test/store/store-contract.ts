@@ -11,6 +11,7 @@ import { deliveriesContract } from "./contract-deliveries.js";
 import { digestsContract } from "./contract-digests.js";
 import { mutesContract } from "./contract-mutes.js";
 import { notificationsContract } from "./contract-notifications.js";
+import { portContract } from "./contract-port.js";
 import { queriesContract } from "./contract-queries.js";
 import {
   incoming,
@@ -41,7 +42,7 @@ const ALL_TABLES = [
 export function defineStoreContract(params: ContractParams): void {
   describe(`${params.name} store contract`, () => {
     let fixture: StoreFixture;
-    let opened: Store[];
+    let opened: Pick<Store, "close">[];
     /** An unmigrated store on this test's database, closed after the test. */
     const open = (): Store => {
       const store = fixture.open();
@@ -61,7 +62,19 @@ export function defineStoreContract(params: ContractParams): void {
       return store;
     };
 
-    const ctx: ContractContext = { ready, readyOver, crossInstanceWork: params.crossInstanceWork };
+    const readyBackend = async (): Promise<Backend> => {
+      await ready();
+      const backend = fixture.openBackend();
+      opened.push({ close: () => backend.close() });
+      return backend;
+    };
+
+    const ctx: ContractContext = {
+      ready,
+      readyOver,
+      readyBackend,
+      crossInstanceWork: params.crossInstanceWork,
+    };
 
     beforeEach(async () => {
       opened = [];
@@ -161,5 +174,6 @@ export function defineStoreContract(params: ContractParams): void {
     queriesContract(ctx);
     digestsContract(ctx);
     mutesContract(ctx);
+    portContract(ctx);
   });
 }

@@ -36,6 +36,8 @@ export interface ContractContext {
    * store's back between two of its statements. Closed after the test.
    */
   readyOver: (wrap: (backend: Backend) => Backend) => Promise<Store>;
+  /** The migrated database under the `Db` port, on a connection of its own; closed after the test. */
+  readyBackend: () => Promise<Backend>;
   crossInstanceWork: boolean;
 }
 
