@@ -1,5 +1,10 @@
 /** `notifier deliveries list|show` and `notifier replay`: inspect the store and send again. */
-import type { DeliveryRecord, DeliveryStatus, Store } from "../store/types.js";
+import type {
+  DeliveryHistory,
+  DeliveryQueue,
+  DeliveryRecord,
+  DeliveryStatus,
+} from "../store/types.js";
 import { DELIVERY_STATUSES } from "../store/types.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -32,7 +37,7 @@ function line(delivery: DeliveryRecord): string {
  */
 export async function listCommand(params: {
   io: CliIo;
-  store: Store;
+  store: Pick<DeliveryHistory, "listDeliveries">;
   status: DeliveryStatus | undefined;
   repository: string | undefined;
   limit: number;
@@ -51,7 +56,11 @@ export async function listCommand(params: {
 }
 
 /** `notifier deliveries show <id>`: the event, the decisions, every notification and attempt. */
-export async function showCommand(params: { io: CliIo; store: Store; id: string }): Promise<number> {
+export async function showCommand(params: {
+  io: CliIo;
+  store: Pick<DeliveryHistory, "getDelivery" | "getNotifications" | "getAttempts">;
+  id: string;
+}): Promise<number> {
   const { io, store, id } = params;
   const delivery = await store.getDelivery(id);
   if (!delivery) throw new CliError(`no delivery ${id} in the store`, 1);
@@ -92,7 +101,7 @@ export async function showCommand(params: { io: CliIo; store: Store; id: string 
  */
 export async function replayCommand(params: {
   io: CliIo;
-  store: Store;
+  store: DeliveryHistory & Pick<DeliveryQueue, "requeueDelivery">;
   ids: string[];
   status: DeliveryStatus | undefined;
   force: boolean;

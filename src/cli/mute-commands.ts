@@ -1,5 +1,5 @@
 /** `notifier mute <target> --for 2h [--reason ...]`, `notifier mute list` and `notifier unmute <target>`. */
-import type { MuteRecord, Store } from "../store/types.js";
+import type { MuteRecord, MuteStore } from "../store/types.js";
 import type { ChannelRegistry } from "../slack/channels.js";
 import { formatDuration, parseDuration } from "../settings/duration.js";
 import { parseMuteTarget, MUTE_CACHE_MS } from "../worker/mutes.js";
@@ -15,7 +15,7 @@ import { CliError, type CliIo } from "./io.js";
  */
 export async function muteCommand(params: {
   io: CliIo;
-  store: Store;
+  store: Pick<MuteStore, "putMute">;
   channels: ChannelRegistry;
   target: string;
   duration: string | undefined;
@@ -62,7 +62,7 @@ export async function muteCommand(params: {
  */
 export async function muteListCommand(params: {
   io: CliIo;
-  store: Store;
+  store: Pick<MuteStore, "listMutes">;
   now: Date;
 }): Promise<number> {
   const mutes = await params.store.listMutes(params.now);
@@ -86,7 +86,7 @@ export async function muteListCommand(params: {
  */
 export async function unmuteCommand(params: {
   io: CliIo;
-  store: Store;
+  store: Pick<MuteStore, "deleteMute">;
   target: string;
 }): Promise<number> {
   const parsed = parseMuteTarget(params.target);

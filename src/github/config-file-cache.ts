@@ -6,7 +6,7 @@
  * installation is a stranger, and a private file one installation may read must never be
  * served to another that asks for it (through `_extends: other-owner/private-repo`).
  */
-import type { Store } from "../store/types.js";
+import type { KeyValueStore } from "../store/types.js";
 import {
   configFileKey,
   describeConfigFile,
@@ -19,7 +19,7 @@ import { remember, share } from "./config-memo.js";
 
 /** The store methods the config cache needs. */
 export type ConfigCacheStore = Pick<
-  Store,
+  KeyValueStore,
   "getCachedConfig" | "putCachedConfig" | "deleteCachedConfig"
 >;
 

@@ -4,7 +4,7 @@
  */
 import type { ProbotOctokit } from "probot";
 import { formatDuration } from "../settings/duration.js";
-import type { Store } from "../store/types.js";
+import type { DeliveryHistory, KeyValueStore } from "../store/types.js";
 import {
   CHECKPOINT_KEY,
   REQUESTED_KEY,
@@ -26,7 +26,8 @@ export { parseSince, REDELIVERY_WINDOW_MS, type SinceResult } from "./redelivery
 export type AppClient = Pick<ProbotOctokit, "request" | "paginate">;
 
 /** The store methods recovery uses. */
-export type RedeliveryStore = Pick<Store, "knownDeliveryIds" | "getState" | "setState">;
+export type RedeliveryStore = Pick<DeliveryHistory, "knownDeliveryIds"> &
+  Pick<KeyValueStore, "getState" | "setState">;
 
 /** pino's `log.info(fields, message)` shape. */
 export interface RedeliveryLog {

@@ -4,7 +4,7 @@
  */
 import type { Logger, Probot } from "probot";
 import type { Settings } from "../settings/settings.js";
-import type { Store } from "../store/types.js";
+import type { KeyValueStore } from "../store/types.js";
 import type { ConfigSource } from "../worker/route-delivery.js";
 import { DEFAULT_CONFIG } from "../route/defaults.js";
 import { createConfigLoader } from "./config-loader.js";
@@ -21,7 +21,7 @@ const MAX_CACHED_INSTALLATIONS = 1_000;
 export function createConfigSource(params: {
   probot: Probot;
   settings: Settings;
-  store: Store;
+  store: Pick<KeyValueStore, "getCachedConfig" | "putCachedConfig" | "deleteCachedConfig">;
   log: Logger;
 }): ConfigSource {
   const { probot, settings, store, log } = params;

@@ -3,7 +3,7 @@
  * tests and several apps in one process do not share counters.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { DELIVERY_STATUSES, type Store } from "../store/types.js";
+import { DELIVERY_STATUSES, type DeliveryHistory } from "../store/types.js";
 
 export type SlackPostResult = "sent" | "retry" | "dead" | "rate_limited";
 
@@ -28,7 +28,10 @@ export interface Metrics {
  * metrics.received.inc();
  * await metrics.registry.metrics(); // Prometheus text
  */
-export function createMetrics(params: { store: Store; withDefaults?: boolean }): Metrics {
+export function createMetrics(params: {
+  store: Pick<DeliveryHistory, "countDeliveriesByStatus">;
+  withDefaults?: boolean;
+}): Metrics {
   const { store } = params;
   const registry = new Registry();
   if (params.withDefaults ?? true)

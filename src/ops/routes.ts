@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Store } from "../store/types.js";
+import type { StoreLifecycle } from "../store/types.js";
 import type { Metrics } from "./metrics.js";
 import { requestPath } from "../receive/request-path.js";
 import { withDeadline } from "../shared/deadline.js";
@@ -24,7 +24,7 @@ export interface OpsLog {
  * const routes = createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log });
  */
 export function createOpsRoutes(params: {
-  store: Pick<Store, "ping">;
+  store: Pick<StoreLifecycle, "ping">;
   metrics: Metrics;
   /** `METRICS_TOKEN`; null leaves `/metrics` open. */
   metricsToken?: string | null;

@@ -6,7 +6,7 @@
  * Nothing slow happens here: the worker picks the delivery up from the store.
  */
 import type { ApplicationFunction, Probot } from "probot";
-import type { Store } from "../store/types.js";
+import type { DeliveryQueue } from "../store/types.js";
 import type { Metrics } from "../ops/metrics.js";
 import { deliveryMeta } from "../normalize/normalize.js";
 import type { HttpHandler, RawBodies } from "./webhook-guard.js";
@@ -14,7 +14,7 @@ import type { HttpHandler, RawBodies } from "./webhook-guard.js";
 export { WEBHOOK_PATH, type HttpHandler } from "./webhook-guard.js";
 
 export interface ReceiverParams {
-  store: Pick<Store, "insertDelivery">;
+  store: Pick<DeliveryQueue, "insertDelivery">;
   metrics: Pick<Metrics, "received" | "duplicates" | "replays">;
   /** Extra HTTP routes (health, metrics), tried before the webhook path. */
   routes?: HttpHandler[];

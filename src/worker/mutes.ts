@@ -3,7 +3,7 @@
  * at most every few seconds (one indexed query for all mutes in force), and the reason a
  * silenced event is recorded with.
  */
-import type { MuteKind, MuteRecord, Store } from "../store/types.js";
+import type { MuteKind, MuteRecord, MuteStore } from "../store/types.js";
 
 /** The mutes in force at one moment, looked up by repository or channel. */
 export interface ActiveMutes {
@@ -85,7 +85,7 @@ export function indexMutes(mutes: readonly MuteRecord[]): ActiveMutes {
  * (await mutes.current()).channel("eng")
  */
 export function createMuteCache(params: {
-  store: Pick<Store, "listMutes">;
+  store: Pick<MuteStore, "listMutes">;
   now: () => Date;
   ttlMs?: number;
 }): { current(): Promise<ActiveMutes> } {

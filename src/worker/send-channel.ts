@@ -10,7 +10,12 @@
  * is not posted, and ends `dead` with the reason.
  */
 import type { Logger } from "probot";
-import type { ClaimedNotification, Store } from "../store/types.js";
+import type {
+  ClaimedNotification,
+  DeliveryHistory,
+  NotificationQueue,
+  Pacing,
+} from "../store/types.js";
 import type { SlackChannel } from "../slack/channels.js";
 import type { SlackPoster } from "../slack/poster.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -22,7 +27,7 @@ import { decodeQueuedMessage, type QueuedMessage } from "./queued-message.js";
 import { reservedChannelReason } from "./channel-plan.js";
 
 export interface SendDeps {
-  store: Store;
+  store: NotificationQueue & Pacing & Pick<DeliveryHistory, "recordAttempt">;
   poster: SlackPoster;
   metrics: Metrics;
   log: Logger;

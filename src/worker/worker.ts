@@ -11,7 +11,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "probot";
-import type { DeliveryRecord, Store } from "../store/types.js";
+import type {
+  DeliveryHistory,
+  DeliveryQueue,
+  DeliveryRecord,
+  MuteStore,
+  NotificationQueue,
+  Pacing,
+} from "../store/types.js";
 import type { ChannelRegistry } from "../slack/channels.js";
 import type { SlackPoster } from "../slack/poster.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -24,7 +31,12 @@ import { createRoutingPool, type Overdue } from "./routing-pool.js";
 import { afterMissedDeadline, missedDeadline, routingDeadlineMessage } from "./routing-deadline.js";
 
 export interface WorkerParams {
-  store: Store;
+  /** Claims and routes deliveries, sends notifications (paced), appends history and prunes, reads mutes. */
+  store: Omit<DeliveryQueue, "insertDelivery" | "requeueDelivery"> &
+    NotificationQueue &
+    Pacing &
+    Pick<DeliveryHistory, "recordAttempt" | "prune"> &
+    Pick<MuteStore, "listMutes">;
   channels: ChannelRegistry;
   poster: SlackPoster;
   configs: ConfigSource;
