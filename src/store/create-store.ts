@@ -15,9 +15,6 @@ import { createNotificationQueue } from "./notifications.js";
 import { createPacing } from "./pacing.js";
 import type { Store } from "./types.js";
 
-/** Where the app keeps its SQLite file when no DATABASE_URL is set. */
-export const DEFAULT_DATABASE_URL = "./data/notifier.db";
-
 /** Lower-case, short enough to name a NOTIFY channel after it (63 bytes at most). */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
 
@@ -61,7 +58,7 @@ export function composeStore(backend: Backend): Store {
   };
 }
 
-export function isPostgresUrl(databaseUrl: string): boolean {
+function isPostgresUrl(databaseUrl: string): boolean {
   return /^postgres(ql)?:\/\//i.test(databaseUrl);
 }
 

@@ -30,7 +30,7 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
  * A `sending` row whose lease expired is the one window where a post may repeat:
  * Slack may have accepted it before the process died.
  */
-export const NOTIFICATION_STATUSES = ["queued", "sending", "sent", "failed", "dead"] as const;
+const NOTIFICATION_STATUSES = ["queued", "sending", "sent", "failed", "dead"] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 /** A delivery as the receiver hands it over, before anything happened to it. */
@@ -104,7 +104,7 @@ export interface NewNotification {
 }
 
 /** What a mute silences: a repository (`owner/name`) or an operator channel. */
-export const MUTE_KINDS = ["repository", "channel"] as const;
+const MUTE_KINDS = ["repository", "channel"] as const;
 export type MuteKind = (typeof MUTE_KINDS)[number];
 
 /** A `notifier mute`: until `until`, the target's activity is recorded `skipped`, not posted. */
@@ -166,11 +166,10 @@ export type PostStart =
   /** `hold`: the turn's end if never finished; pass it back to `finishPost`. */
   { ok: true; hold: Date } | { ok: false; retryAt: Date };
 
-/**
- * The store, cut by what its callers use: each caller declares the part it needs (the receiver
- * a `Pick<DeliveryQueue, "insertDelivery">`, the CLI `DeliveryHistory` and `MuteStore`, ...),
- * so a reader sees at a glance what a module may touch. `Store` is all of them.
- */
+// The store, cut by what its callers use: each caller declares the part it needs (the receiver
+// a `Pick<DeliveryQueue, "insertDelivery">`, the CLI `DeliveryHistory` and `MuteStore`, ...),
+// so a reader sees at a glance what a module may touch. `Store` is all of them.
+
 /** Deliveries from receipt to routed: the receiver inserts, the worker claims and routes. */
 export interface DeliveryQueue {
   /**
