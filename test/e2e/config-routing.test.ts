@@ -3,10 +3,8 @@
  * from a loopback GitHub API (as GitHub Enterprise) and routing to two Slack channels: the
  * config is fetched once for a thousand deliveries, and again after a push changes it.
  */
-import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import type { PushEvent } from "@octokit/webhooks-types";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startApp, type AppProcess } from "../helpers/app-process.js";
@@ -15,6 +13,8 @@ import { startFakeSlack, type FakeSlack, type SlackPost } from "../helpers/fake-
 import { exampleOf, examplesFor } from "../helpers/examples.js";
 import { sendDelivery } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { writeTestAppKey } from "../helpers/app-key.js";
+import { readRows } from "../helpers/sqlite-rows.js";
 
 const OWNER = "Codertocat";
 const REPO = "Hello-World";
@@ -41,9 +41,7 @@ const running: AppProcess[] = [];
 
 beforeAll(async () => {
   [github, slack] = await Promise.all([startFakeGitHub(), startFakeSlack()]);
-  keyPath = join(dir, "app-key.pem");
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  writeFileSync(keyPath, privateKey.export({ type: "pkcs1", format: "pem" }));
+  keyPath = writeTestAppKey(dir);
 });
 afterAll(async () => {
   await Promise.all([github.close(), slack.close()]);
@@ -75,15 +73,6 @@ async function launch(): Promise<{ app: AppProcess; dbPath: string }> {
   });
   running.push(app);
   return { app, dbPath };
-}
-
-function rows<T>(dbPath: string, sql: string): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
 }
 
 /** A marker in the title, so each Slack post names the delivery it came from. */
@@ -160,14 +149,14 @@ describe("routing by repository config read from GitHub", () => {
     await vi.waitFor(
       () => {
         expect(
-          rows(dbPath, `SELECT status, count(*) AS n FROM notifications GROUP BY status`),
+          readRows(dbPath, `SELECT status, count(*) AS n FROM notifications GROUP BY status`),
         ).toEqual([{ status: "sent", n: 1_000 }]);
       },
       { timeout: 10_000, interval: 100 },
     );
-    expect(rows(dbPath, `SELECT status, count(*) AS n FROM deliveries GROUP BY status`)).toEqual([
-      { status: "delivered", n: 1_000 },
-    ]);
+    expect(
+      readRows(dbPath, `SELECT status, count(*) AS n FROM deliveries GROUP BY status`),
+    ).toEqual([{ status: "delivered", n: 1_000 }]);
 
     expect(slack.posts).toHaveLength(1_000);
     const expectedPath = new Map(deliveries.map((delivery) => [delivery.marker, delivery.path]));
@@ -242,9 +231,9 @@ describe("routing by repository config read from GitHub", () => {
     const pushed = await sendDelivery({ baseUrl: app.baseUrl, event: "push", payload: push });
     await vi.waitFor(
       () =>
-        expect(rows(dbPath, `SELECT status FROM deliveries WHERE id = '${pushed.id}'`)).toEqual([
-          { status: "skipped" },
-        ]),
+        expect(readRows(dbPath, `SELECT status FROM deliveries WHERE id = '${pushed.id}'`)).toEqual(
+          [{ status: "skipped" }],
+        ),
       { timeout: 10_000, interval: 50 },
     );
     // Routing the push reads nothing; it only drops the cached file.

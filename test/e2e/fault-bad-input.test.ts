@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { join } from "node:path";
 import type { KnownBlock } from "@slack/types";
-import { startApp, type AppProcess } from "../helpers/app-process.js";
+import { startApp, type AppProcess, unpacedEnv } from "../helpers/app-process.js";
 import { startFakeSlack, type FakeSlack, type SlackPost } from "../helpers/fake-slack.js";
 import { exampleOf } from "../helpers/examples.js";
 import {
@@ -237,13 +237,7 @@ beforeAll(async () => {
   slack = await startFakeSlack();
   dbPath = join(dir, "notifier.db");
   app = await startApp({
-    env: {
-      DATABASE_URL: dbPath,
-      SLACK_WEBHOOK_URL: `${slack.url}/services/T1/B1/default`,
-      SLACK_PACE: "0",
-      BURST_SUMMARY_AFTER: "0",
-      LOG_LEVEL: "info",
-    },
+    env: unpacedEnv({ databaseUrl: dbPath, slackUrl: `${slack.url}/services/T1/B1/default` }),
   });
 });
 afterAll(async () => {
@@ -357,33 +351,34 @@ describe("hostile but signed payloads", () => {
 
   // GitHub only sends objects: a signed body that is other JSON (`null`, `42`, `"text"`) is
   // refused with 400 before Probot's handlers, which would fail on it with a 500.
-  it(
-    "answers a signed JSON body that is not an object without a server error, and keeps serving",
-    async () => {
-      const before =
-        readRows<{ n: number }>(dbPath, "SELECT count(*) AS n FROM deliveries")[0]?.n ?? 0;
-      const answers: { body: string; status: number; text: string }[] = [];
-      for (const raw of ["null", "42", '"text"', "true", "[]"]) {
-        const response = await sendDelivery({
-          baseUrl: app.baseUrl,
-          event: "issues",
-          payload: null,
-          rawBody: raw,
-        });
-        answers.push({ body: raw, status: response.status, text: response.text });
-      }
-      expect((await health()).status).toBe(200);
-      await settled();
-      const rows = readRows<{ status: string; reason: string | null }>(
-        dbPath,
-        `SELECT status, reason FROM deliveries ORDER BY received_at LIMIT -1 OFFSET ${before}`,
-      );
-      expect(answers.map((answer) => [answer.body, answer.status, answer.text])).toEqual(
-        answers.map((answer) => [answer.body, 400, JSON.stringify({ error: "payload must be a JSON object" })]),
-      );
-      expect(rows).toEqual([]);
-    },
-  );
+  it("answers a signed JSON body that is not an object without a server error, and keeps serving", async () => {
+    const before =
+      readRows<{ n: number }>(dbPath, "SELECT count(*) AS n FROM deliveries")[0]?.n ?? 0;
+    const answers: { body: string; status: number; text: string }[] = [];
+    for (const raw of ["null", "42", '"text"', "true", "[]"]) {
+      const response = await sendDelivery({
+        baseUrl: app.baseUrl,
+        event: "issues",
+        payload: null,
+        rawBody: raw,
+      });
+      answers.push({ body: raw, status: response.status, text: response.text });
+    }
+    expect((await health()).status).toBe(200);
+    await settled();
+    const rows = readRows<{ status: string; reason: string | null }>(
+      dbPath,
+      `SELECT status, reason FROM deliveries ORDER BY received_at LIMIT -1 OFFSET ${before}`,
+    );
+    expect(answers.map((answer) => [answer.body, answer.status, answer.text])).toEqual(
+      answers.map((answer) => [
+        answer.body,
+        400,
+        JSON.stringify({ error: "payload must be a JSON object" }),
+      ]),
+    );
+    expect(rows).toEqual([]);
+  });
 });
 
 describe("a flood of badly signed requests", () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { join } from "node:path";
-import { startApp, type AppProcess } from "../helpers/app-process.js";
+import { startApp, type AppProcess, unpacedEnv } from "../helpers/app-process.js";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.js";
 import {
   createRandom,
@@ -19,6 +19,7 @@ import {
 } from "../helpers/fault-deliveries.js";
 import { deliveryStatusCounts } from "../helpers/sqlite-rows.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { sleep } from "../helpers/wait.js";
 
 const SEED = faultSeed();
 const DELIVERIES = 200;
@@ -47,13 +48,7 @@ it("posts once per delivery when each of 200 is sent three times, shuffled and c
   );
   const dbPath = join(dir, "notifier.db");
   app = await startApp({
-    env: {
-      DATABASE_URL: dbPath,
-      SLACK_WEBHOOK_URL: `${slack.url}/services/T1/B1/default`,
-      SLACK_PACE: "0",
-      BURST_SUMMARY_AFTER: "0",
-      LOG_LEVEL: "info",
-    },
+    env: unpacedEnv({ databaseUrl: dbPath, slackUrl: `${slack.url}/services/T1/B1/default` }),
   });
   const baseUrl = app.baseUrl;
 
@@ -74,7 +69,7 @@ it("posts once per delivery when each of 200 is sent three times, shuffled and c
     interval: 250,
   });
   // Give a wrongly queued second copy the time it would need to arrive.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await sleep(1_000);
 
   const byDelivery = postsByDelivery(slack.posts);
   const postCounts = deliveries.map((delivery) => byDelivery.get(delivery.index)?.length ?? 0);

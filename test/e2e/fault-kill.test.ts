@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { join } from "node:path";
-import { startApp, type AppProcess } from "../helpers/app-process.js";
+import { startApp, type AppProcess, unpacedEnv } from "../helpers/app-process.js";
 import { startFakeSlack, type FakeSlack, type SlackPost } from "../helpers/fake-slack.js";
 import {
   createRandom,
@@ -22,6 +22,7 @@ import {
 import { freePort } from "../helpers/free-port.js";
 import { deliveryStatusCounts, readRows } from "../helpers/sqlite-rows.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { sleep } from "../helpers/wait.js";
 
 const SEED = faultSeed();
 const DELIVERIES = 1_000;
@@ -56,8 +57,6 @@ afterAll(async () => {
   await slack.close();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
 it("delivers every acknowledged delivery once through 4 to 6 SIGKILLs, repeats only inside the window", async () => {
   console.log(`fault-kill: seed ${SEED} (replay with FAULT_SEED=${SEED})`);
   const random = createRandom(SEED);
@@ -77,12 +76,8 @@ it("delivers every acknowledged delivery once through 4 to 6 SIGKILLs, repeats o
   const dbPath = join(dir, "notifier.db");
   const port = await freePort();
   const env = {
-    DATABASE_URL: dbPath,
+    ...unpacedEnv({ databaseUrl: dbPath, slackUrl: `${slack.url}/services/T1/B1/default` }),
     PORT: String(port),
-    SLACK_WEBHOOK_URL: `${slack.url}/services/T1/B1/default`,
-    SLACK_PACE: "0",
-    BURST_SUMMARY_AFTER: "0",
-    LOG_LEVEL: "info",
   };
   const launch = async () => {
     const startedAt = Date.now();

@@ -4,14 +4,11 @@
  * asks for each missed delivery once; the fake really sends them again, and each reaches Slack
  * once. Deliveries the app already has are left alone.
  */
-import { generateKeyPairSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startApp, type AppProcess } from "../helpers/app-process.js";
+import { startApp, type AppProcess, unpacedEnv } from "../helpers/app-process.js";
 import {
   startFakeGitHub,
   type FakeGitHub,
@@ -27,6 +24,8 @@ import {
 } from "../helpers/fault-deliveries.js";
 import { TEST_SECRET } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { writeTestAppKey } from "../helpers/app-key.js";
+import { readRows } from "../helpers/sqlite-rows.js";
 
 const APP_ID = "4242";
 /** Deliveries the previous run received and GitHub logged `OK`. */
@@ -52,9 +51,7 @@ beforeAll(async () => {
     startFakeGitHub({ appId: APP_ID, maxPerPage: 10 }),
     startFakeSlack(),
   ]);
-  keyPath = join(dir, "app-key.pem");
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  writeFileSync(keyPath, privateKey.export({ type: "pkcs1", format: "pem" }));
+  keyPath = writeTestAppKey(dir);
 });
 afterAll(async () => {
   await Promise.all([github.close(), slack.close()]);
@@ -89,25 +86,12 @@ async function launch(params: {
       GHE_HOST: github.host,
       GHE_PROTOCOL: "http",
       PORT: String(params.port),
-      DATABASE_URL: params.dbPath,
-      SLACK_WEBHOOK_URL: `${slack.url}${SLACK_PATH}`,
-      SLACK_PACE: "0",
-      BURST_SUMMARY_AFTER: "0",
+      ...unpacedEnv({ databaseUrl: params.dbPath, slackUrl: `${slack.url}${SLACK_PATH}` }),
       REDELIVERY_INTERVAL: params.redeliveryInterval,
-      LOG_LEVEL: "info",
     },
   });
   running.push(app);
   return app;
-}
-
-function rows<T>(dbPath: string, sql: string): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
 }
 
 async function deliverAll(
@@ -161,7 +145,7 @@ describe("deliveries GitHub failed while the app was down", () => {
     await vi.waitFor(
       () =>
         expect(
-          rows(dbPath, `SELECT status, count(*) AS n FROM notifications GROUP BY status`),
+          readRows(dbPath, `SELECT status, count(*) AS n FROM notifications GROUP BY status`),
         ).toEqual([{ status: "sent", n: DELIVERED + LATE }]),
       { timeout: 10_000, interval: 100 },
     );
@@ -194,7 +178,7 @@ describe("deliveries GitHub failed while the app was down", () => {
     await vi.waitFor(
       () =>
         expect(
-          rows(dbPath, `SELECT status, count(*) AS n FROM deliveries GROUP BY status`),
+          readRows(dbPath, `SELECT status, count(*) AS n FROM deliveries GROUP BY status`),
         ).toEqual([{ status: "delivered", n: DELIVERED + LATE + MISSED }]),
       { timeout: 10_000, interval: 100 },
     );

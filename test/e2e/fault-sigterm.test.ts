@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { join } from "node:path";
-import { startApp, type AppProcess } from "../helpers/app-process.js";
+import { startApp, type AppProcess, unpacedEnv } from "../helpers/app-process.js";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.js";
 import {
   createRandom,
@@ -20,6 +20,7 @@ import {
 import { freePort } from "../helpers/free-port.js";
 import { readRows } from "../helpers/sqlite-rows.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { sleep } from "../helpers/wait.js";
 
 const SEED = faultSeed();
 const BEFORE_SIGTERM = 30;
@@ -57,12 +58,8 @@ it("exits 0 on SIGTERM mid-post, acknowledges nothing it then loses, and deliver
   const dbPath = join(dir, "notifier.db");
   const port = await freePort();
   const env = {
-    DATABASE_URL: dbPath,
+    ...unpacedEnv({ databaseUrl: dbPath, slackUrl: `${slack.url}/services/T1/B1/default` }),
     PORT: String(port),
-    SLACK_WEBHOOK_URL: `${slack.url}/services/T1/B1/default`,
-    SLACK_PACE: "0",
-    BURST_SUMMARY_AFTER: "0",
-    LOG_LEVEL: "info",
   };
   const app = await startApp({ env });
   apps.push(app);
@@ -88,7 +85,7 @@ it("exits 0 on SIGTERM mid-post, acknowledges nothing it then loses, and deliver
   let exitedAt: number | null = null;
   void exited.then(() => (exitedAt = Date.now()));
   // The rest of each half-sent body arrives while the app is stopping.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
   for (const request of slow) request.finish();
   const slowResults = await Promise.all(slow.map((request) => request.result));
   slowResults.forEach((result, i) => {
@@ -102,7 +99,7 @@ it("exits 0 on SIGTERM mid-post, acknowledges nothing it then loses, and deliver
     const outcome = await trySend({ baseUrl, delivery });
     duringShutdown.push({ delivery, outcome });
     if (outcome.kind === "acknowledged") acknowledged.add(delivery);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
   const code = await exited;
   const exitMs = (exitedAt ?? Date.now()) - sigtermAt;
@@ -134,7 +131,7 @@ it("exits 0 on SIGTERM mid-post, acknowledges nothing it then loses, and deliver
       ).toEqual([{ n: 0 }]),
     { timeout: 10_000, interval: 250 },
   );
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await sleep(1_000);
 
   const byDelivery = postsByDelivery(slack.accepted());
   const count = (kind: SendOutcome["kind"]) =>

@@ -9,12 +9,13 @@ import { connect } from "node:net";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { startApp, type AppProcess } from "../helpers/app-process.js";
+import { startApp, type AppProcess, unpacedEnv } from "../helpers/app-process.js";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.js";
 import { exampleOf } from "../helpers/examples.js";
 import { readRows } from "../helpers/sqlite-rows.js";
 import { sendDelivery } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { holdsFor } from "../helpers/wait.js";
 
 const MB = 1024 * 1024;
 /** Well-formed, so the guard gets as far as reading the body; never right. */
@@ -32,13 +33,7 @@ beforeAll(async () => {
   const previous = process.umask(0o022);
   try {
     app = await startApp({
-      env: {
-        DATABASE_URL: dbPath,
-        SLACK_WEBHOOK_URL: `${slack.url}/services/T1/B1/default`,
-        SLACK_PACE: "0",
-        BURST_SUMMARY_AFTER: "0",
-        LOG_LEVEL: "info",
-      },
+      env: unpacedEnv({ databaseUrl: dbPath, slackUrl: `${slack.url}/services/T1/B1/default` }),
     });
   } finally {
     process.umask(previous);
@@ -228,8 +223,7 @@ describe("a captured signed delivery sent again under a new delivery id", () => 
     );
     await slack.waitForAccepted(1, 10_000);
     // Time for a second post, were one coming.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(slack.posts).toHaveLength(1);
+    await holdsFor(() => expect(slack.posts).toHaveLength(1), { ms: 1_500 });
     expect(readRows<{ id: string }>(dbPath, "SELECT id FROM deliveries")).toEqual([
       { id: original.id },
     ]);

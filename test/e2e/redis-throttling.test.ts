@@ -5,19 +5,23 @@
  * Redis those tests are skipped and say so, except under CI, where that is a failure. With
  * `REDIS_URL` where nothing listens, the app starts and keeps every delivery but posts none.
  */
-import { generateKeyPairSync } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { runAppExpectingExit, startApp, type AppProcess, type LogLine } from "../helpers/app-process.js";
+import {
+  runAppExpectingExit,
+  startApp,
+  type AppProcess,
+  type LogLine,
+} from "../helpers/app-process.js";
 import { startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.js";
-import { exampleOf } from "../helpers/examples.js";
+import { distinctExample } from "../helpers/examples.js";
 import { sendDelivery } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { writeTestAppKey } from "../helpers/app-key.js";
+import { readRows } from "../helpers/sqlite-rows.js";
 
 /** A database of its own (not 0), flushed before and after, so nothing else's keys are touched. */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/7";
@@ -76,9 +80,7 @@ beforeAll(async () => {
     path: ".github/notifier.yml",
     text: "channel: default\n",
   });
-  keyPath = join(dir, "app-key.pem");
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  writeFileSync(keyPath, privateKey.export({ type: "pkcs1", format: "pem" }));
+  keyPath = writeTestAppKey(dir);
   if (problem === null) {
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     await redis.flushdb();
@@ -118,24 +120,13 @@ async function launch(redisUrl: string): Promise<{ app: AppProcess; dbPath: stri
   return { app, dbPath };
 }
 
-function rows(dbPath: string, sql: string): unknown[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
-
 /** Three deliveries the default routes announce, each needing the repository's config. */
 async function sendThree(baseUrl: string): Promise<number[]> {
-  const again = exampleOf("issues", "opened");
   // GitHub never sends the same body twice under two ids: the app would take it for a replay.
-  again.issue.title = `${again.issue.title} (again)`;
   const payloads = [
-    { event: "issues", payload: exampleOf("issues", "opened") },
-    { event: "star", payload: exampleOf("star", "created") },
-    { event: "issues", payload: again },
+    { event: "issues", payload: distinctExample("issues", "opened") },
+    { event: "star", payload: distinctExample("star", "created") },
+    { event: "issues", payload: distinctExample("issues", "opened") },
   ];
   const statuses: number[] = [];
   for (const { event, payload } of payloads) {
@@ -214,10 +205,15 @@ describe("REDIS_URL where no Redis listens", () => {
   it("refuses to start, naming REDIS_URL and the address", async () => {
     const port = await refusedPort();
     const result = await runAppExpectingExit({
-      env: { DATABASE_URL: join(dir, "refused-redis.db"), REDIS_URL: `redis://127.0.0.1:${port}/7` },
+      env: {
+        DATABASE_URL: join(dir, "refused-redis.db"),
+        REDIS_URL: `redis://127.0.0.1:${port}/7`,
+      },
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`REDIS_URL: Redis at 127.0.0.1:${port} does not answer (connect ECONNREFUSED`);
+    expect(result.stderr).toContain(
+      `REDIS_URL: Redis at 127.0.0.1:${port} does not answer (connect ECONNREFUSED`,
+    );
   });
 });
 

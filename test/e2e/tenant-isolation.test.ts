@@ -6,10 +6,8 @@
  * read or use may reach another. Receipt attacks by strangers without the secret (oversized
  * bodies, replays, file modes) are in `receipt-attacks.test.ts`.
  */
-import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startApp, type AppProcess } from "../helpers/app-process.js";
 import { startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
@@ -17,6 +15,8 @@ import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.js";
 import { exampleOf } from "../helpers/examples.js";
 import { sendDelivery } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { writeTestAppKey } from "../helpers/app-key.js";
+import { readRows } from "../helpers/sqlite-rows.js";
 
 const CONFIG_PATH = ".github/notifier.yml";
 const CONTENTS = "GET /repos/{owner}/{repo}/contents/{path}";
@@ -41,9 +41,7 @@ const running: AppProcess[] = [];
 
 beforeAll(async () => {
   [github, slack] = await Promise.all([startFakeGitHub(), startFakeSlack()]);
-  keyPath = join(dir, "app-key.pem");
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  writeFileSync(keyPath, privateKey.export({ type: "pkcs1", format: "pem" }));
+  keyPath = writeTestAppKey(dir);
   github.setFile({ ...GOOD, path: CONFIG_PATH, text: GOOD_CONFIG });
 });
 afterAll(async () => {
@@ -108,15 +106,6 @@ function issueOf(params: {
   return payload as unknown as Record<string, unknown>;
 }
 
-function rows<T>(dbPath: string, sql: string, ...args: unknown[]): T[] {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
 async function waitForDelivery(
   dbPath: string,
   id: string,
@@ -127,7 +116,7 @@ async function waitForDelivery(
   let found: { status: string; reason: string | null; error: string | null } | undefined;
   await vi.waitFor(
     () => {
-      [found] = rows<{ status: string; reason: string | null; error: string | null }>(
+      [found] = readRows<{ status: string; reason: string | null; error: string | null }>(
         dbPath,
         "SELECT status, reason, error FROM deliveries WHERE id = ?",
         id,
@@ -159,7 +148,11 @@ async function neighbourIsServed(app: AppProcess, label: string): Promise<void> 
       payload: issueOf({ ...GOOD, title: `${label} ${marker}` }),
     }),
     new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`${label}: the neighbour's delivery was not acknowledged within 2 s`)), 2_000),
+      setTimeout(
+        () =>
+          reject(new Error(`${label}: the neighbour's delivery was not acknowledged within 2 s`)),
+        2_000,
+      ),
     ),
   ]);
   expect(sent.status).toBe(200);
@@ -194,7 +187,12 @@ describe("a hostile tenant cannot stall its neighbours", () => {
         sendDelivery({
           baseUrl: app.baseUrl,
           event: "issues",
-          payload: issueOf({ owner: EVIL.owner, repo: "redos", installation: EVIL.installation, title: `${"a".repeat(40)}!` }),
+          payload: issueOf({
+            owner: EVIL.owner,
+            repo: "redos",
+            installation: EVIL.installation,
+            title: `${"a".repeat(40)}!`,
+          }),
         }),
       ),
     );
@@ -250,7 +248,12 @@ describe("a hostile tenant cannot stall its neighbours", () => {
         sendDelivery({
           baseUrl: app.baseUrl,
           event: "issues",
-          payload: issueOf({ owner: EVIL.owner, repo, installation: EVIL.installation, title: repo }),
+          payload: issueOf({
+            owner: EVIL.owner,
+            repo,
+            installation: EVIL.installation,
+            title: repo,
+          }),
         }),
       ),
     );
@@ -270,7 +273,12 @@ describe("a hostile tenant cannot stall its neighbours", () => {
           sendDelivery({
             baseUrl: app.baseUrl,
             event: "issues",
-            payload: issueOf({ owner: EVIL.owner, repo: `down-${index}`, installation: EVIL.installation, title: "down" }),
+            payload: issueOf({
+              owner: EVIL.owner,
+              repo: `down-${index}`,
+              installation: EVIL.installation,
+              title: "down",
+            }),
           }),
         ),
       );
@@ -299,14 +307,20 @@ describe("a hostile tenant cannot stall its neighbours", () => {
         sendDelivery({
           baseUrl: first.app.baseUrl,
           event: "issues",
-          payload: issueOf({ owner: EVIL.owner, repo: "redos", installation: EVIL.installation, title: `${"a".repeat(40)}!` }),
+          payload: issueOf({
+            owner: EVIL.owner,
+            repo: "redos",
+            installation: EVIL.installation,
+            title: `${"a".repeat(40)}!`,
+          }),
         }),
       ),
     );
     await first.app.kill("SIGKILL");
     const { app } = await launch({ dbPath: first.dbPath });
     await neighbourIsServed(app, "restart");
-    for (const sent of poison) await waitForDelivery(first.dbPath, sent.id, ["skipped", "delivered"]);
+    for (const sent of poison)
+      await waitForDelivery(first.dbPath, sent.id, ["skipped", "delivered"]);
   }, 60_000);
 });
 
@@ -320,15 +334,31 @@ describe("nothing of one owner reaches another", () => {
       text: "routes:\n  - on: [issues.reopened]\n    channel: shared\n",
       readableBy: [GOOD.installation],
     });
-    github.setFile({ owner: GOOD.owner, repo: "uses-secret", path: CONFIG_PATH, text: "_extends: secret\n" });
-    github.setFile({ owner: EVIL.owner, repo: "thief", path: CONFIG_PATH, text: "_extends: goodorg/secret\n" });
+    github.setFile({
+      owner: GOOD.owner,
+      repo: "uses-secret",
+      path: CONFIG_PATH,
+      text: "_extends: secret\n",
+    });
+    github.setFile({
+      owner: EVIL.owner,
+      repo: "thief",
+      path: CONFIG_PATH,
+      text: "_extends: goodorg/secret\n",
+    });
     const { app, dbPath } = await launch();
 
     // goodorg reads (and so caches) its private file first.
     const good = await sendDelivery({
       baseUrl: app.baseUrl,
       event: "issues",
-      payload: issueOf({ owner: GOOD.owner, repo: "uses-secret", installation: GOOD.installation, action: "reopened", title: "good reopened" }),
+      payload: issueOf({
+        owner: GOOD.owner,
+        repo: "uses-secret",
+        installation: GOOD.installation,
+        action: "reopened",
+        title: "good reopened",
+      }),
     });
     await waitForDelivery(dbPath, good.id, ["delivered"]);
     expect(slack.posts.filter((post) => post.path === SHARED_PATH)).toHaveLength(1);
@@ -336,34 +366,63 @@ describe("nothing of one owner reaches another", () => {
     const stolen = await sendDelivery({
       baseUrl: app.baseUrl,
       event: "issues",
-      payload: issueOf({ owner: EVIL.owner, repo: "thief", installation: EVIL.installation, action: "reopened", title: "evil reopened" }),
+      payload: issueOf({
+        owner: EVIL.owner,
+        repo: "thief",
+        installation: EVIL.installation,
+        action: "reopened",
+        title: "evil reopened",
+      }),
     });
-    const state = await waitForDelivery(dbPath, stolen.id, ["skipped", "delivered", "failed", "dead"]);
+    const state = await waitForDelivery(dbPath, stolen.id, [
+      "skipped",
+      "delivered",
+      "failed",
+      "dead",
+    ]);
     expect(state.status).toBe("skipped");
     expect(slack.posts.filter((post) => post.path === SHARED_PATH)).toHaveLength(1);
-    expect(slack.posts.some((post) => (post.body.text ?? "").includes("evil reopened"))).toBe(false);
+    expect(slack.posts.some((post) => (post.body.text ?? "").includes("evil reopened"))).toBe(
+      false,
+    );
 
     // evil's installation asked GitHub itself, with its own token, and was refused.
     const evilReads = github.requests.filter(
       (request) =>
         request.route === CONTENTS &&
         request.path.startsWith("/repos/goodorg/secret/") &&
-        github.installationOf((request.authorization ?? "").replace(/^token /, "")) === EVIL.installation,
+        github.installationOf((request.authorization ?? "").replace(/^token /, "")) ===
+          EVIL.installation,
     );
     expect(evilReads.length).toBeGreaterThanOrEqual(1);
     expect(evilReads.every((request) => request.status === 404)).toBe(true);
   });
 
   it("keeps a channel reserved for its owners on every path: no config, no channel named, last valid config", async () => {
-    github.setFile({ owner: EVIL.owner, repo: "no-channel", path: CONFIG_PATH, text: "routes:\n  - on: [issues.opened]\n" });
-    github.setFile({ owner: EVIL.owner, repo: "was-shared", path: CONFIG_PATH, text: "routes:\n  - on: [issues.opened]\n    channel: shared\n" });
+    github.setFile({
+      owner: EVIL.owner,
+      repo: "no-channel",
+      path: CONFIG_PATH,
+      text: "routes:\n  - on: [issues.opened]\n",
+    });
+    github.setFile({
+      owner: EVIL.owner,
+      repo: "was-shared",
+      path: CONFIG_PATH,
+      text: "routes:\n  - on: [issues.opened]\n    channel: shared\n",
+    });
 
     // Before the operator reserves `shared`, evil uses it and the config becomes its last valid one.
     const before = await launch();
     const allowed = await sendDelivery({
       baseUrl: before.app.baseUrl,
       event: "issues",
-      payload: issueOf({ owner: EVIL.owner, repo: "was-shared", installation: EVIL.installation, title: "allowed then" }),
+      payload: issueOf({
+        owner: EVIL.owner,
+        repo: "was-shared",
+        installation: EVIL.installation,
+        title: "allowed then",
+      }),
     });
     await waitForDelivery(before.dbPath, allowed.id, ["delivered"]);
     await before.app.kill("SIGTERM");
@@ -388,7 +447,12 @@ describe("nothing of one owner reaches another", () => {
       ),
     );
     for (const sent of attempts) {
-      const state = await waitForDelivery(dbPath, sent.id, ["skipped", "delivered", "failed", "dead"]);
+      const state = await waitForDelivery(dbPath, sent.id, [
+        "skipped",
+        "delivered",
+        "failed",
+        "dead",
+      ]);
       expect(state.status, JSON.stringify(state)).toBe("skipped");
       expect(state.reason).toMatch(/reserved/);
     }
@@ -397,12 +461,21 @@ describe("nothing of one owner reaches another", () => {
     const defaultGood = await sendDelivery({
       baseUrl: app.baseUrl,
       event: "issues",
-      payload: issueOf({ owner: GOOD.owner, repo: "no-config", installation: GOOD.installation, title: "good default" }),
+      payload: issueOf({
+        owner: GOOD.owner,
+        repo: "no-config",
+        installation: GOOD.installation,
+        title: "good default",
+      }),
     });
     await waitForDelivery(dbPath, defaultGood.id, ["delivered"]);
     expect(slack.posts.filter((post) => post.path === SHARED_PATH)).toEqual([]);
     expect(slack.posts.filter((post) => post.path === DEFAULT_PATH)).toHaveLength(1);
-    expect(slack.posts.some((post) => /default routes|route without channel|last valid config/.test(post.body.text ?? ""))).toBe(false);
+    expect(
+      slack.posts.some((post) =>
+        /default routes|route without channel|last valid config/.test(post.body.text ?? ""),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -413,9 +486,13 @@ describe("operator endpoints", () => {
     const anonymous = await fetch(`${app.baseUrl}/metrics`);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.text()).not.toMatch(/notifier_/);
-    const wrong = await fetch(`${app.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}x` } });
+    const wrong = await fetch(`${app.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${token}x` },
+    });
     expect(wrong.status).toBe(401);
-    const authorised = await fetch(`${app.baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    const authorised = await fetch(`${app.baseUrl}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(authorised.status).toBe(200);
     expect(await authorised.text()).toMatch(/notifier_deliveries_received_total/);
     const health = await fetch(`${app.baseUrl}/healthz`);

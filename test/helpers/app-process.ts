@@ -32,7 +32,12 @@ export function baseEnv(overrides: Record<string, string>): Record<string, strin
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     // The test's own app settings must not leak in from the developer's shell.
-    if (value !== undefined && !/^(SLACK_|APP_ID|PRIVATE_KEY|WEBHOOK_|DATABASE_URL|GHE_|REDIS_URL|METRICS_TOKEN|BURST_|CONFIG_CACHE_TTL|REDELIVERY_INTERVAL|RETENTION|NOTIFIER_)/.test(key)) {
+    if (
+      value !== undefined &&
+      !/^(SLACK_|APP_ID|PRIVATE_KEY|WEBHOOK_|DATABASE_URL|GHE_|REDIS_URL|METRICS_TOKEN|BURST_|CONFIG_CACHE_TTL|REDELIVERY_INTERVAL|RETENTION|NOTIFIER_)/.test(
+        key,
+      )
+    ) {
       env[key] = value;
     }
   }
@@ -49,12 +54,35 @@ export function baseEnv(overrides: Record<string, string>): Record<string, strin
 }
 
 /**
+ * Settings for an app that posts each message at once to one Slack webhook: no pacing, no merging
+ * of a backed-up queue into a summary, info-level logs. Spread it and override what a test needs.
+ *
+ * @example
+ * const app = await startApp({ env: unpacedEnv({ databaseUrl: dbPath, slackUrl: `${slack.url}/services/T1/B1/default` }) });
+ */
+export function unpacedEnv(params: {
+  databaseUrl: string;
+  slackUrl: string;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: params.databaseUrl,
+    SLACK_WEBHOOK_URL: params.slackUrl,
+    SLACK_PACE: "0",
+    BURST_SUMMARY_AFTER: "0",
+    LOG_LEVEL: "info",
+  };
+}
+
+/**
  * Starts the app and waits until it listens.
  *
  * @example
  * const app = await startApp({ env: { DATABASE_URL: dbPath, SLACK_WEBHOOK_URL: `${slack.url}/T/B/x` } });
  */
-export async function startApp(params: { env: Record<string, string>; cwd?: string }): Promise<AppProcess> {
+export async function startApp(params: {
+  env: Record<string, string>;
+  cwd?: string;
+}): Promise<AppProcess> {
   const child = spawn(process.execPath, [`${ROOT}/lib/bin/start.js`], {
     // A neutral working directory, so a developer's .env in the repository never leaks in.
     cwd: params.cwd ?? tmpdir(),
@@ -94,7 +122,9 @@ export async function startApp(params: { env: Record<string, string>; cwd?: stri
       if (found) return resolve(found);
       const timer = setTimeout(() => {
         listeners.delete(listener);
-        reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
+        reject(
+          new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`),
+        );
       }, timeoutMs);
       const listener = (line: LogLine) => {
         if (!match(line)) return;
@@ -107,11 +137,17 @@ export async function startApp(params: { env: Record<string, string>; cwd?: stri
         if (!listeners.has(listener)) return;
         clearTimeout(timer);
         listeners.delete(listener);
-        reject(new Error(`app exited (${code}) before the expected log line; stderr: ${stderr.slice(-2000)}`));
+        reject(
+          new Error(
+            `app exited (${code}) before the expected log line; stderr: ${stderr.slice(-2000)}`,
+          ),
+        );
       });
     });
 
-  const listening = await waitForLog((line) => typeof line.port === "number" && /listening/.test(line.msg));
+  const listening = await waitForLog(
+    (line) => typeof line.port === "number" && /listening/.test(line.msg),
+  );
   const port = listening.port as number;
   return {
     child,
@@ -129,14 +165,21 @@ export async function startApp(params: { env: Record<string, string>; cwd?: stri
 }
 
 /** Runs the app expecting it to refuse to start; resolves with its exit code and stderr. */
-export function runAppExpectingExit(params: { env: Record<string, string>; unset?: string[] }): Promise<{
+export function runAppExpectingExit(params: {
+  env: Record<string, string>;
+  unset?: string[];
+}): Promise<{
   code: number | null;
   stderr: string;
 }> {
   const env = baseEnv(params.env);
   for (const key of params.unset ?? []) delete env[key];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`${ROOT}/lib/bin/start.js`], { cwd: tmpdir(), env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [`${ROOT}/lib/bin/start.js`], {
+      cwd: tmpdir(),
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.setEncoding("utf8");
     child.stderr.on("data", (chunk: string) => (stderr += chunk));

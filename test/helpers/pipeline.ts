@@ -2,7 +2,7 @@
  * The pipeline in-process: a Probot with the receiver loaded, a real store, the worker and a
  * poster, wired as the app wires them. For integration tests that drive `probot.receive`.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { testAppKey } from "./app-key.js";
 import { Probot, ProbotOctokit } from "probot";
 import pino from "pino";
 import { createStore } from "../../src/store/create-store.js";
@@ -22,20 +22,13 @@ export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unkno
   throttle: { enabled: false },
 }));
 
-let privateKey: string | null = null;
-/** A real RSA key, made once per test file, for App (JWT) authentication against nock. */
-export function testPrivateKey(): string {
-  privateKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
-    type: "pkcs1",
-    format: "pem",
-  }) as string;
-  return privateKey;
-}
+/** A real RSA key, made once per test process, for App (JWT) authentication against nock. */
+export { testAppKey as testPrivateKey } from "./app-key.js";
 
 export function testProbot(): Probot {
   return new Probot({
     appId: 1,
-    privateKey: testPrivateKey(),
+    privateKey: testAppKey(),
     secret: "pipeline-test-secret",
     Octokit: TestOctokit,
     log: pino({ level: "silent" }),
