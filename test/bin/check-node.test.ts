@@ -5,11 +5,13 @@
  * run by an old Node in test/e2e/old-node.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { nodeVersionProblem, requiredNodeRange } from "../../scripts/check-node.mjs";
 import { OLD_NODE, oldNodeSkipReason } from "../helpers/old-node.js";
+import { tempDir } from "../helpers/temp-dir.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -75,3 +77,52 @@ describe.skipIf(oldNodeSkipReason !== null)(
 it("the project's .npmrc refuses installs on a Node older than engines", () => {
   expect(readFileSync(`${ROOT}/.npmrc`, "utf8")).toMatch(/^engine-strict=true$/m);
 });
+
+/** npm as the old Node's installation ships it (/usr/lib/node_modules/npm next to /usr/bin/node). */
+const OLD_NPM = join(dirname(OLD_NODE), "../lib/node_modules/npm/bin/npm-cli.js");
+
+describe.skipIf(oldNodeSkipReason !== null || !existsSync(OLD_NPM))(
+  `npm ci from a fresh copy on ${OLD_NODE} ${oldNodeSkipReason ?? ""}`,
+  () => {
+    /** `npm ci --offline` in a directory holding only the project's install files, with an empty npm cache. */
+    function npmCi(files: string[]): { status: number | null; output: string } {
+      const dir = tempDir("notifier-old-npm-");
+      for (const file of files) copyFileSync(join(ROOT, file), join(dir, file));
+      const run = spawnSync(
+        OLD_NODE,
+        [
+          OLD_NPM,
+          "ci",
+          "--offline",
+          "--ignore-scripts",
+          "--no-audit",
+          "--no-fund",
+          "--no-update-notifier",
+        ],
+        {
+          cwd: dir,
+          encoding: "utf8",
+          timeout: 60_000,
+          env: { HOME: dir, PATH: dirname(OLD_NODE) },
+        },
+      );
+      return { status: run.status, output: run.stdout + run.stderr };
+    }
+
+    it("stops at once with EBADENGINE, naming the required version", () => {
+      const run = npmCi(["package.json", "package-lock.json", ".npmrc"]);
+      expect(run.status).not.toBe(0);
+      expect(run.output).toContain("npm error code EBADENGINE");
+      expect(run.output).toContain('Required: {"node":">=22.12"}');
+    });
+
+    it("without the .npmrc goes on to fetch packages (so the .npmrc is what stops it)", () => {
+      const run = npmCi(["package.json", "package-lock.json"]);
+      expect(run.status).not.toBe(0);
+      // Only a warning: npm goes on, and would reach node-gyp on a machine with the network.
+      expect(run.output).toContain("npm warn EBADENGINE");
+      expect(run.output).not.toContain("npm error code EBADENGINE");
+      expect(run.output).toContain("ENOTCACHED");
+    });
+  },
+);
