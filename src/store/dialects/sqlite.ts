@@ -91,11 +91,13 @@ function lockFor(path: string | null): { lock: Lock; done: () => void } {
 }
 
 /** better-sqlite3 binds strings, numbers and null; an array parameter travels as JSON. */
-function bindable(params: SqlParams | undefined): Record<string, unknown> {
+function bindable(params: SqlParams | undefined): Readonly<Record<string, unknown>> {
+  if (!params) return {};
+  // The common case (no array) binds the caller's object as it is: no copy per row.
+  if (!Object.values(params).some(Array.isArray)) return params;
   const bound: Record<string, unknown> = {};
-  if (params)
-    for (const [name, value] of Object.entries(params))
-      bound[name] = Array.isArray(value) ? JSON.stringify(value) : value;
+  for (const [name, value] of Object.entries(params))
+    bound[name] = Array.isArray(value) ? JSON.stringify(value) : value;
   return bound;
 }
 
@@ -234,8 +236,17 @@ export function openSqlite(params: { path: string }): SqliteBackend {
       const sql = `INSERT INTO ${insert.table} (${names.join(", ")})
         VALUES (${names.map((n) => `@${n}`).join(", ")}) ${insert.onConflict} RETURNING ${insert.returning}`;
       // One prepared statement a row, inside the caller's transaction: no parameter limit to mind.
+      // In this store's own transaction the rows go in synchronously, without a promise a row.
       const inserted: R[] = [];
-      for (const row of insert.rows) inserted.push(...(await tx.all<R>(sql, row)));
+      if (tx === inTransaction) {
+        const statement = prepared(sql);
+        for (const row of insert.rows) {
+          const returned = statement.get(bindable(row)) as R | undefined;
+          if (returned !== undefined) inserted.push(returned);
+        }
+      } else {
+        for (const row of insert.rows) inserted.push(...(await tx.all<R>(sql, row)));
+      }
       if (insert.announce && inserted.length > 0) work.emit();
       return inserted;
     },
