@@ -3,8 +3,9 @@
  * webhook URL, a warm-up, then the measured run. Every request is a different delivery, as on
  * GitHub: its own delivery id and its own body (the template with the request's sequence number
  * written in: issue number, node id, title and text) with its own signature. No body repeats
- * within a run, so no request is a replay, and no layer is flattered by seeing one body again. Latency is also timed here per request with performance.now(), because
- * autocannon's histogram keeps whole milliseconds and the figures compared are a few ms.
+ * within a run, so no request is a replay, and no layer is flattered by seeing one body again.
+ * Latency is also timed here per request with performance.now(), because autocannon's histogram
+ * keeps whole milliseconds and the figures compared are a few ms.
  *
  * Usage: node bench/load.mjs <job.json>; prints one JSON result line; writes the delivery ids
  * answered 2xx (warm-up and measured) to `job.idsFile`, one a line.
