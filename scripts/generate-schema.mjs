@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes schema/notifier.schema.json from the zod schema in src/route/config-schema.ts.
+// Writes schema/notifier.schema.json from the zod schema in src/repo-config/config-schema.ts.
 // `--check` writes nothing and fails when the committed file is out of date (for CI).
 // Reads the TypeScript sources directly (Node's type stripping), so no build is needed first.
 import { registerHooks } from "node:module";
@@ -21,7 +21,7 @@ registerHooks({
   },
 });
 
-const { buildJsonSchema } = await import("../src/route/json-schema.ts");
+const { buildJsonSchema } = await import("../src/repo-config/json-schema.ts");
 const target = fileURLToPath(new URL("../schema/notifier.schema.json", import.meta.url));
 const text = `${JSON.stringify(buildJsonSchema(), null, 2)}\n`;
 

@@ -13,11 +13,13 @@ import { createReceiver, WEBHOOK_PATH } from "./receive/receiver.js";
 import { createWebhookGuard, type RawBodies } from "./receive/webhook-guard.js";
 import { createWorker, type Worker } from "./worker/worker.js";
 import { createSlackPoster } from "./slack/poster.js";
-import { createConfigSource } from "./github/repo-config-source.js";
+import { createConfigSource } from "./repo-config/repo-config-source.js";
+import { createConfigCheckStep } from "./config-check/config-check.js";
+import { createInstallationAuth } from "./shared/installation-auth.js";
 import { startWebhookRelay } from "./receive/webhook-relay.js";
 import { checkRedis } from "./settings/check-redis.js";
 import { clockFrom, TEST_CLOCK_VARIABLE } from "./settings/test-clock.js";
-import { recoverMissedDeliveries, startRedeliveryTimer } from "./github/redelivery.js";
+import { recoverMissedDeliveries, startRedeliveryTimer } from "./redelivery/redelivery.js";
 
 export interface NotifierApp {
   server: Server;
@@ -72,7 +74,9 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
   const metrics = createMetrics({ store });
 
   if (settings.channels.isLogOnly) {
-    log.warn("no Slack webhook URL is configured (SLACK_WEBHOOK_URL): messages are written to this log instead");
+    log.warn(
+      "no Slack webhook URL is configured (SLACK_WEBHOOK_URL): messages are written to this log instead",
+    );
   } else {
     log.info({ channels: settings.channels.names() }, "Slack channels configured");
   }
@@ -82,7 +86,27 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     );
   }
 
-  const configs = createConfigSource({ probot, settings, store, log });
+  // Without an App there is no GitHub API access: the default routes apply and nothing is checked.
+  const auth = settings.appId !== null ? createInstallationAuth({ probot }) : null;
+  const configs = {
+    ...createConfigSource({
+      auth,
+      ttlMs: settings.configCacheTtlMs,
+      channels: settings.channels,
+      store,
+      log,
+    }),
+    ...(auth
+      ? {
+          checkChange: createConfigCheckStep({
+            auth,
+            knownChannels: settings.channels.names(),
+            mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
+            log,
+          }),
+        }
+      : {}),
+  };
   const worker = createWorker({
     store,
     channels: settings.channels,
@@ -119,7 +143,9 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     }
     void middleware(req, res, () => {
       if (!res.headersSent) {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: "not found" }));
       }
     });
   });
@@ -132,7 +158,10 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : settings.port;
-  log.info({ port, host: settings.host, store: store.kind }, `listening on http://${settings.host}:${port}${WEBHOOK_PATH}`);
+  log.info(
+    { port, host: settings.host, store: store.kind },
+    `listening on http://${settings.host}:${port}${WEBHOOK_PATH}`,
+  );
 
   worker.start();
   // The relay is a development aid: when smee cannot be reached the app still serves.
@@ -142,7 +171,10 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
         target: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
         log,
       }).catch((error: unknown) => {
-        log.error({ err: error }, "could not connect to WEBHOOK_PROXY_URL; no deliveries are relayed");
+        log.error(
+          { err: error },
+          "could not connect to WEBHOOK_PROXY_URL; no deliveries are relayed",
+        );
         return null;
       })
     : null;
@@ -154,11 +186,19 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
           intervalMs: settings.redeliveryIntervalMs,
           log,
           run: async () => {
-            const report = await recoverMissedDeliveries({ octokit: await probot.auth(), store, now: now(), log });
+            const report = await recoverMissedDeliveries({
+              octokit: await probot.auth(),
+              store,
+              now: now(),
+              log,
+            });
             const requested = report.missed.filter((missed) => missed.requested).length;
             metrics.recovered.inc(requested);
             if (report.missed.length > 0) {
-              log.info({ scanned: report.scanned, missed: report.missed.length, requested }, "asked GitHub to redeliver missed deliveries");
+              log.info(
+                { scanned: report.scanned, missed: report.missed.length, requested },
+                "asked GitHub to redeliver missed deliveries",
+              );
             }
           },
         })

@@ -1,11 +1,11 @@
 /** `notifier config validate` and `notifier preview`: check a config file, or show what a payload would do. */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { readChannels } from "../slack/channels.js";
-import { parseConfig } from "../route/parse-config.js";
-import { formatConfigError } from "../route/config-error.js";
-import { DEFAULT_CONFIG } from "../route/defaults.js";
-import type { NotifierConfig } from "../route/config-schema.js";
+import { readChannels } from "../settings/channels.js";
+import { parseConfig } from "../repo-config/parse-config.js";
+import { formatConfigError } from "../repo-config/config-error.js";
+import { DEFAULT_CONFIG } from "../repo-config/defaults.js";
+import type { NotifierConfig } from "../repo-config/config-schema.js";
 import { route } from "../route/route.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
@@ -17,12 +17,18 @@ function readText(io: CliIo, path: string, what: string): string {
   try {
     return readFileSync(resolve(io.cwd, path), "utf8");
   } catch (error) {
-    throw new CliError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
 /** Loads and validates a config file against the operator's channels; returns errors as lines. */
-function loadConfig(io: CliIo, path: string, owner: string | null): { config: NotifierConfig | null; errors: string[] } {
+function loadConfig(
+  io: CliIo,
+  path: string,
+  owner: string | null,
+): { config: NotifierConfig | null; errors: string[] } {
   const channels = readChannels(io.env);
   const result = parseConfig({
     text: readText(io, path, "config file"),
@@ -41,7 +47,11 @@ function loadConfig(io: CliIo, path: string, owner: string | null): { config: No
  * @example
  * await validateCommand({ io, file: ".github/notifier.yml", owner: null }) // 0 when valid
  */
-export async function validateCommand(params: { io: CliIo; file: string | undefined; owner: string | null }): Promise<number> {
+export async function validateCommand(params: {
+  io: CliIo;
+  file: string | undefined;
+  owner: string | null;
+}): Promise<number> {
   const { io } = params;
   const file = params.file ?? DEFAULT_CONFIG_PATH;
   const { config, errors } = loadConfig(io, file, params.owner);
@@ -50,7 +60,9 @@ export async function validateCommand(params: { io: CliIo; file: string | undefi
     io.stdout(`${errors.length} error${errors.length === 1 ? "" : "s"} in ${file}\n`);
     return 1;
   }
-  io.stdout(`${file} is valid: ${config.routes?.length ?? 0} route(s), default channel ${config.channel ?? "default"}\n`);
+  io.stdout(
+    `${file} is valid: ${config.routes?.length ?? 0} route(s), default channel ${config.channel ?? "default"}\n`,
+  );
   return 0;
 }
 
@@ -70,7 +82,9 @@ export async function previewCommand(params: {
     payload = JSON.parse(readText(io, params.payloadFile, "payload file"));
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`payload file ${params.payloadFile} is not JSON: ${(error as Error).message}`);
+    throw new CliError(
+      `payload file ${params.payloadFile} is not JSON: ${(error as Error).message}`,
+    );
   }
   let config = DEFAULT_CONFIG;
   let source = "the default routes (no --config)";
@@ -79,7 +93,10 @@ export async function previewCommand(params: {
     const loaded = loadConfig(io, params.configFile, owner);
     if (!loaded.config) {
       for (const line of loaded.errors) io.stderr(`${line}\n`);
-      throw new CliError(`${params.configFile} is not valid; fix it first (notifier config validate)`, 1);
+      throw new CliError(
+        `${params.configFile} is not valid; fix it first (notifier config validate)`,
+        1,
+      );
     }
     config = loaded.config;
     source = params.configFile;
@@ -100,17 +117,22 @@ export async function previewCommand(params: {
     return 0;
   }
   const decision = route(event, config);
-  io.stdout(`event: ${event.kind} on ${event.repository.fullName} by ${event.actor.login}\nconfig: ${source}\n`);
+  io.stdout(
+    `event: ${event.kind} on ${event.repository.fullName} by ${event.actor.login}\nconfig: ${source}\n`,
+  );
   if (decision.kind === "skip") {
     io.stdout(`skip: ${decision.reason}\n`);
     return 0;
   }
-  io.stdout(`send to: ${decision.channels.join(", ")}\nmessage:\n${JSON.stringify(format(event), null, 2)}\n`);
+  io.stdout(
+    `send to: ${decision.channels.join(", ")}\nmessage:\n${JSON.stringify(format(event), null, 2)}\n`,
+  );
   return 0;
 }
 
 function ownerOf(payload: unknown): string | null {
-  const repository = (payload as { repository?: { owner?: { login?: unknown } } } | null)?.repository;
+  const repository = (payload as { repository?: { owner?: { login?: unknown } } } | null)
+    ?.repository;
   const login = repository?.owner?.login;
   return typeof login === "string" ? login : null;
 }

@@ -64,7 +64,10 @@ export async function showCommand(params: {
   const { io, store, id } = params;
   const delivery = await store.getDelivery(id);
   if (!delivery) throw new CliError(`no delivery ${id} in the store`, 1);
-  const [notifications, attempts] = await Promise.all([store.getNotifications(id), store.getAttempts(id)]);
+  const [notifications, attempts] = await Promise.all([
+    store.getNotifications(id),
+    store.getAttempts(id),
+  ]);
   const what = delivery.action ? `${delivery.event}.${delivery.action}` : delivery.event;
   io.stdout(
     [
@@ -87,8 +90,8 @@ export async function showCommand(params: {
       "history:",
       ...(attempts.length === 0
         ? ["  (none)"]
-        : attempts.map(
-            (a) => `  ${a.at.toISOString()}  ${(a.channel ?? "routing").padEnd(16)} ${a.outcome.padEnd(8)} ${a.detail ?? ""}`.trimEnd(),
+        : attempts.map((a) =>
+            `  ${a.at.toISOString()}  ${(a.channel ?? "routing").padEnd(16)} ${a.outcome.padEnd(8)} ${a.detail ?? ""}`.trimEnd(),
           )),
     ].join("\n") + "\n",
   );

@@ -6,7 +6,7 @@ import { CliError, type CliIo } from "./io.js";
 import { previewCommand, validateCommand } from "./config-commands.js";
 import { listCommand, parseStatus, replayCommand, showCommand } from "./delivery-commands.js";
 import { muteCommand, muteListCommand, unmuteCommand } from "./mute-commands.js";
-import { readChannels } from "../slack/channels.js";
+import { readChannels } from "../settings/channels.js";
 
 export const USAGE = `notifier <command>
 
@@ -39,7 +39,11 @@ export interface CliDeps {
   /** Opens the store; the default reads DATABASE_URL. */
   openStore?: (io: CliIo) => Store;
   /** Runs `redeliver`; wired by the binary, which can authenticate as the App. */
-  redeliver?: (params: { io: CliIo; since: string | undefined; dryRun: boolean }) => Promise<number>;
+  redeliver?: (params: {
+    io: CliIo;
+    since: string | undefined;
+    dryRun: boolean;
+  }) => Promise<number>;
   now?: () => Date;
 }
 
@@ -49,7 +53,10 @@ export interface CliDeps {
  * @example
  * const code = await runCli(["deliveries", "list", "--status", "dead"], { io });
  */
-export async function runCli(argv: string[], params: { io: CliIo; deps?: CliDeps }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  params: { io: CliIo; deps?: CliDeps },
+): Promise<number> {
   const { io } = params;
   const deps = params.deps ?? {};
   try {
@@ -59,7 +66,11 @@ export async function runCli(argv: string[], params: { io: CliIo; deps?: CliDeps
       io.stderr(`notifier: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof Error &&
+      "code" in error &&
+      String(error.code).startsWith("ERR_PARSE_ARGS")
+    ) {
       io.stderr(`notifier: ${error.message}\n\n${USAGE}`);
       return 2;
     }
@@ -74,7 +85,9 @@ export async function runCli(argv: string[], params: { io: CliIo; deps?: CliDeps
 async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<number> {
   const [command, sub] = argv;
   const now = deps.now ?? (() => new Date());
-  const openStore = deps.openStore ?? ((cliIo: CliIo) => createStore(cliIo.env.DATABASE_URL?.trim() || "./data/notifier.db"));
+  const openStore =
+    deps.openStore ??
+    ((cliIo: CliIo) => createStore(cliIo.env.DATABASE_URL?.trim() || "./data/notifier.db"));
   const withStore = async (run: (store: Store) => Promise<number>) => {
     const store = openStore(io);
     try {
@@ -100,10 +113,20 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
   if (command === "preview") {
     const { values } = parseArgs({
       args: argv.slice(1),
-      options: { payload: { type: "string" }, event: { type: "string" }, config: { type: "string" } },
+      options: {
+        payload: { type: "string" },
+        event: { type: "string" },
+        config: { type: "string" },
+      },
     });
-    if (!values.payload || !values.event) throw new CliError("preview needs --payload <file> and --event <name>");
-    return previewCommand({ io, payloadFile: values.payload, event: values.event, configFile: values.config ?? null });
+    if (!values.payload || !values.event)
+      throw new CliError("preview needs --payload <file> and --event <name>");
+    return previewCommand({
+      io,
+      payloadFile: values.payload,
+      event: values.event,
+      configFile: values.config ?? null,
+    });
   }
   if (command === "deliveries" && sub === "list") {
     const { values } = parseArgs({
@@ -111,7 +134,8 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
       options: { status: { type: "string" }, repo: { type: "string" }, limit: { type: "string" } },
     });
     const limit = values.limit === undefined ? 50 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit <= 0) throw new CliError(`--limit must be a positive whole number, not "${values.limit}"`);
+    if (!Number.isInteger(limit) || limit <= 0)
+      throw new CliError(`--limit must be a positive whole number, not "${values.limit}"`);
     const status = parseStatus(values.status);
     return withStore((store) => listCommand({ io, store, status, repository: values.repo, limit }));
   }
@@ -127,10 +151,19 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
       allowPositionals: true,
     });
     const status = parseStatus(values.status);
-    if (!status && positionals.length === 0) throw new CliError("replay needs delivery ids or --status <status>");
-    if (status && positionals.length > 0) throw new CliError("replay takes delivery ids or --status, not both");
+    if (!status && positionals.length === 0)
+      throw new CliError("replay needs delivery ids or --status <status>");
+    if (status && positionals.length > 0)
+      throw new CliError("replay takes delivery ids or --status, not both");
     return withStore((store) =>
-      replayCommand({ io, store, ids: positionals, status, force: values.force ?? false, now: now() }),
+      replayCommand({
+        io,
+        store,
+        ids: positionals,
+        status,
+        force: values.force ?? false,
+        now: now(),
+      }),
     );
   }
   if (command === "redeliver") {
@@ -151,15 +184,25 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
       allowPositionals: true,
     });
     const [target, ...extra] = positionals;
-    if (target === undefined || extra.length > 0) throw new CliError("mute needs one target: owner/repo or a channel name");
+    if (target === undefined || extra.length > 0)
+      throw new CliError("mute needs one target: owner/repo or a channel name");
     const channels = readChannels(io.env);
     return withStore((store) =>
-      muteCommand({ io, store, channels, target, duration: values.for, reason: values.reason, now: now() }),
+      muteCommand({
+        io,
+        store,
+        channels,
+        target,
+        duration: values.for,
+        reason: values.reason,
+        now: now(),
+      }),
     );
   }
   if (command === "unmute") {
     const target = argv[1];
-    if (target === undefined || argv.length > 2) throw new CliError("unmute needs one target: owner/repo or a channel name");
+    if (target === undefined || argv.length > 2)
+      throw new CliError("unmute needs one target: owner/repo or a channel name");
     return withStore((store) => unmuteCommand({ io, store, target }));
   }
   throw new CliError(`unknown command "${argv.join(" ")}"\n\n${USAGE}`);

@@ -1,7 +1,7 @@
 /** `notifier mute <target> --for 2h [--reason ...]`, `notifier mute list` and `notifier unmute <target>`. */
 import type { MuteRecord, MuteStore } from "../store/types.js";
-import type { ChannelRegistry } from "../slack/channels.js";
-import { formatDuration, parseDuration } from "../settings/duration.js";
+import type { ChannelRegistry } from "../settings/channels.js";
+import { formatDuration, parseDuration } from "../shared/duration.js";
 import { parseMuteTarget, MUTE_CACHE_MS } from "../worker/mutes.js";
 import { CliError, type CliIo } from "./io.js";
 

@@ -3,8 +3,8 @@ import { Probot } from "probot";
 import pino from "pino";
 import { readSettings } from "../settings/settings.js";
 import { createStore } from "../store/create-store.js";
-import { recoverMissedDeliveries } from "../github/redelivery.js";
-import { parseSince } from "../github/redelivery-plan.js";
+import { recoverMissedDeliveries } from "../redelivery/redelivery.js";
+import { parseSince } from "../redelivery/redelivery-plan.js";
 import { CliError, type CliIo } from "./io.js";
 
 /**
@@ -22,7 +22,9 @@ export async function redeliverCommand(params: {
   const { io, now } = params;
   const settings = readSettings(io.env);
   if (settings.appId === null || settings.privateKey === null) {
-    throw new CliError("redeliver needs the App's credentials: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH)");
+    throw new CliError(
+      "redeliver needs the App's credentials: set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH)",
+    );
   }
   let since: Date | undefined;
   if (params.since !== undefined) {
@@ -51,12 +53,20 @@ export async function redeliverCommand(params: {
     });
     for (const missed of report.missed) {
       const what = missed.action ? `${missed.event}.${missed.action}` : missed.event;
-      const outcome = params.dryRun ? "would ask" : missed.requested ? "asked" : `failed: ${missed.error ?? "unknown error"}`;
-      io.stdout(`${missed.deliveredAt.toISOString()}  ${missed.guid}  ${what.padEnd(30)} ${outcome}\n`);
+      const outcome = params.dryRun
+        ? "would ask"
+        : missed.requested
+          ? "asked"
+          : `failed: ${missed.error ?? "unknown error"}`;
+      io.stdout(
+        `${missed.deliveredAt.toISOString()}  ${missed.guid}  ${what.padEnd(30)} ${outcome}\n`,
+      );
     }
     io.stdout(
       `${report.scanned} log entries read, ${report.missed.length} missed` +
-        (report.alreadyRequested > 0 ? `, ${report.alreadyRequested} already asked for earlier` : "") +
+        (report.alreadyRequested > 0
+          ? `, ${report.alreadyRequested} already asked for earlier`
+          : "") +
         (params.dryRun ? " (dry run: nothing asked)" : "") +
         "\n",
     );

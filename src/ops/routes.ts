@@ -3,17 +3,13 @@
  * Health is open to anyone (load balancers probe it) and so says only up or down; metrics
  * name repositories' activity volumes and the store's state, so `METRICS_TOKEN` can close them.
  */
+import type { Log } from "../shared/log.js";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { StoreLifecycle } from "../store/types.js";
 import type { Metrics } from "./metrics.js";
-import { requestPath } from "../receive/request-path.js";
+import { requestPath } from "../shared/request-path.js";
 import { withDeadline } from "../shared/deadline.js";
-
-/** Where the reason for a failed health check goes, since the answer itself does not say. */
-export interface OpsLog {
-  warn(fields: object, message: string): void;
-}
 
 /**
  * Routes for operators: health answers 200 `{"status":"ok"}` when the store does, 503
@@ -28,7 +24,8 @@ export function createOpsRoutes(params: {
   metrics: Metrics;
   /** `METRICS_TOKEN`; null leaves `/metrics` open. */
   metricsToken?: string | null;
-  log?: OpsLog;
+  /** Where the reason for a failed health check goes, since the answer itself does not say. */
+  log?: Pick<Log, "warn">;
 }) {
   const { store, metrics, log } = params;
   const token = params.metricsToken ?? null;

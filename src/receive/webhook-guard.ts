@@ -7,7 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "probot";
+import type { Log } from "../shared/log.js";
 import type { Metrics } from "../ops/metrics.js";
 import {
   createByteBudget,
@@ -15,7 +15,7 @@ import {
   type ByteBudget,
 } from "./byte-budget.js";
 import { MAX_WEBHOOK_BYTES, readBody, rejectRequest } from "./read-body.js";
-import { deliveryPath } from "./request-path.js";
+import { deliveryPath } from "../shared/request-path.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -31,7 +31,7 @@ export interface WebhookGuardParams {
   /** Where verified bodies are left for the receiver. */
   rawBodies: RawBodies;
   metrics: Pick<Metrics, "rejected">;
-  log: Pick<Logger, "warn">;
+  log: Pick<Log, "warn">;
   /** Largest body accepted; GitHub's cap by default. */
   maxBodyBytes?: number;
   /** Bytes all unverified bodies together may hold; 64 MiB by default. */

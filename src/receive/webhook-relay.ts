@@ -1,6 +1,6 @@
 /** Development relay: forwards deliveries from a smee.io channel (`WEBHOOK_PROXY_URL`) to this app. */
 import { SmeeClient } from "smee-client";
-import type { Logger } from "probot";
+import type { Log } from "../shared/log.js";
 
 /**
  * Connects to the smee channel and forwards every event to `target`.
@@ -11,7 +11,7 @@ import type { Logger } from "probot";
 export async function startWebhookRelay(params: {
   source: string;
   target: string;
-  log: Logger;
+  log: Log;
 }): Promise<{ stop(): Promise<void> }> {
   const relayLog = params.log.child({ name: "smee" });
   const client = new SmeeClient({
@@ -19,8 +19,8 @@ export async function startWebhookRelay(params: {
     target: params.target,
     maxConnectionTimeout: 10_000,
     logger: {
-      info: (...args: unknown[]) => relayLog.info(args.map(String).join(" ")),
-      error: (...args: unknown[]) => relayLog.error(args.map(String).join(" ")),
+      info: (...args: unknown[]) => relayLog.info({}, args.map(String).join(" ")),
+      error: (...args: unknown[]) => relayLog.error({}, args.map(String).join(" ")),
     },
   });
   await client.start();

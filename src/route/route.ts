@@ -10,8 +10,8 @@ import type {
   NotifierConfig,
   QuietHoursAction,
   RouteConfig,
-} from "./config-schema.js";
-import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "./defaults.js";
+} from "../repo-config/config-schema.js";
+import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "../repo-config/defaults.js";
 import {
   branchGlob,
   compileGlobs,
@@ -19,8 +19,8 @@ import {
   kindGlob,
   nameGlob,
   type CompiledGlob,
-} from "./globs.js";
-import { compileTitlePattern, type TitlePattern } from "./title-pattern.js";
+} from "../repo-config/globs.js";
+import { compileTitlePattern, type TitlePattern } from "../repo-config/title-pattern.js";
 
 /** When and how one channel gets its message. Carried for digests and quiet hours; routing itself ignores it. */
 export interface ChannelTarget {

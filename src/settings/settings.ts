@@ -3,10 +3,10 @@
  * A bad value stops the app with a message naming the variable.
  */
 import { readFileSync } from "node:fs";
-import { parseDuration } from "./duration.js";
+import { parseDuration } from "../shared/duration.js";
 import { SettingsError } from "./settings-error.js";
 import { readTestClock, type TestClock } from "./test-clock.js";
-import { readChannels, type ChannelRegistry } from "../slack/channels.js";
+import { readChannels, type ChannelRegistry } from "./channels.js";
 
 export type Env = Record<string, string | undefined>;
 

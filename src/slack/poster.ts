@@ -4,6 +4,7 @@
  * retries, see `retry-schedule.ts`), and never lets the webhook URL, a secret, reach a log
  * line or an error.
  */
+import type { Log } from "../shared/log.js";
 import {
   IncomingWebhook,
   IncomingWebhookHTTPError,
@@ -11,7 +12,7 @@ import {
 } from "@slack/webhook";
 import type { FetchFunction } from "@slack/webhook";
 import type { SlackMessage } from "../format/slack-message.js";
-import type { SlackChannel } from "./channels.js";
+import type { SlackChannel } from "../settings/channels.js";
 
 export type PostOutcome =
   | { result: "sent" }
@@ -27,13 +28,6 @@ export type SlackFailure =
   /** No answer: DNS, connection refused or reset, TLS... */
   | { kind: "network"; message: string }
   | { kind: "timeout"; timeoutMs: number };
-
-/** The subset of a pino logger the poster uses: object first, then the message. */
-export interface PosterLogger {
-  info(details: Record<string, unknown>, message: string): void;
-  warn(details: Record<string, unknown>, message: string): void;
-  error(details: Record<string, unknown>, message: string): void;
-}
 
 export interface SlackPoster {
   post(channel: SlackChannel, message: SlackMessage): Promise<PostOutcome>;
@@ -53,7 +47,7 @@ const MAX_BODY_CHARS = 200;
  * if (outcome.result === "retry") scheduleRetry(outcome.retryAfterMs);
  */
 export function createSlackPoster(params: {
-  log: PosterLogger;
+  log: Pick<Log, "info" | "warn" | "error">;
   timeoutMs?: number;
   fetch?: typeof fetch;
   /** The clock, for Retry-After given as a date. */

@@ -8,7 +8,7 @@
  * daylight-saving change neither repeats nor loses a window. `daily at HH:MM` runs from one
  * day's HH:MM to the next day's.
  */
-import { parseDuration } from "../settings/duration.js";
+import { parseDuration } from "../shared/duration.js";
 import {
   addDays,
   atTimeOfDay,

@@ -4,31 +4,14 @@
  * Returns what to queue, or why nothing is sent. I/O only through `configs`.
  */
 import type { DeliveryRecord, NewNotification } from "../store/types.js";
-import type { ChannelRegistry } from "../slack/channels.js";
+import type { ChannelRegistry } from "../settings/channels.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
 import { route } from "../route/route.js";
-import type { NotifierConfig } from "../route/config-schema.js";
+import type { ConfigSource } from "../repo-config/config-source.js";
 import { encodeQueuedMessage } from "./queued-message.js";
 import { muteReason, NO_MUTES, type ActiveMutes } from "./mutes.js";
 import { planChannels, planDetail, skipReason } from "./channel-plan.js";
-
-/** Where a repository's config comes from (the cached GitHub loader, or the defaults without an App). */
-export interface ConfigSource {
-  load(params: {
-    installationId: number | null;
-    owner: string;
-    repo: string;
-  }): Promise<NotifierConfig>;
-  /** Drops cached config a push may have changed. */
-  invalidateFromPush?(payload: unknown): Promise<unknown>;
-  /** Posts the config check on a pull request that changes `.github/notifier.yml`. */
-  checkChange?(params: {
-    installationId: number | null;
-    eventName: string;
-    payload: unknown;
-  }): Promise<unknown>;
-}
 
 export type RoutingOutcome =
   | {

@@ -9,19 +9,19 @@
  * a message queued or held (digest, quiet hours) before a restart that restricted the channel
  * is not posted, and ends `dead` with the reason.
  */
-import type { Logger } from "probot";
+import type { Log } from "../shared/log.js";
 import type {
   ClaimedNotification,
   DeliveryHistory,
   NotificationQueue,
   Pacing,
 } from "../store/types.js";
-import type { SlackChannel } from "../slack/channels.js";
+import type { SlackChannel } from "../settings/channels.js";
 import type { SlackPoster } from "../slack/poster.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { SlackMessage } from "../format/slack-message.js";
 import { formatSummary } from "../format/format.js";
-import { nextRetryDelay } from "../slack/retry-schedule.js";
+import { nextRetryDelay } from "../shared/retry-schedule.js";
 import { DEFAULT_POST_TIMEOUT_MS } from "../slack/poster.js";
 import { decodeQueuedMessage, type QueuedMessage } from "./queued-message.js";
 import { reservedChannelReason } from "./channel-plan.js";
@@ -30,7 +30,7 @@ export interface SendDeps {
   store: NotificationQueue & Pacing & Pick<DeliveryHistory, "recordAttempt">;
   poster: SlackPoster;
   metrics: Metrics;
-  log: Logger;
+  log: Log;
   owner: string;
   /** Whether repositories of `repositoryOwner` may post to `channel` now (`ChannelRegistry.mayUse`). */
   mayUse: (channel: string, repositoryOwner: string) => boolean;

@@ -23,7 +23,7 @@ import { tempDir } from "../helpers/temp-dir.js";
 import { writeTestAppKey } from "../helpers/app-key.js";
 import { readRows } from "../helpers/sqlite-rows.js";
 import { holdsFor } from "../helpers/wait.js";
-import type { ConfigSource } from "../../src/worker/route-delivery.js";
+import type { ConfigSource } from "../../src/repo-config/config-source.js";
 
 const dir = tempDir("notifier-e2e-digests-");
 const SLACK_PATH = "/services/T1/B1/default";

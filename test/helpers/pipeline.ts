@@ -11,9 +11,9 @@ import { createMetrics, type Metrics } from "../../src/ops/metrics.js";
 import { createReceiver } from "../../src/receive/receiver.js";
 import { createWorker, type Worker } from "../../src/worker/worker.js";
 import { createSlackPoster } from "../../src/slack/poster.js";
-import { readChannels, type ChannelRegistry } from "../../src/slack/channels.js";
-import type { ConfigSource } from "../../src/worker/route-delivery.js";
-import { DEFAULT_CONFIG } from "../../src/route/defaults.js";
+import { readChannels, type ChannelRegistry } from "../../src/settings/channels.js";
+import type { ConfigSource } from "../../src/repo-config/config-source.js";
+import { DEFAULT_CONFIG } from "../../src/repo-config/defaults.js";
 
 /** Octokit without retries or throttling, so nock answers are seen as they are. */
 export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { NotifierConfig, RouteConfig } from "../../src/route/config-schema.js";
+import type { NotifierConfig, RouteConfig } from "../../src/repo-config/config-schema.js";
 import { explainRoutes, route } from "../../src/route/route.js";
 import { EVENTS, type ExampleEventName } from "./example-events.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readSettings } from "../../src/settings/settings.js";
-import { parseDuration, formatDuration } from "../../src/settings/duration.js";
+import { parseDuration, formatDuration } from "../../src/shared/duration.js";
 import { SettingsError } from "../../src/settings/settings-error.js";
 
 const base = { WEBHOOK_SECRET: "a-real-secret" };

@@ -2,14 +2,14 @@ import nock from "nock";
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
 import type { KnownBlock } from "@slack/types";
 import type { SlackMessage } from "../../src/format/slack-message.js";
-import type { SlackChannel } from "../../src/slack/channels.js";
-import { readChannels } from "../../src/slack/channels.js";
+import type { SlackChannel } from "../../src/settings/channels.js";
+import { readChannels } from "../../src/settings/channels.js";
 import {
   classifySlackFailure,
   createSlackPoster,
   parseRetryAfter,
 } from "../../src/slack/poster.js";
-import type { PosterLogger } from "../../src/slack/poster.js";
+import type { Log } from "../../src/shared/log.js";
 
 const WEBHOOK_URL = "https://hooks.slack.com/services/T000/B000/XXXX";
 const WEBHOOK_PATH = "/services/T000/B000/XXXX";
@@ -39,7 +39,7 @@ interface LogCall {
 }
 
 /** A logger that records every call, so tests can read (and search) everything logged. */
-function recordingLogger(): PosterLogger & { calls: LogCall[] } {
+function recordingLogger(): Pick<Log, "info" | "warn" | "error"> & { calls: LogCall[] } {
   const calls: LogCall[] = [];
   const record =
     (level: LogCall["level"]) => (details: Record<string, unknown>, message: string) => {

@@ -14,8 +14,8 @@ import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 import { exampleOf } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { fakeClock } from "../helpers/fake-clock.js";
-import { DEFAULT_CONFIG } from "../../src/route/defaults.js";
-import type { NotifierConfig } from "../../src/route/config-schema.js";
+import { DEFAULT_CONFIG } from "../../src/repo-config/defaults.js";
+import type { NotifierConfig } from "../../src/repo-config/config-schema.js";
 import type { Store } from "../../src/store/types.js";
 
 const dir = tempDir("notifier-allowlist-");

@@ -11,8 +11,8 @@ import { randomUUID } from "node:crypto";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 import { exampleOf } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { DEFAULT_CONFIG } from "../../src/route/defaults.js";
-import type { NotifierConfig } from "../../src/route/config-schema.js";
+import { DEFAULT_CONFIG } from "../../src/repo-config/defaults.js";
+import type { NotifierConfig } from "../../src/repo-config/config-schema.js";
 
 const dir = tempDir("notifier-renewal-");
 const SLACK = "https://hooks.slack.com";

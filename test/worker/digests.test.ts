@@ -11,7 +11,7 @@ import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 import { exampleOf } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { fakeClock, type FakeClock } from "../helpers/fake-clock.js";
-import type { NotifierConfig } from "../../src/route/config-schema.js";
+import type { NotifierConfig } from "../../src/repo-config/config-schema.js";
 import type { Store } from "../../src/store/types.js";
 
 const dir = tempDir("notifier-digests-");

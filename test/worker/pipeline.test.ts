@@ -9,8 +9,8 @@ import { randomUUID } from "node:crypto";
 import { startPipeline, type Pipeline } from "../helpers/pipeline.js";
 import { exampleOf } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { DEFAULT_CONFIG } from "../../src/route/defaults.js";
-import { MAX_RETRIES } from "../../src/slack/retry-schedule.js";
+import { DEFAULT_CONFIG } from "../../src/repo-config/defaults.js";
+import { MAX_RETRIES } from "../../src/shared/retry-schedule.js";
 import { createStore } from "../../src/store/create-store.js";
 
 const dir = tempDir("notifier-pipeline-");

@@ -1,0 +1,58 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { CONFIG_LIMITS } from "../../src/repo-config/config-limits.js";
+import { buildJsonSchema } from "../../src/repo-config/json-schema.js";
+
+type JsonSchema = {
+  type?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  additionalProperties?: boolean;
+};
+
+/** Every object property in the schema, as `path: schema`. */
+function properties(schema: JsonSchema, path = ""): [string, JsonSchema][] {
+  const own = Object.entries(schema.properties ?? {}).flatMap(
+    ([key, child]): [string, JsonSchema][] => [
+      [`${path}${key}`, child],
+      ...properties(child, `${path}${key}.`),
+    ],
+  );
+  return schema.items ? [...own, ...properties(schema.items, `${path}[].`)] : own;
+}
+
+describe("schema/notifier.schema.json", () => {
+  const generated = buildJsonSchema() as JsonSchema;
+
+  it("is the committed file (run node scripts/generate-schema.mjs after changing the zod schema)", () => {
+    const committed: unknown = JSON.parse(
+      readFileSync(new URL("../../schema/notifier.schema.json", import.meta.url), "utf8"),
+    );
+    expect(committed).toEqual(generated);
+  });
+
+  it("describes every key, so editors can show what each one does", () => {
+    const undocumented = properties(generated)
+      .filter(([, schema]) => !schema.description)
+      .map(([path]) => path);
+    expect(undocumented).toEqual([]);
+    expect(properties(generated).length).toBeGreaterThan(20);
+  });
+
+  it("rejects unknown keys at every level", () => {
+    const objects = [generated, ...properties(generated).map(([, schema]) => schema)]
+      .flatMap((schema) => [schema, ...(schema.items ? [schema.items] : [])])
+      .filter((schema) => schema.type === "object");
+    expect(objects.length).toBe(5);
+    expect(objects.every((schema) => schema.additionalProperties === false)).toBe(true);
+  });
+
+  it("carries the config limits editors can check: list sizes and text lengths", () => {
+    const text = JSON.stringify(generated);
+    expect(text).toContain(`"maxItems":${CONFIG_LIMITS.routes}`);
+    expect(text).toContain(`"maxItems":${CONFIG_LIMITS.listItems}`);
+    expect(text).toContain(`"maxLength":${CONFIG_LIMITS.globChars}`);
+    expect(text).toContain(`"maxLength":${CONFIG_LIMITS.patternChars}`);
+  });
+});

@@ -1,0 +1,276 @@
+import { describe, expect, it } from "vitest";
+import { formatConfigError } from "../../src/repo-config/config-error.js";
+import {
+  locateKey,
+  mergeConfigs,
+  parseConfig,
+  type ParseConfigParams,
+} from "../../src/repo-config/parse-config.js";
+
+const SOURCE = ".github/notifier.yml";
+const CHANNELS = ["default", "eng", "triage"];
+
+function parse(text: string, options: Partial<ParseConfigParams> = {}) {
+  return parseConfig({ text, source: SOURCE, knownChannels: CHANNELS, ...options });
+}
+
+/** The errors as a reader sees them, or the config when there are none. */
+function messages(text: string, options: Partial<ParseConfigParams> = {}): string[] {
+  const result = parse(text, options);
+  if (result.ok) throw new Error(`expected errors, got ${JSON.stringify(result.config)}`);
+  return result.errors.map(formatConfigError);
+}
+
+const FULL_EXAMPLE = `
+channel: default          # where routes go unless they name a channel
+ignore:                   # dropped before any route is tried
+  authors: ["dependabot[bot]", "*[bot]"]
+  labels: [no-notify]
+routes:
+  - on: [issues.opened, "pull_request.*"]
+    channel: triage
+    labels: [bug, "priority:*"]
+    exclude_labels: [wontfix]
+    authors: [octocat]
+    exclude_authors: []
+    branches: [main, "release/*"]
+    drafts: false
+    title: "^\\\\[urgent\\\\]"
+    digest: daily at 09:00
+    timezone: Europe/Paris
+    quiet_hours: { from: "22:00", to: "07:00" }
+    quiet_hours_action: drop
+  - on: [star.created]
+    digest: 15m
+quiet_hours: { from: "20:00", to: "08:00", timezone: UTC }
+quiet_hours_action: hold
+`;
+
+describe("parseConfig", () => {
+  it("accepts the documented example, every key", () => {
+    const result = parse(FULL_EXAMPLE);
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        channel: "default",
+        ignore: { authors: ["dependabot[bot]", "*[bot]"], labels: ["no-notify"] },
+        routes: [
+          {
+            on: ["issues.opened", "pull_request.*"],
+            channel: "triage",
+            labels: ["bug", "priority:*"],
+            exclude_labels: ["wontfix"],
+            authors: ["octocat"],
+            exclude_authors: [],
+            branches: ["main", "release/*"],
+            drafts: false,
+            title: "^\\[urgent\\]",
+            digest: "daily at 09:00",
+            timezone: "Europe/Paris",
+            quiet_hours: { from: "22:00", to: "07:00" },
+            quiet_hours_action: "drop",
+          },
+          { on: ["star.created"], digest: "15m" },
+        ],
+        quiet_hours: { from: "20:00", to: "08:00", timezone: "UTC" },
+        quiet_hours_action: "hold",
+      },
+    });
+  });
+
+  it("reads an empty file, or one with only comments, as no settings", () => {
+    expect(parse("")).toEqual({ ok: true, config: {} });
+    expect(parse("# routes come later\n")).toEqual({ ok: true, config: {} });
+  });
+
+  it("names the line and key of a channel the operator did not configure", () => {
+    const text =
+      "channel: eng\nroutes:\n  - on: [issues.opened]\n    channel: trage\n  - on: [star.created]\n    channel: marketing\n";
+    expect(messages(text)).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 4: \`routes[0].channel\` names "trage", which is not a channel you may use (channels for this repository: default, eng, triage); did you mean "triage"?",
+        "\`.github/notifier.yml\` line 6: \`routes[1].channel\` names "marketing", which is not a channel you may use (channels for this repository: default, eng, triage)",
+      ]
+    `);
+  });
+
+  it("refuses a channel reserved for other owners", () => {
+    const text = "routes:\n  - on: [issues.opened]\n    channel: eng\n";
+    expect(messages(text, { mayUse: (channel) => channel !== "eng" })).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 3: \`routes[0].channel\` names "eng", which is not a channel you may use (channels for this repository: default, triage)",
+      ]
+    `);
+    expect(parse(text, { mayUse: () => true }).ok).toBe(true);
+  });
+
+  it("rejects unknown keys, with a suggestion", () => {
+    const text =
+      "chanel: eng\nroutes:\n  - on: [issues.opened]\n    exclude_label: [wontfix]\nignore:\n  users: [octocat]\n";
+    expect(messages(text)).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 1: \`chanel\` is not a known key; did you mean \`channel\`? (known here: _extends, channel, ignore, routes, quiet_hours, quiet_hours_action)",
+        "\`.github/notifier.yml\` line 4: \`routes[0].exclude_label\` is not a known key; did you mean \`exclude_labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action)",
+        "\`.github/notifier.yml\` line 6: \`ignore.users\` is not a known key (known here: authors, labels)",
+      ]
+    `);
+  });
+
+  it("rejects wrong types", () => {
+    const text =
+      "routes:\n  - on: issues.opened\n    drafts: yes please\n    labels: bug\n  - channel: eng\nignore: [octocat]\n";
+    expect(messages(text)).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 2: \`routes[0].on\` must be a list, like [a, b] (got "issues.opened")",
+        "\`.github/notifier.yml\` line 3: \`routes[0].drafts\` must be true or false (got "yes please")",
+        "\`.github/notifier.yml\` line 4: \`routes[0].labels\` must be a list, like [a, b] (got "bug")",
+        "\`.github/notifier.yml\` line 5: \`routes[1].on\` is required",
+        "\`.github/notifier.yml\` line 6: \`ignore\` must be a mapping of keys (got a list)",
+      ]
+    `);
+  });
+
+  it("rejects a file that is not a mapping", () => {
+    expect(messages("- on: [issues.opened]\n")).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 1: the file must be a mapping of keys like \`channel:\` and \`routes:\`",
+      ]
+    `);
+  });
+
+  it("rejects bad regexes and event kinds no glob can reach", () => {
+    const text =
+      'routes:\n  - on: [issue.opened, "pull_request.*", "*.deleted"]\n    title: "[unclosed"\n  - on: []\n';
+    expect(messages(text)).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 2: \`routes[0].on[0]\` names no event kind: "issue.opened"; did you mean "issues.opened"?",
+        "\`.github/notifier.yml\` line 2: \`routes[0].on[2]\` names no event kind: "*.deleted"; kinds are issues.opened, issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.merged, pull_request.closed, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, star.created, fork, watch.started, release.published, and globs like "pull_request.*" select several",
+        "\`.github/notifier.yml\` line 3: \`routes[0].title\` is not a valid RE2 regular expression (error parsing regexp: missing closing ]: \`[unclosed\`; got "[unclosed"); escape special characters like \\[ and \\(",
+        "\`.github/notifier.yml\` line 4: \`routes[1].on\` must list at least one event kind, like [issues.opened]",
+      ]
+    `);
+  });
+
+  it("rejects bad digests, times, time zones and quiet-hours actions", () => {
+    const text = [
+      "routes:",
+      "  - on: [issues.opened]",
+      "    digest: 30s",
+      "    timezone: Mars/Olympus",
+      "  - on: [issues.opened]",
+      "    digest: daily at 25:00",
+      "  - on: [issues.opened]",
+      "    digest: 2d",
+      "quiet_hours: { from: '7:00', to: '7:00' }",
+      "quiet_hours_action: later",
+      "_extends: not a repo!",
+      "",
+    ].join("\n");
+    expect(messages(text)).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 3: \`routes[0].digest\` must be a duration from 1m to 1d, like "15m" or "2h", or "daily at HH:MM"; 30s is out of range",
+        "\`.github/notifier.yml\` line 4: \`routes[0].timezone\` must be an IANA time zone, like "UTC", "Europe/Paris" or "America/New_York" (got "Mars/Olympus")",
+        "\`.github/notifier.yml\` line 6: \`routes[1].digest\` must give a time of day after "daily at" as HH:MM on a 24-hour clock, like "daily at 09:00" (got "25:00")",
+        "\`.github/notifier.yml\` line 8: \`routes[2].digest\` must be a duration from 1m to 1d, like "15m" or "2h", or "daily at HH:MM"; 2d is out of range",
+        "\`.github/notifier.yml\` line 9: \`quiet_hours.from\` must be a time of day as HH:MM on a 24-hour clock, like "07:30" or "22:00" (got "7:00")",
+        "\`.github/notifier.yml\` line 9: \`quiet_hours.to\` must be a time of day as HH:MM on a 24-hour clock, like "07:30" or "22:00" (got "7:00")",
+        "\`.github/notifier.yml\` line 10: \`quiet_hours_action\` must be one of "hold", "drop" (got "later")",
+        "\`.github/notifier.yml\` line 11: \`_extends\` must name a repository to inherit from: "other-repo", "owner/repo", or with a file "repo:path/notifier.yml" (got "not a repo!")",
+      ]
+    `);
+  });
+
+  it("reports invalid YAML with its line", () => {
+    expect(messages("channel: eng\nroutes:\n  - on: [issues.opened\n")).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 4: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+      ]
+    `);
+    expect(messages("channel: eng\nignore: {}\nchannel: triage\n")).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 3: invalid YAML: a key appears twice in the same mapping; keep one",
+      ]
+    `);
+    expect(messages("channel: eng\n---\nchannel: triage\n")).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 2: invalid YAML: the file holds more than one YAML document (a second \`---\`); keep one",
+      ]
+    `);
+  });
+
+  it("accepts YAML anchors and merge keys", () => {
+    const text = [
+      "routes:",
+      "  - &bugs",
+      "    on: [issues.opened]",
+      "    labels: [bug]",
+      "  - <<: *bugs",
+      "    channel: triage",
+      "",
+    ].join("\n");
+    expect(parse(text)).toEqual({
+      ok: true,
+      config: {
+        routes: [
+          { on: ["issues.opened"], labels: ["bug"] },
+          { on: ["issues.opened"], labels: ["bug"], channel: "triage" },
+        ],
+      },
+    });
+  });
+});
+
+describe("locateKey", () => {
+  it("finds the line a key path is written on", () => {
+    const text =
+      "channel: eng\nroutes:\n  - on: [issues.opened]\n  - on: [star.created]\n    channel: triage\n_extends: shared\n";
+    expect(locateKey({ text, path: ["_extends"] })).toBe(6);
+    expect(locateKey({ text, path: ["routes", 1, "channel"] })).toBe(5);
+    expect(locateKey({ text, path: ["routes", 1] })).toBe(4);
+    // A missing key points at the nearest written parent.
+    expect(locateKey({ text, path: ["routes", 0, "labels"] })).toBe(3);
+  });
+});
+
+describe("mergeConfigs", () => {
+  it("lets the repository's keys win, merges mappings key by key and replaces lists", () => {
+    const inherited = {
+      channel: "eng",
+      ignore: { authors: ["*[bot]"], labels: ["no-notify"] },
+      routes: [{ on: ["issues.opened"] }, { on: ["star.created"] }],
+      quiet_hours: { from: "22:00", to: "07:00", timezone: "Europe/Paris" },
+    };
+    const repository = {
+      _extends: "shared",
+      ignore: { labels: ["wip"] },
+      routes: [{ on: ["pull_request.*"], channel: "triage" }],
+      quiet_hours: { from: "20:00", to: "06:00" },
+    };
+    expect(mergeConfigs(inherited, repository)).toEqual({
+      channel: "eng",
+      ignore: { authors: ["*[bot]"], labels: ["wip"] },
+      routes: [{ on: ["pull_request.*"], channel: "triage" }],
+      quiet_hours: { from: "20:00", to: "06:00", timezone: "Europe/Paris" },
+    });
+  });
+
+  it("keeps inherited lists the repository does not set, and an explicit empty list empties them", () => {
+    const inherited = { routes: [{ on: ["issues.opened"] }], ignore: { authors: ["*[bot]"] } };
+    expect(mergeConfigs(inherited, { channel: "triage" })).toEqual({
+      ...inherited,
+      channel: "triage",
+    });
+    expect(mergeConfigs(inherited, { routes: [], ignore: { authors: [] } })).toEqual({
+      routes: [],
+      ignore: { authors: [] },
+    });
+  });
+
+  it("does not change its inputs", () => {
+    const inherited = { ignore: { authors: ["*[bot]"] } };
+    const repository = { ignore: { labels: ["wip"] } };
+    mergeConfigs(inherited, repository);
+    expect(inherited).toEqual({ ignore: { authors: ["*[bot]"] } });
+    expect(repository).toEqual({ ignore: { labels: ["wip"] } });
+  });
+});
