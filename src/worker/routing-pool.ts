@@ -8,8 +8,8 @@
  * The store claims oldest first, so an installation's backlog can only be got past by holding
  * it: the pool holds up to `holdCap` deliveries in all, and hands back for deferral what a
  * stalled installation (at its bound, its oldest routing running past `stallMs`) holds beyond
- * one more round, and anything held so long its claim may lapse. No I/O: the worker claims,
- * routes and defers.
+ * one more round. A held delivery's claim does not lapse while it waits: the worker renews the
+ * claims of everything here (`ids()`). No I/O: the worker claims, routes and defers.
  */
 
 export interface RoutingPoolParams<T> {
@@ -31,11 +31,10 @@ export interface RoutingPoolParams<T> {
   now(): number;
 }
 
-/** Held deliveries handed back for deferral, each with why. */
+/** A held delivery handed back for deferral, with the stalled installation it waited behind. */
 export interface Overdue<T> {
   item: T;
   key: string;
-  why: "stalled" | "held too long";
 }
 
 export interface RoutingPool<T> {
@@ -49,9 +48,9 @@ export interface RoutingPool<T> {
   admit(item: T): "started" | "held" | "replaced" | "duplicate";
   /**
    * Removes and returns what should not wait here any longer: beyond one round (`perKeyBound`)
-   * behind a stalled installation, and anything held longer than `maxHoldMs`.
+   * behind a stalled installation.
    */
-  takeOverdue(params: { stallMs: number; maxHoldMs: number }): Overdue<T>[];
+  takeOverdue(params: { stallMs: number }): Overdue<T>[];
   inFlight(): number;
   held(): number;
   /** Ids of every delivery here, routing or held: the claims to keep renewing. */
@@ -66,7 +65,7 @@ export interface RoutingPool<T> {
 
 interface KeyState<T> {
   running: Map<string, number>;
-  waiting: { item: T; since: number }[];
+  waiting: T[];
 }
 
 /**
@@ -121,7 +120,7 @@ export function createRoutingPool<T>(params: RoutingPoolParams<T>): RoutingPool<
       const next = state.waiting.shift();
       if (!next) break;
       held -= 1;
-      start(key, state, next.item);
+      start(key, state, next);
     }
     forget(key, state);
   }
@@ -137,37 +136,31 @@ export function createRoutingPool<T>(params: RoutingPoolParams<T>): RoutingPool<
       const id = params.idOf(item);
       const state = stateOf(key);
       if (state.running.has(id)) return "duplicate";
-      const waitingAt = state.waiting.findIndex((entry) => params.idOf(entry.item) === id);
+      const waitingAt = state.waiting.findIndex((waiting) => params.idOf(waiting) === id);
       if (waitingAt >= 0) {
-        state.waiting[waitingAt] = { item, since: params.now() };
+        state.waiting[waitingAt] = item;
         return "replaced";
       }
       if (!closed && state.running.size < params.perKeyBound && inFlight < params.globalBound) {
         start(key, state, item);
         return "started";
       }
-      state.waiting.push({ item, since: params.now() });
+      state.waiting.push(item);
       held += 1;
       return "held";
     },
 
-    takeOverdue({ stallMs, maxHoldMs }) {
+    takeOverdue({ stallMs }) {
       const now = params.now();
       const overdue: Overdue<T>[] = [];
       for (const [key, state] of keys) {
         const oldestRun = Math.min(...state.running.values());
         const stalled = state.running.size >= params.perKeyBound && now - oldestRun >= stallMs;
-        const keep: { item: T; since: number }[] = [];
-        for (const entry of state.waiting) {
-          if (now - entry.since >= maxHoldMs)
-            overdue.push({ item: entry.item, key, why: "held too long" });
-          else if (stalled && keep.length >= params.perKeyBound)
-            overdue.push({ item: entry.item, key, why: "stalled" });
-          else keep.push(entry);
-        }
-        held -= state.waiting.length - keep.length;
-        state.waiting = keep;
-        forget(key, state);
+        // Behind a stalled installation, one more round may wait; the rest is put off.
+        if (!stalled || state.waiting.length <= params.perKeyBound) continue;
+        const putOff = state.waiting.splice(params.perKeyBound);
+        held -= putOff.length;
+        for (const item of putOff) overdue.push({ item, key });
       }
       return overdue;
     },
@@ -178,7 +171,7 @@ export function createRoutingPool<T>(params: RoutingPoolParams<T>): RoutingPool<
       const ids: string[] = [];
       for (const state of keys.values()) {
         ids.push(...state.running.keys());
-        for (const entry of state.waiting) ids.push(params.idOf(entry.item));
+        for (const item of state.waiting) ids.push(params.idOf(item));
       }
       return ids;
     },
