@@ -51,6 +51,15 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: "no-folder-cycles",
+      severity: "error",
+      comment:
+        "No folder of src/ imports a folder that imports it back, even when no single module closes the loop.",
+      scope: "folder",
+      from: { path: "^src/[^/]+$" },
+      to: { path: "^src/[^/]+$", circular: true },
+    },
+    {
       name: "pure-stages-do-no-io",
       severity: "error",
       comment:

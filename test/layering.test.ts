@@ -1,6 +1,6 @@
 /**
  * The layering rules of `.dependency-cruiser.cjs` can fail: a temporary tree shaped like src/
- * breaks each rule once (a cycle, a pure stage doing I/O, a module importing the composition
+ * breaks each rule once (a module cycle, a folder cycle, a pure stage doing I/O, a module importing the composition
  * root, shared importing a feature) and dependency-cruiser must name every break; the real
  * src/ must have none. `npm test` runs the same check (`npm run lint:deps`) before vitest.
  */
@@ -101,6 +101,12 @@ describe("the layering rules (.dependency-cruiser.cjs)", () => {
       'import { a } from "../ops/a.js";\nexport const b = () => a;\n',
     );
 
+    // Two folders importing each other through different modules: no module cycle, a folder cycle.
+    write(root, "src/format/x.ts", 'import { y } from "../slack/y.js";\nexport const x = y;\n');
+    write(root, "src/slack/y.ts", "export const y = 1;\n");
+    write(root, "src/slack/z.ts", 'import { w } from "../format/w.js";\nexport const z = w;\n');
+    write(root, "src/format/w.ts", "export const w = 1;\n");
+
     const found = (await violations(root)).map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
     expect(found).toEqual(
       expect.arrayContaining([
@@ -118,6 +124,13 @@ describe("the layering rules (.dependency-cruiser.cjs)", () => {
       ),
     ).toBe(true);
     expect(found.filter((v) => v.startsWith("no-circular:")).length).toBeGreaterThan(0);
+    expect(found.filter((v) => v.startsWith("no-folder-cycles:")).sort()).toEqual([
+      // The ops <-> receive module cycle is a folder cycle too.
+      "no-folder-cycles: src/format -> src/slack",
+      "no-folder-cycles: src/ops -> src/receive",
+      "no-folder-cycles: src/receive -> src/ops",
+      "no-folder-cycles: src/slack -> src/format",
+    ]);
     // The loader is allowed its I/O.
     expect(found.filter((v) => v.includes("src/repo-config/config-loader.ts"))).toEqual([]);
   });
