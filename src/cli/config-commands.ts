@@ -11,7 +11,7 @@ import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
 import { CliError, type CliIo } from "./io.js";
 
-export const DEFAULT_CONFIG_PATH = ".github/notifier.yml";
+const DEFAULT_CONFIG_PATH = ".github/notifier.yml";
 
 function readText(io: CliIo, path: string, what: string): string {
   try {

@@ -8,7 +8,7 @@ import { listCommand, parseStatus, replayCommand, showCommand } from "./delivery
 import { muteCommand, muteListCommand, unmuteCommand } from "./mute-commands.js";
 import { readChannels } from "../settings/channels.js";
 
-export const USAGE = `notifier <command>
+const USAGE = `notifier <command>
 
   config validate [file] [--owner <login>]
       Checks a .github/notifier.yml (default: ./.github/notifier.yml) against the schema and the

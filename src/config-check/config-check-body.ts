@@ -23,7 +23,7 @@ export const MAX_OUTPUT_CHARS = 65_535;
 /** GitHub's limit on an annotation's and the output's `title`. */
 export const MAX_TITLE_CHARS = 255;
 /** One error as a reader sees it: a longer one quotes a value no one reads to the end. */
-export const MAX_ERROR_CHARS = 2_000;
+const MAX_ERROR_CHARS = 2_000;
 /** A key path inside a message or text line. */
 const MAX_PATH_CHARS = 200;
 /** Updates after the create: 20 × 50 annotations, far past what validation reports. */

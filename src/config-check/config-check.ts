@@ -22,10 +22,8 @@ import type { Log } from "../shared/log.js";
 
 export {
   buildConfigCheckRun,
-  CONFIG_CHECK_NAME,
   type CheckRunBody,
   type CheckRunUpdate,
-  type ConfigCheckRun,
 } from "./config-check-body.js";
 
 /** The part of an installation's Octokit the check uses. */

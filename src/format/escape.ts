@@ -6,7 +6,7 @@
 
 const ELLIPSIS = "…";
 /** Longest URL we will link to; a longer one is hostile or useless, and would eat the text budget. */
-export const MAX_URL_LENGTH = 500;
+const MAX_URL_LENGTH = 500;
 /** Default room for a link label. */
 const DEFAULT_LABEL_LENGTH = 200;
 

@@ -21,7 +21,7 @@ import { normalizeFork, normalizeStarOrWatch } from "./repository-reaction.js";
 import { required } from "./shared-fields.js";
 import { child, flag, text, untrusted, type Untrusted } from "./untrusted.js";
 
-export { deliveryMeta, type DeliveryMeta } from "./delivery-meta.js";
+export { deliveryMeta } from "./delivery-meta.js";
 export { MalformedPayloadError } from "./malformed-payload-error.js";
 
 const ISSUE_ACTIONS: ReadonlySet<string> = new Set([

@@ -20,11 +20,11 @@ export interface PayloadSource<T> {
 }
 
 /** Longest body excerpt kept, in code points: enough for a preview, never a wall of text. */
-export const BODY_EXCERPT_LENGTH = 500;
+const BODY_EXCERPT_LENGTH = 500;
 /** GitHub caps titles at 256 characters; anything longer is hostile and is cut early. */
-export const TITLE_MAX_LENGTH = 1000;
+const TITLE_MAX_LENGTH = 1000;
 /** Shown when an issue, pull request or release has no usable title. */
-export const UNTITLED = "(untitled)";
+const UNTITLED = "(untitled)";
 
 /**
  * `value`, or a {@link MalformedPayloadError} naming `missing` when it is `null`.

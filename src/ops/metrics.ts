@@ -5,8 +5,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { DELIVERY_STATUSES, type DeliveryHistory } from "../store/types.js";
 
-export type SlackPostResult = "sent" | "retry" | "dead" | "rate_limited";
-
 export interface Metrics {
   registry: Registry;
   received: Counter;

@@ -10,7 +10,7 @@ import type { BudgetLease } from "./byte-budget.js";
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 
 /** GitHub gives up on a delivery after 10 s; a body still arriving after that is not GitHub's. */
-export const BODY_DEADLINE_MS = 10_000;
+const BODY_DEADLINE_MS = 10_000;
 
 /** Why a request is refused, as the client is told. */
 export interface Refusal {
@@ -116,7 +116,7 @@ function overBudget(): Refusal {
  * Closing at once, with the sender's bytes unread, makes the kernel reset the connection, and
  * the sender may then lose the answer that says why; a sender still writing after this is cut.
  */
-export const LINGER_MS = 1_000;
+const LINGER_MS = 1_000;
 
 /**
  * Answers a JSON error. When the body was not read to its end, the rest is read and dropped

@@ -11,7 +11,7 @@ import type { Metrics } from "../ops/metrics.js";
 import { deliveryMeta } from "../normalize/normalize.js";
 import type { HttpHandler, RawBodies } from "./webhook-guard.js";
 
-export { WEBHOOK_PATH, type HttpHandler } from "./webhook-guard.js";
+export { WEBHOOK_PATH } from "./webhook-guard.js";
 
 export interface ReceiverParams {
   store: Pick<DeliveryQueue, "insertDelivery">;

@@ -12,7 +12,7 @@ export const REDELIVERY_WINDOW_MS = 3 * 86_400_000;
  * when its attempt ends (after at most a 10 s timeout), so one still in flight while we read
  * may appear later with an older `delivered_at` than entries we already saw.
  */
-export const CHECKPOINT_MARGIN_MS = 5 * 60_000;
+const CHECKPOINT_MARGIN_MS = 5 * 60_000;
 
 /** State key: ISO time from which the next scheduled run reads the log. */
 export const CHECKPOINT_KEY = "redelivery.checkpoint";
@@ -141,7 +141,7 @@ export function nextCheckpoint(params: {
 }
 
 /** How often one guid is asked for at most: a redelivery that fails again may be asked again. */
-export const MAX_REQUESTS_PER_GUID = 3;
+const MAX_REQUESTS_PER_GUID = 3;
 
 /** When a guid was last asked for, and how many times in all. */
 export interface RedeliveryRequest {

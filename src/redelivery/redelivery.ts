@@ -21,8 +21,6 @@ import {
 } from "./redelivery-plan.js";
 import { statusOf } from "../shared/github-responses.js";
 
-export { parseSince, REDELIVERY_WINDOW_MS, type SinceResult } from "./redelivery-plan.js";
-
 /** An App-authenticated (JWT) Octokit: `await probot.auth()` without an installation id. */
 export type AppClient = Pick<ProbotOctokit, "request" | "paginate">;
 

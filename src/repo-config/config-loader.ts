@@ -31,9 +31,8 @@ import {
 import { remember, share } from "./config-memo.js";
 import { configFilesTouchedByPush } from "./config-push.js";
 
-export { ConfigUnavailableError, type GitHubClient } from "./config-fetch.js";
+export { ConfigUnavailableError } from "./config-fetch.js";
 export { MAX_EXTENDS_DEPTH } from "./config-extends.js";
-export type { ConfigCacheStore } from "./config-file-cache.js";
 
 export interface LoadedConfig {
   /** The config to route with. */

@@ -106,7 +106,7 @@ export const quietHoursSchema = z
   );
 
 /** What happens to a notification that falls in quiet hours. */
-export const quietHoursActionSchema = z
+const quietHoursActionSchema = z
   .enum(["hold", "drop"])
   .describe(
     "During quiet hours: `hold` sends the notification when the window ends (default), `drop` discards it.",

@@ -9,7 +9,7 @@ import type { NotifierConfig, RouteConfig } from "./config-schema.js";
 export const DEFAULT_CHANNEL = "default";
 
 /** The kinds announced without config: new work and what people celebrate. */
-export const DEFAULT_KINDS: readonly ActivityKind[] = [
+const DEFAULT_KINDS: readonly ActivityKind[] = [
   "issues.opened",
   "pull_request.opened",
   "pull_request.merged",

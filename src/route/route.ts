@@ -99,7 +99,7 @@ export function route(event: ActivityEvent, config: NotifierConfig): RouteDecisi
  * @example ignoreReason({ event, ignore: { authors: ["*[bot]"] } })
  * // 'ignored: author "dependabot[bot]" matches ignore.authors "*[bot]"'
  */
-export function ignoreReason(params: {
+function ignoreReason(params: {
   event: ActivityEvent;
   ignore: IgnoreConfig | undefined;
 }): string | null {
@@ -123,7 +123,7 @@ export function ignoreReason(params: {
  * @example matchRoute({ event: draftPullRequest, route: { on: ["pull_request.*"] } })
  * // { matched: false, reason: "is a draft pull request (set drafts: true to include drafts)" }
  */
-export function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): RouteMatch {
+function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): RouteMatch {
   const { event, route: candidate } = params;
   const compiled = compiledRoute(candidate);
   const refuse = (reason: string): RouteMatch => ({ matched: false, reason });

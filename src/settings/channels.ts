@@ -32,9 +32,6 @@ export interface ChannelRegistry {
   mayUse(channel: string, owner: string): boolean;
 }
 
-// `SLACK_WEBHOOK_URL` is the channel routes use unless they name one.
-export { DEFAULT_CHANNEL } from "../repo-config/defaults.js";
-
 const URL_VAR = "SLACK_WEBHOOK_URL";
 const OWNERS_VAR = "SLACK_CHANNEL_OWNERS";
 const LOG_ONLY_TARGET = "log-only";

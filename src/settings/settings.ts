@@ -47,7 +47,7 @@ export interface Settings {
 }
 
 /** Shortest `METRICS_TOKEN` accepted: long enough that guessing it over HTTP is hopeless. */
-export const MIN_METRICS_TOKEN_LENGTH = 16;
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 

@@ -25,7 +25,7 @@ export const RETRY_HOURLY_MS = HOUR;
 export const RETRY_WINDOW_MS = 24 * HOUR;
 
 /** Each delay is scaled by a random factor in [1 - RETRY_JITTER, 1 + RETRY_JITTER]. */
-export const RETRY_JITTER = 0.2;
+const RETRY_JITTER = 0.2;
 
 /**
  * How many retries the schedule allows before giving up: the seven listed delays, then hourly

@@ -35,7 +35,7 @@ export interface SlackPoster {
 
 export const DEFAULT_POST_TIMEOUT_MS = 10_000;
 /** A 429 without a usable Retry-After waits this long. */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
+const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 const MAX_BODY_CHARS = 200;
 
 /**

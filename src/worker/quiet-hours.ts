@@ -32,7 +32,7 @@ export interface QuietWindow {
  *
  * @example describeQuietHours({ from: "22:00", to: "08:00", timezone: "UTC" }) // "22:00–08:00 UTC"
  */
-export function describeQuietHours(quiet: QuietHours): string {
+function describeQuietHours(quiet: QuietHours): string {
   return `${quiet.from}–${quiet.to} ${quiet.timezone}`;
 }
 
