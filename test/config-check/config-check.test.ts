@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   buildConfigCheckRun,
   checkConfigChange,
+  createConfigCheckStep,
   createConfigChecker,
   postConfigCheckRun,
   type CheckRunBody,
@@ -432,6 +433,42 @@ describe("createConfigChecker", () => {
 
     expect(installations).toEqual([7]);
     expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe("createConfigCheckStep", () => {
+  const warned: string[] = [];
+  const step = createConfigCheckStep({
+    auth: async () => octokit,
+    knownChannels: CHANNELS,
+    mayUse,
+    log: { ...log, warn: (_fields: object, message: string) => warned.push(message) },
+  });
+  const opened = exampleOf("pull_request", "opened");
+  const delivery = { installationId: 7, eventName: "pull_request", payload: opened };
+
+  it("lets the notification go when GitHub will never accept the check (no permission)", async () => {
+    warned.length = 0;
+    const scope = nock(API)
+      .get(FILES_PATH)
+      .query({ per_page: 100 })
+      .reply(403, { message: "Resource not accessible by integration" });
+    await expect(step(delivery)).resolves.toBe("not-applicable");
+    expect(warned).toEqual(["config check on the pull request could not be posted"]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("throws on a failure that may clear (5xx, 429), so the delivery is retried with its check", async () => {
+    for (const status of [502, 429]) {
+      warned.length = 0;
+      const scope = nock(API)
+        .get(FILES_PATH)
+        .query({ per_page: 100 })
+        .reply(status, { message: "try later" });
+      await expect(step(delivery)).rejects.toThrow(`HTTP ${status}`);
+      expect(warned).toEqual([]);
+      expect(scope.isDone()).toBe(true);
+    }
   });
 });
 
