@@ -67,11 +67,30 @@ export interface ClaimableQuery {
   lock: boolean;
 }
 
+/** A claim: `set` applied to the rows a {@link ClaimableQuery} selects, each returned. */
+export interface ClaimWrite {
+  /** Which rows; its `columns` must include `key`. */
+  claimable: ClaimableQuery;
+  /** The columns that name one row, e.g. `["id"]` or `["delivery_id", "channel"]`. */
+  key: readonly string[];
+  /** The SET clause. */
+  set: string;
+  /** What to return of each claimed row. */
+  returning: string;
+}
+
 /** The SQL each database writes its own way. Everything else is written once. */
 export interface Dialect {
   readonly kind: StoreKind;
   /** A SELECT of the claimable rows: SQLite as a UNION ALL of index ranges, PostgreSQL with SKIP LOCKED. */
   claimable(query: ClaimableQuery): string;
+  /**
+   * Claims rows in one atomic step; resolves with the claimed rows in no particular order.
+   * PostgreSQL: one `UPDATE ... WHERE key IN (claimable ... SKIP LOCKED)`. SQLite: the
+   * claimable keys, then an update by key each, in one synchronous transaction (SQLite runs a
+   * multi-row `UPDATE ... IN (subquery) RETURNING` markedly slower than that).
+   */
+  claim<R>(db: Db, write: ClaimWrite, params: SqlParams): Promise<R[]>;
   /** A condition: `column` is one of the array parameter `param` (`json_each` or `ANY`). */
   inList(column: string, param: string): string;
   /** Appended to a read that a write in the same transaction depends on (`FOR UPDATE`, or nothing under SQLite's lock). */

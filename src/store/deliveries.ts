@@ -103,20 +103,22 @@ export function createDeliveryQueue(backend: Backend): DeliveryQueue & { drain()
 
     async claimDeliveries(params) {
       const now = params.now.getTime();
-      const claimable = dialect.claimable({
-        table: "deliveries",
-        columns: "id, received_at",
-        orderBy: "received_at, id",
-        limit: "@limit",
-        lock: true,
-      });
-      const rows = await db.all<DeliveryRow>(
-        `UPDATE deliveries SET
-          claimed_from = CASE status WHEN 'failed' THEN 'failed' ELSE 'pending' END,
-          status = 'processing', lease_owner = @owner, lease_until = @until,
-          attempts = attempts + 1, updated_at = @now
-        WHERE id IN (SELECT id FROM (${claimable}) AS claimable)
-        RETURNING ${DELIVERY_COLUMNS}`,
+      const rows = await dialect.claim<DeliveryRow>(
+        db,
+        {
+          claimable: {
+            table: "deliveries",
+            columns: "id, received_at",
+            orderBy: "received_at, id",
+            limit: "@limit",
+            lock: true,
+          },
+          key: ["id"],
+          set: `claimed_from = CASE status WHEN 'failed' THEN 'failed' ELSE 'pending' END,
+            status = 'processing', lease_owner = @owner, lease_until = @until,
+            attempts = attempts + 1, updated_at = @now`,
+          returning: DELIVERY_COLUMNS,
+        },
         { owner: params.owner, until: now + params.leaseMs, now, limit: params.limit },
       );
       return rows.map(toDelivery).sort(byArrival);

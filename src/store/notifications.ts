@@ -40,18 +40,21 @@ export function createNotificationQueue(backend: Backend): NotificationQueue {
   return {
     async claimNotifications(params) {
       const now = params.now.getTime();
-      const claimable = dialect.claimable({
-        table: "notifications",
-        columns: "delivery_id, channel, created_at",
-        where: "channel = @channel AND digest_key IS NULL",
-        orderBy: "created_at, delivery_id",
-        limit: "@limit",
-        lock: true,
-      });
-      const rows = await db.all<ClaimedNotificationRow>(
-        `UPDATE notifications SET ${CLAIM}
-        WHERE (delivery_id, channel) IN (SELECT delivery_id, channel FROM (${claimable}) AS claimable)
-        RETURNING ${CLAIMED}`,
+      const rows = await dialect.claim<ClaimedNotificationRow>(
+        db,
+        {
+          claimable: {
+            table: "notifications",
+            columns: "delivery_id, channel, created_at",
+            where: "channel = @channel AND digest_key IS NULL",
+            orderBy: "created_at, delivery_id",
+            limit: "@limit",
+            lock: true,
+          },
+          key: ["delivery_id", "channel"],
+          set: CLAIM,
+          returning: CLAIMED,
+        },
         {
           channel: params.channel,
           owner: params.owner,

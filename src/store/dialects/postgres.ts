@@ -6,7 +6,15 @@
  */
 import pg from "pg";
 import { claimableWhere } from "../claimable.js";
-import type { Backend, BatchInsert, ClaimableQuery, Db, Dialect, SqlParams } from "../db.js";
+import type {
+  Backend,
+  BatchInsert,
+  ClaimableQuery,
+  ClaimWrite,
+  Db,
+  Dialect,
+  SqlParams,
+} from "../db.js";
 import { startListener, type NotifyListener } from "../postgres-listener.js";
 import { createWorkListeners } from "../work-listeners.js";
 
@@ -136,6 +144,16 @@ export function openPostgres(options: PostgresOptions): Backend {
   const dialect: Dialect = {
     kind: "postgres",
     claimable: claimableRows,
+    claim: <R>(on: Db, write: ClaimWrite, params: SqlParams): Promise<R[]> => {
+      const key = write.key.join(", ");
+      const keys = write.key.length === 1 ? key : `(${key})`;
+      return on.all<R>(
+        `UPDATE ${write.claimable.table} SET ${write.set}
+        WHERE ${keys} IN (SELECT ${key} FROM (${claimableRows(write.claimable)}) AS claimable)
+        RETURNING ${write.returning}`,
+        params,
+      );
+    },
     inList: (column, param) => `${column} = ANY(${param}::text[])`,
     forUpdate: " FOR UPDATE",
     async insertMany<R>(on: Db, insert: BatchInsert): Promise<R[]> {

@@ -11,7 +11,15 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 import Database from "better-sqlite3";
 import { CLAIMABLE_BRANCHES } from "../claimable.js";
-import type { Backend, BatchInsert, ClaimableQuery, Db, Dialect, SqlParams } from "../db.js";
+import type {
+  Backend,
+  BatchInsert,
+  ClaimableQuery,
+  ClaimWrite,
+  Db,
+  Dialect,
+  SqlParams,
+} from "../db.js";
 import { createWorkListeners } from "../work-listeners.js";
 
 /** Every tenant's payloads live in these files: owner only, whatever the umask. */
@@ -224,11 +232,38 @@ export function openSqlite(params: { path: string }): SqliteBackend {
     durably: (fn) => transaction(fn, true),
   };
 
+  /** A claim's keys, then an update by key each: no promise a row, one write lock. */
+  const claimNow = <R>(write: ClaimWrite, params: SqlParams): R[] => {
+    const { key } = write;
+    const keys = prepared(claimableRows(write.claimable)).all(bindable(params)) as Record<
+      string,
+      string
+    >[];
+    if (keys.length === 0) return [];
+    const update = prepared(
+      `UPDATE ${write.claimable.table} SET ${write.set}
+      WHERE ${key.map((k) => `${k} = @claim_${k}`).join(" AND ")} RETURNING ${write.returning}`,
+    );
+    const claimed: R[] = [];
+    for (const row of keys) {
+      const bound: Record<string, unknown> = { ...bindable(params) };
+      for (const k of key) bound[`claim_${k}`] = row[k];
+      const returned = update.get(bound) as R | undefined;
+      if (returned !== undefined) claimed.push(returned);
+    }
+    return claimed;
+  };
+  const claimInTransaction = connection.transaction(claimNow);
+
   const work = createWorkListeners();
 
   const dialect: Dialect = {
     kind: "sqlite",
     claimable: claimableRows,
+    claim: <R>(on: Db, write: ClaimWrite, params: SqlParams): Promise<R[]> =>
+      on === inTransaction
+        ? Promise.resolve(claimNow<R>(write, params))
+        : statement(() => claimInTransaction.immediate(write, params) as R[]),
     inList: (column, param) => `${column} IN (SELECT value FROM json_each(${param}))`,
     forUpdate: "",
     async insertMany<R>(tx: Db, insert: BatchInsert): Promise<R[]> {
