@@ -273,7 +273,16 @@ export function openSqlite(params: { path: string }): SqliteBackend {
       // One prepared statement a row, inside the caller's transaction: no parameter limit to mind.
       // In this store's own transaction the rows go in synchronously, without a promise a row.
       const inserted: R[] = [];
-      if (tx === inTransaction) {
+      const returned = insert.returning.split(",").map((c) => c.trim());
+      if (tx === inTransaction && returned.every((c) => c in insert.columns)) {
+        // Returning only inserted columns: a plain insert tells whether the row went in, and
+        // the values are the row's own (RETURNING costs SQLite a result row a row).
+        const statement = prepared(sql.slice(0, sql.lastIndexOf(" RETURNING ")));
+        for (const row of insert.rows) {
+          if (statement.run(bindable(row)).changes === 0) continue;
+          inserted.push(Object.fromEntries(returned.map((c) => [c, row[c] ?? null])) as R);
+        }
+      } else if (tx === inTransaction) {
         const statement = prepared(sql);
         for (const row of insert.rows) {
           const returned = statement.get(bindable(row)) as R | undefined;
