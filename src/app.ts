@@ -3,7 +3,7 @@
  * the receiver, operator routes, the worker, and the smee relay in development.
  */
 import { createServer, type Server } from "node:http";
-import { Probot, createNodeMiddleware, type Logger } from "probot";
+import { Probot, createNodeMiddleware, type ApplicationFunction, type Logger } from "probot";
 import type { Settings } from "./settings/settings.js";
 import type { Store } from "./store/types.js";
 import { createStore } from "./store/create-store.js";
@@ -11,9 +11,10 @@ import { createMetrics, type Metrics } from "./ops/metrics.js";
 import { createOpsRoutes } from "./ops/routes.js";
 import { createReceiver, WEBHOOK_PATH } from "./receive/receiver.js";
 import { createWebhookGuard, type RawBodies } from "./receive/webhook-guard.js";
-import { createWorker, type Worker } from "./worker/worker.js";
-import { createSlackPoster } from "./slack/poster.js";
+import { createWorker, type Worker, type WorkerParams } from "./worker/worker.js";
+import { createSlackPoster, type SlackPoster } from "./slack/poster.js";
 import { createConfigSource } from "./repo-config/repo-config-source.js";
+import type { ConfigSource } from "./repo-config/config-source.js";
 import { createConfigCheckStep } from "./config-check/config-check.js";
 import { createInstallationAuth } from "./shared/installation-auth.js";
 import { startWebhookRelay } from "./receive/webhook-relay.js";
@@ -71,7 +72,6 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
 
   const store = createStore(settings.databaseUrl);
   await store.migrate();
-  const metrics = createMetrics({ store });
 
   if (settings.channels.isLogOnly) {
     log.warn(
@@ -86,53 +86,14 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     );
   }
 
-  // Without an App there is no GitHub API access: the default routes apply and nothing is checked.
-  const auth = settings.appId !== null ? createInstallationAuth({ probot }) : null;
-  const configs = {
-    ...createConfigSource({
-      auth,
-      ttlMs: settings.configCacheTtlMs,
-      channels: settings.channels,
-      store,
-      log,
-    }),
-    ...(auth
-      ? {
-          checkChange: createConfigCheckStep({
-            auth,
-            knownChannels: settings.channels.names(),
-            mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
-            log,
-          }),
-        }
-      : {}),
-  };
-  const worker = createWorker({
-    store,
-    channels: settings.channels,
-    poster: createSlackPoster({ log }),
-    configs,
-    metrics,
+  const { metrics, worker, guard, receiver } = composeNotifier({
+    settings,
+    probot,
     log,
-    slackPaceMs: settings.slackPaceMs,
-    burstSummaryAfter: settings.burstSummaryAfter,
-    retentionMs: settings.retentionMs,
+    store,
     now,
   });
-
-  // The guard reads and verifies every delivery's body before Probot's middleware may touch it.
-  const rawBodies: RawBodies = new Map();
-  const guard = createWebhookGuard({ secret: settings.webhookSecret, rawBodies, metrics, log });
-  const middleware = await createNodeMiddleware(
-    createReceiver({
-      store,
-      metrics,
-      rawBodies,
-      routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }),
-      onStored: () => worker.received(),
-    }),
-    { probot },
-  );
+  const middleware = await createNodeMiddleware(receiver, { probot });
   const server = createServer(async (req, res) => {
     try {
       if (await guard(req, res)) return;
@@ -225,4 +186,96 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
       return stopped;
     },
   };
+}
+
+/** What the running notifier is made of, short of its HTTP server and timers. */
+export interface ComposedNotifier {
+  metrics: Metrics;
+  worker: Worker;
+  /** Reads and verifies every delivery's body before Probot's middleware may touch it. */
+  guard: ReturnType<typeof createWebhookGuard>;
+  /** The Probot app function: stores each verified delivery before it is acknowledged. */
+  receiver: ApplicationFunction;
+}
+
+/**
+ * The one place the parts are wired together: `startNotifier` (and so `npm start`, the
+ * end-to-end tests and the bench, which run the built app) and the in-process test pipeline
+ * build the notifier here, so no test tests a copy of the wiring. `overrides` are for tests:
+ * a config source, a poster, worker timings.
+ *
+ * @example
+ * const { worker, receiver } = composeNotifier({ settings, probot, log, store, now: () => new Date() });
+ * await probot.load(receiver);
+ */
+export function composeNotifier(params: {
+  settings: Pick<
+    Settings,
+    | "appId"
+    | "channels"
+    | "configCacheTtlMs"
+    | "slackPaceMs"
+    | "burstSummaryAfter"
+    | "retentionMs"
+    | "webhookSecret"
+    | "metricsToken"
+  >;
+  probot: Probot;
+  log: Logger;
+  store: Store;
+  /** The clock every part that decides by the time shares. */
+  now: () => Date;
+  metrics?: Metrics;
+  overrides?: {
+    configs?: ConfigSource;
+    poster?: SlackPoster;
+    worker?: Pick<WorkerParams, "leaseMs" | "idlePollMs" | "routingDeadlineMs">;
+  };
+}): ComposedNotifier {
+  const { settings, probot, log, store, now } = params;
+  const metrics = params.metrics ?? createMetrics({ store });
+  // Without an App there is no GitHub API access: the default routes apply and nothing is checked.
+  const auth = settings.appId !== null ? createInstallationAuth({ probot }) : null;
+  const configs: ConfigSource = params.overrides?.configs ?? {
+    ...createConfigSource({
+      auth,
+      ttlMs: settings.configCacheTtlMs,
+      channels: settings.channels,
+      store,
+      log,
+    }),
+    ...(auth
+      ? {
+          checkChange: createConfigCheckStep({
+            auth,
+            knownChannels: settings.channels.names(),
+            mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
+            log,
+          }),
+        }
+      : {}),
+  };
+  const worker = createWorker({
+    store,
+    channels: settings.channels,
+    poster: params.overrides?.poster ?? createSlackPoster({ log }),
+    configs,
+    metrics,
+    log,
+    slackPaceMs: settings.slackPaceMs,
+    burstSummaryAfter: settings.burstSummaryAfter,
+    retentionMs: settings.retentionMs,
+    now,
+    ...params.overrides?.worker,
+  });
+  const rawBodies: RawBodies = new Map();
+  const guard = createWebhookGuard({ secret: settings.webhookSecret, rawBodies, metrics, log });
+  const receiver = createReceiver({
+    store,
+    metrics,
+    rawBodies,
+    routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }),
+    onStored: () => worker.received(),
+  });
+  return { metrics, worker, guard, receiver };
 }

@@ -1,6 +1,7 @@
 /**
  * The pipeline in-process: a Probot with the receiver loaded, a real store, the worker and a
- * poster, wired as the app wires them. For integration tests that drive `probot.receive`.
+ * poster, built by the app's own composition root (`composeNotifier`), so tests never test a
+ * copy of the wiring. For integration tests that drive `probot.receive`.
  */
 import { testAppKey } from "./app-key.js";
 import { Probot, ProbotOctokit } from "probot";
@@ -8,12 +9,11 @@ import pino from "pino";
 import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import { createMetrics, type Metrics } from "../../src/ops/metrics.js";
-import { createReceiver } from "../../src/receive/receiver.js";
-import { createWorker, type Worker } from "../../src/worker/worker.js";
+import type { Worker } from "../../src/worker/worker.js";
+import { composeNotifier } from "../../src/app.js";
 import { createSlackPoster } from "../../src/slack/poster.js";
 import { readChannels, type ChannelRegistry } from "../../src/settings/channels.js";
 import type { ConfigSource } from "../../src/repo-config/config-source.js";
-import { DEFAULT_CONFIG } from "../../src/repo-config/defaults.js";
 
 /** Octokit without retries or throttling, so nock answers are seen as they are. */
 export const TestOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
@@ -67,26 +67,35 @@ export async function startPipeline(params: {
   await store.migrate();
   const metrics = createMetrics({ store, withDefaults: false });
   const channels = readChannels(params.env);
-  const worker = createWorker({
-    store,
-    channels,
-    poster: createSlackPoster({ log, timeoutMs: 2_000 }),
-    configs: params.configs ?? { load: async () => DEFAULT_CONFIG },
-    metrics,
+  const { worker, receiver } = composeNotifier({
+    settings: {
+      // No App: repository config comes from `params.configs`, else the default routes.
+      appId: null,
+      channels,
+      configCacheTtlMs: 300_000,
+      slackPaceMs: params.slackPaceMs ?? 0,
+      burstSummaryAfter: params.burstSummaryAfter ?? 0,
+      retentionMs: params.retentionMs ?? 0,
+      webhookSecret: "pipeline-test-secret",
+      metricsToken: null,
+    },
+    probot,
     log,
-    slackPaceMs: params.slackPaceMs ?? 0,
-    burstSummaryAfter: params.burstSummaryAfter ?? 0,
-    retentionMs: params.retentionMs ?? 0,
-    leaseMs: params.leaseMs ?? 5_000,
-    idlePollMs: 200,
-    ...(params.now ? { now: params.now } : {}),
-    ...(params.routingDeadlineMs ? { routingDeadlineMs: params.routingDeadlineMs } : {}),
+    store,
+    now: params.now ?? (() => new Date()),
+    metrics,
+    overrides: {
+      ...(params.configs ? { configs: params.configs } : {}),
+      poster: createSlackPoster({ log, timeoutMs: 2_000 }),
+      worker: {
+        leaseMs: params.leaseMs ?? 5_000,
+        idlePollMs: 200,
+        ...(params.routingDeadlineMs ? { routingDeadlineMs: params.routingDeadlineMs } : {}),
+      },
+    },
   });
   // No HTTP server here: deliveries arrive through `probot.receive`.
-  await probot.load(createReceiver({ store, metrics, onStored: () => worker.received() }), {
-    cwd: process.cwd(),
-    addHandler: () => {},
-  });
+  await probot.load(receiver, { cwd: process.cwd(), addHandler: () => {} });
   worker.start();
   return {
     probot,
