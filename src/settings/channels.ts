@@ -1,57 +1,87 @@
 /**
  * The Slack channels the operator configured. Only the operator names channels (from the
  * environment); repository config can only pick among them, so a repository cannot make the
- * app post to a webhook it was not given.
+ * app post to a webhook or a Slack channel it was not given. A channel is posted to either
+ * through an incoming webhook or, with a Slack app's bot token, through the Web API.
  */
 import { createHash } from "node:crypto";
 import { SettingsError } from "./settings-error.js";
 import { DEFAULT_CHANNEL } from "../repo-config/defaults.js";
 
+/**
+ * How messages reach a channel: `webhook` posts to an incoming-webhook URL; `bot` posts with
+ * the bot token to a Slack channel id (and can thread and edit); `dm` is the pseudo-channel of
+ * direct messages, whose Slack user comes with each message; `log` only logs.
+ */
+export type ChannelKind = "webhook" | "bot" | "dm" | "log";
+
 /** One operator-configured channel. */
 export interface SlackChannel {
-  /** As repository config writes it, e.g. `default`, `release-notes`. */
+  /** As repository config writes it, e.g. `default`, `release-notes`; {@link DM_CHANNEL} for direct messages. */
   name: string;
-  /** The incoming-webhook URL, a secret; `null` means messages are only logged. */
+  /** How messages reach it; decides which of `url` and `channelId` is set. */
+  kind: ChannelKind;
+  /** The incoming-webhook URL of a `webhook` channel, a secret; `null` for every other kind. */
   url: string | null;
+  /** The Slack channel id (`C…` or `G…`) a `bot` channel posts to; `null` for every other kind. */
+  channelId: string | null;
   /**
-   * A short hash of the URL: the pacing key (channels sharing a webhook share its rate limit)
-   * and what logs show instead of the URL.
+   * The pacing key (channels sharing a webhook or a Slack channel share its rate limit) and
+   * what logs show instead of the URL: a short hash of the URL for `webhook`,
+   * `bot:<channelId>` for `bot`, `dm` for `dm` and `log-only` for `log`.
    */
   target: string;
   /** Lower-cased GitHub owners whose repositories may route here; `null` means anyone. */
   owners: string[] | null;
 }
 
+/**
+ * The queue name of direct messages. Not a channel repository config can name: it is never in
+ * {@link ChannelRegistry.names}, `get` or `mayUse`, and `@` cannot start a configured name.
+ */
+export const DM_CHANNEL = "@dm";
+
 export interface ChannelRegistry {
-  /** Channel names, sorted. */
+  /** Channel names, sorted; never {@link DM_CHANNEL}. */
   names(): string[];
+  /** The channel repository config calls `name`; never the DM pseudo-channel. */
   get(name: string): SlackChannel | undefined;
-  /** True when no webhook URL is configured at all: the one `default` channel only logs. */
+  /** True when neither a webhook URL nor a channel id is configured: the one `default` channel only logs. */
   isLogOnly: boolean;
   /** Whether a repository of `owner` may route to `channel` (false for an unknown channel). */
   mayUse(channel: string, owner: string): boolean;
+  /** The DM pseudo-channel when `SLACK_BOT_TOKEN` is set, else null. */
+  dm(): SlackChannel | null;
 }
 
 const URL_VAR = "SLACK_WEBHOOK_URL";
+const CHANNEL_ID_VAR = "SLACK_CHANNEL_ID";
 const OWNERS_VAR = "SLACK_CHANNEL_OWNERS";
+const TOKEN_VAR = "SLACK_BOT_TOKEN";
 const LOG_ONLY_TARGET = "log-only";
+// Public and private channel ids; not D… (a DM's id changes with whoever opens it).
+const CHANNEL_ID_RE = /^[CG][A-Z0-9]{2,}$/;
 const NAME_SUFFIX_RE = /^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*$/;
 // GitHub logins and organisation names: letters, digits and single inner hyphens.
 const OWNER_RE = /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,38}$/;
 
 /**
- * Reads the channels from the environment, validating every Slack variable.
+ * Reads the channels from the environment, validating every Slack channel variable.
  * `SLACK_WEBHOOK_URL` is channel `default`; `SLACK_WEBHOOK_URL_<NAME>` is channel `<name>`
- * (lower-cased, `_` read as `-`); `SLACK_CHANNEL_OWNERS_<NAME>=acme,octo-org` limits which
- * repository owners may route there. Throws a {@link SettingsError} naming the variable at fault;
- * messages never include a webhook URL.
+ * (lower-cased, `_` read as `-`). `SLACK_CHANNEL_ID` and `SLACK_CHANNEL_ID_<NAME>` name bot
+ * channels the same way and need `SLACK_BOT_TOKEN` (only its presence is checked here);
+ * a name is one kind or the other, never both. `SLACK_CHANNEL_OWNERS_<NAME>=acme,octo-org`
+ * limits which repository owners may route to a channel of either kind. Throws a
+ * {@link SettingsError} naming the variable at fault; messages never include a webhook URL.
  *
  * @example
- * const channels = readChannels({ SLACK_WEBHOOK_URL_RELEASE_NOTES: "https://hooks.slack.com/services/T0/B0/x" });
- * channels.names() // ["release-notes"]
+ * const channels = readChannels({ SLACK_WEBHOOK_URL_RELEASE_NOTES: "https://hooks.slack.com/services/T0/B0/x", SLACK_BOT_TOKEN: "xoxb-…", SLACK_CHANNEL_ID_ENG: "C0123ABCD" });
+ * channels.names() // ["eng", "release-notes"]
+ * channels.get("eng") // { name: "eng", kind: "bot", url: null, channelId: "C0123ABCD", target: "bot:C0123ABCD", owners: null }
  */
 export function readChannels(env: Record<string, string | undefined>): ChannelRegistry {
   const urls = new Map<string, { variable: string; url: string }>();
+  const channelIds = new Map<string, { variable: string; channelId: string }>();
   const owners = new Map<string, { variable: string; owners: string[] }>();
 
   for (const variable of Object.keys(env).sort()) {
@@ -62,34 +92,79 @@ export function readChannels(env: Record<string, string | undefined>): ChannelRe
       putOnce(urls, urlChannel, { variable, url: parseWebhookUrl(variable, value) });
       continue;
     }
+    const idChannel = channelOf({ variable, prefix: CHANNEL_ID_VAR });
+    if (idChannel !== null) {
+      putOnce(channelIds, idChannel, { variable, channelId: parseChannelId(variable, value) });
+      continue;
+    }
     const ownersChannel = channelOf({ variable, prefix: OWNERS_VAR });
     if (ownersChannel !== null) {
       putOnce(owners, ownersChannel, { variable, owners: parseOwners(variable, value) });
     }
   }
 
-  for (const [name, { variable }] of owners) {
-    if (!urls.has(name)) {
+  const hasToken = (env[TOKEN_VAR] ?? "").trim() !== "";
+  for (const [name, { variable }] of channelIds) {
+    const webhook = urls.get(name);
+    if (webhook !== undefined) {
       throw new SettingsError(
         variable,
-        `${variable} sets owners for channel "${name}", but that channel has no webhook: set ${urlVariableFor(name)} too, or remove ${variable}`,
+        `${variable} and ${webhook.variable} both configure channel "${name}": a channel is either a bot channel or a webhook channel, keep one`,
+      );
+    }
+    if (!hasToken) {
+      throw new SettingsError(
+        variable,
+        `${variable} sets a channel id for channel "${name}", but ${TOKEN_VAR} is not set: the app posts to a channel id with its Slack app's bot token (xoxb-…); set ${TOKEN_VAR}, or use ${urlVariableFor(name)} for a webhook channel`,
       );
     }
   }
 
-  if (urls.size === 0) {
+  for (const [name, { variable }] of owners) {
+    if (!urls.has(name) && !channelIds.has(name)) {
+      throw new SettingsError(
+        variable,
+        `${variable} sets owners for channel "${name}", but that channel has no webhook or channel id: set ${urlVariableFor(name)} or ${variableFor(CHANNEL_ID_VAR, name)} too, or remove ${variable}`,
+      );
+    }
+  }
+
+  const dm: SlackChannel | null = hasToken
+    ? { name: DM_CHANNEL, kind: "dm", url: null, channelId: null, target: "dm", owners: null }
+    : null;
+  if (urls.size === 0 && channelIds.size === 0) {
     return createRegistry({
-      channels: [{ name: DEFAULT_CHANNEL, url: null, target: LOG_ONLY_TARGET, owners: null }],
+      channels: [
+        {
+          name: DEFAULT_CHANNEL,
+          kind: "log",
+          url: null,
+          channelId: null,
+          target: LOG_ONLY_TARGET,
+          owners: null,
+        },
+      ],
       isLogOnly: true,
+      dm,
     });
   }
-  const channels = [...urls].map(([name, { url }]) => ({
+  const webhookChannels = [...urls].map(([name, { url }]): SlackChannel => ({
     name,
+    kind: "webhook",
     url,
+    channelId: null,
     target: targetOf(url),
     owners: owners.get(name)?.owners ?? null,
   }));
-  return createRegistry({ channels, isLogOnly: false });
+  const botChannels = [...channelIds].map(([name, { channelId }]): SlackChannel => ({
+    name,
+    kind: "bot",
+    url: null,
+    channelId,
+    target: `bot:${channelId}`,
+    owners: owners.get(name)?.owners ?? null,
+  }));
+  return createRegistry({ channels: [...webhookChannels, ...botChannels], isLogOnly: false, dm });
 }
 
 /** The pacing and logging key for a webhook URL: 12 hex digits of its SHA-256. */
@@ -97,13 +172,18 @@ export function targetOf(url: string): string {
   return createHash("sha256").update(url).digest("hex").slice(0, 12);
 }
 
-function createRegistry(params: { channels: SlackChannel[]; isLogOnly: boolean }): ChannelRegistry {
+function createRegistry(params: {
+  channels: SlackChannel[];
+  isLogOnly: boolean;
+  dm: SlackChannel | null;
+}): ChannelRegistry {
   const byName = new Map(params.channels.map((channel) => [channel.name, channel]));
   const names = [...byName.keys()].sort();
   return {
     names: () => [...names],
     get: (name) => byName.get(name),
     isLogOnly: params.isLogOnly,
+    dm: () => params.dm,
     mayUse(channel, owner) {
       const found = byName.get(channel);
       if (found === undefined) return false;
@@ -131,9 +211,12 @@ function channelOf(params: { variable: string; prefix: string }): string | null 
 }
 
 function urlVariableFor(name: string): string {
-  return name === DEFAULT_CHANNEL
-    ? URL_VAR
-    : `${URL_VAR}_${name.toUpperCase().replaceAll("-", "_")}`;
+  return variableFor(URL_VAR, name);
+}
+
+/** The variable that configures channel `name` under `prefix`: the bare prefix for `default`. */
+function variableFor(prefix: string, name: string): string {
+  return name === DEFAULT_CHANNEL ? prefix : `${prefix}_${name.toUpperCase().replaceAll("-", "_")}`;
 }
 
 function putOnce<T extends { variable: string }>(
@@ -164,6 +247,24 @@ function parseWebhookUrl(variable: string, value: string): string {
     throw new SettingsError(
       variable,
       `${variable} is not an http(s) URL: set it to the incoming-webhook URL Slack gave you (https://hooks.slack.com/services/...)`,
+    );
+  }
+  return trimmed;
+}
+
+function parseChannelId(variable: string, value: string): string {
+  const trimmed = value.trim();
+  if (trimmed === "") {
+    throw new SettingsError(
+      variable,
+      `${variable} is empty: set it to the Slack channel's id (like C0123ABCD), or unset it`,
+    );
+  }
+  // Not echoed: a token or webhook URL pasted into the wrong variable must not reach the log.
+  if (!CHANNEL_ID_RE.test(trimmed)) {
+    throw new SettingsError(
+      variable,
+      `${variable} is not a Slack channel id: write the id (C or G, then capital letters and digits, like C0123ABCD), not the channel's name; Slack shows it at the bottom of the channel's details`,
     );
   }
   return trimmed;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readChannels, targetOf } from "../../src/settings/channels.js";
+import { DM_CHANNEL, readChannels, targetOf } from "../../src/settings/channels.js";
 import { SettingsError } from "../../src/settings/settings-error.js";
 
 const URL_DEFAULT = "https://hooks.slack.com/services/T000/B000/XXXX";
@@ -31,7 +31,9 @@ describe("readChannels", () => {
     expect(channels.isLogOnly).toBe(false);
     expect(channels.get("release-notes")).toEqual({
       name: "release-notes",
+      kind: "webhook",
       url: URL_RELEASE,
+      channelId: null,
       target: targetOf(URL_RELEASE),
       owners: null,
     });
@@ -91,7 +93,9 @@ describe("readChannels", () => {
     expect(channels.names()).toEqual(["default"]);
     expect(channels.get("default")).toEqual({
       name: "default",
+      kind: "log",
       url: null,
+      channelId: null,
       target: "log-only",
       owners: null,
     });
@@ -161,10 +165,10 @@ describe("readChannels", () => {
       });
       expect(error.variable).toBe("SLACK_CHANNEL_OWNERS_RELEASE_NOTES");
       expect(error.message).toMatchInlineSnapshot(
-        `"SLACK_CHANNEL_OWNERS_RELEASE_NOTES sets owners for channel "release-notes", but that channel has no webhook: set SLACK_WEBHOOK_URL_RELEASE_NOTES too, or remove SLACK_CHANNEL_OWNERS_RELEASE_NOTES"`,
+        `"SLACK_CHANNEL_OWNERS_RELEASE_NOTES sets owners for channel "release-notes", but that channel has no webhook or channel id: set SLACK_WEBHOOK_URL_RELEASE_NOTES or SLACK_CHANNEL_ID_RELEASE_NOTES too, or remove SLACK_CHANNEL_OWNERS_RELEASE_NOTES"`,
       );
       expect(settingsErrorOf({ SLACK_CHANNEL_OWNERS: "acme" }).message).toMatchInlineSnapshot(
-        `"SLACK_CHANNEL_OWNERS sets owners for channel "default", but that channel has no webhook: set SLACK_WEBHOOK_URL too, or remove SLACK_CHANNEL_OWNERS"`,
+        `"SLACK_CHANNEL_OWNERS sets owners for channel "default", but that channel has no webhook or channel id: set SLACK_WEBHOOK_URL or SLACK_CHANNEL_ID too, or remove SLACK_CHANNEL_OWNERS"`,
       );
     });
 
@@ -208,6 +212,140 @@ describe("readChannels", () => {
       ).toMatchInlineSnapshot(
         `"SLACK_WEBHOOK_URL_eng and SLACK_WEBHOOK_URL_ENG both configure channel "eng": keep one"`,
       );
+    });
+  });
+});
+
+describe("bot channels", () => {
+  const TOKEN = "xoxb-1-2-secret";
+
+  it("reads SLACK_CHANNEL_ID as default and SLACK_CHANNEL_ID_<NAME> as <name>, keyed by channel id", () => {
+    const channels = readChannels({
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_CHANNEL_ID: "C0123ABCD",
+      SLACK_CHANNEL_ID_RELEASE_NOTES: " G0PRIVATE1\n",
+      SLACK_WEBHOOK_URL_ENG: URL_ENG,
+      SLACK_CHANNEL_IDS: "not ours, ignored",
+    });
+    expect(channels.names()).toEqual(["default", "eng", "release-notes"]);
+    expect(channels.isLogOnly).toBe(false);
+    expect(channels.get("default")).toEqual({
+      name: "default",
+      kind: "bot",
+      url: null,
+      channelId: "C0123ABCD",
+      target: "bot:C0123ABCD",
+      owners: null,
+    });
+    expect(channels.get("release-notes")?.channelId).toBe("G0PRIVATE1");
+    expect(channels.get("eng")?.kind).toBe("webhook");
+  });
+
+  it("shares pacing between names given the same channel id", () => {
+    const channels = readChannels({
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_CHANNEL_ID_A: "C0123ABCD",
+      SLACK_CHANNEL_ID_B: "C0123ABCD",
+    });
+    expect(channels.get("a")?.target).toBe(channels.get("b")?.target);
+  });
+
+  it("applies SLACK_CHANNEL_OWNERS_<NAME> to a bot channel", () => {
+    const channels = readChannels({
+      SLACK_BOT_TOKEN: TOKEN,
+      SLACK_CHANNEL_ID_ENG: "C0123ABCD",
+      SLACK_CHANNEL_OWNERS_ENG: "Acme",
+    });
+    expect(channels.get("eng")?.owners).toEqual(["acme"]);
+    expect(channels.mayUse("eng", "acme")).toBe(true);
+    expect(channels.mayUse("eng", "other")).toBe(false);
+  });
+
+  it("offers the DM pseudo-channel only with a bot token, never by name", () => {
+    const withToken = readChannels({ SLACK_BOT_TOKEN: TOKEN, SLACK_WEBHOOK_URL: URL_DEFAULT });
+    expect(withToken.dm()).toEqual({
+      name: DM_CHANNEL,
+      kind: "dm",
+      url: null,
+      channelId: null,
+      target: "dm",
+      owners: null,
+    });
+    expect(withToken.names()).not.toContain(DM_CHANNEL);
+    expect(withToken.get(DM_CHANNEL)).toBeUndefined();
+    expect(withToken.mayUse(DM_CHANNEL, "acme")).toBe(false);
+    expect(readChannels({ SLACK_WEBHOOK_URL: URL_DEFAULT }).dm()).toBeNull();
+    expect(readChannels({ SLACK_BOT_TOKEN: "  " }).dm()).toBeNull();
+  });
+
+  it("stays log-only with a bot token but no channel, and still offers DMs", () => {
+    const channels = readChannels({ SLACK_BOT_TOKEN: TOKEN });
+    expect(channels.isLogOnly).toBe(true);
+    expect(channels.get("default")?.kind).toBe("log");
+    expect(channels.dm()?.kind).toBe("dm");
+  });
+
+  describe("rejects", () => {
+    it("a channel id without SLACK_BOT_TOKEN", () => {
+      const error = settingsErrorOf({ SLACK_CHANNEL_ID_ENG: "C0123ABCD" });
+      expect(error.variable).toBe("SLACK_CHANNEL_ID_ENG");
+      expect(error.message).toMatchInlineSnapshot(
+        `"SLACK_CHANNEL_ID_ENG sets a channel id for channel "eng", but SLACK_BOT_TOKEN is not set: the app posts to a channel id with its Slack app's bot token (xoxb-…); set SLACK_BOT_TOKEN, or use SLACK_WEBHOOK_URL_ENG for a webhook channel"`,
+      );
+      expect(settingsErrorOf({ SLACK_CHANNEL_ID: "C0123ABCD", SLACK_BOT_TOKEN: "" }).variable).toBe(
+        "SLACK_CHANNEL_ID",
+      );
+    });
+
+    it("one channel configured as both a webhook and a bot channel, never showing the URL", () => {
+      const error = settingsErrorOf({
+        SLACK_BOT_TOKEN: TOKEN,
+        SLACK_WEBHOOK_URL: URL_DEFAULT,
+        SLACK_CHANNEL_ID_DEFAULT: "C0123ABCD",
+      });
+      expect(error.variable).toBe("SLACK_CHANNEL_ID_DEFAULT");
+      expect(error.message).toMatchInlineSnapshot(
+        `"SLACK_CHANNEL_ID_DEFAULT and SLACK_WEBHOOK_URL both configure channel "default": a channel is either a bot channel or a webhook channel, keep one"`,
+      );
+      expect(error.message).not.toContain(URL_DEFAULT);
+    });
+
+    it("two channel ids for one channel", () => {
+      expect(
+        settingsErrorOf({
+          SLACK_BOT_TOKEN: TOKEN,
+          SLACK_CHANNEL_ID: "C0123ABCD",
+          SLACK_CHANNEL_ID_DEFAULT: "C0123ABCE",
+        }).message,
+      ).toMatchInlineSnapshot(
+        `"SLACK_CHANNEL_ID_DEFAULT and SLACK_CHANNEL_ID both configure channel "default": keep one"`,
+      );
+    });
+
+    it.each(["#general", "general", "c0123abcd", "D0123ABCD", "U0123ABCD", "C", "xoxb-1-2-secret"])(
+      "%j as a channel id, naming the variable and never echoing the value",
+      (value) => {
+        const error = settingsErrorOf({ SLACK_BOT_TOKEN: TOKEN, SLACK_CHANNEL_ID_ENG: value });
+        expect(error.variable).toBe("SLACK_CHANNEL_ID_ENG");
+        expect(error.message).toBe(
+          "SLACK_CHANNEL_ID_ENG is not a Slack channel id: write the id (C or G, then capital letters and digits, like C0123ABCD), not the channel's name; Slack shows it at the bottom of the channel's details",
+        );
+      },
+    );
+
+    it("an empty channel id", () => {
+      expect(
+        settingsErrorOf({ SLACK_BOT_TOKEN: TOKEN, SLACK_CHANNEL_ID: " " }).message,
+      ).toMatchInlineSnapshot(
+        `"SLACK_CHANNEL_ID is empty: set it to the Slack channel's id (like C0123ABCD), or unset it"`,
+      );
+    });
+
+    it("a channel id variable whose suffix is not a channel name", () => {
+      expect(
+        settingsErrorOf({ SLACK_BOT_TOKEN: TOKEN, "SLACK_CHANNEL_ID_ENG-TEAM": "C0123ABCD" })
+          .variable,
+      ).toBe("SLACK_CHANNEL_ID_ENG-TEAM");
     });
   });
 });
