@@ -7,6 +7,7 @@ import { parseDuration } from "../shared/duration.js";
 import { SettingsError } from "./settings-error.js";
 import { readTestClock, type TestClock } from "./test-clock.js";
 import { readChannels, type ChannelRegistry } from "./channels.js";
+import { NO_PEOPLE, readPeopleFile, type PeopleDirectory } from "./people.js";
 
 export type Env = Record<string, string | undefined>;
 
@@ -30,8 +31,15 @@ export interface Settings {
   redisUrl: string | null;
   /** A SQLite file path or a `postgres://` URL. */
   databaseUrl: string;
+  /** The Slack channels: webhook channels, bot channels and, with a bot token, direct messages. */
   channels: ChannelRegistry;
-  /** Least time between two posts to one webhook URL, across all instances. */
+  /** The Slack app's bot token (`xoxb-…`) for bot channels and DMs; `null` posts through webhooks only. A secret. */
+  slackBotToken: string | null;
+  /** The Slack Web API base, ending with `/`: `https://slack.com/api/`, or a Slack-compatible server. */
+  slackApiUrl: string;
+  /** GitHub logins mapped to Slack users, from `SLACK_PEOPLE_FILE`; {@link NO_PEOPLE} when unset. */
+  people: PeopleDirectory;
+  /** Least time between two posts to one webhook URL or bot channel, across all instances. */
   slackPaceMs: number;
   /** Messages waiting for one channel before they are merged into one summary; 0 never merges. */
   burstSummaryAfter: number;
@@ -48,6 +56,8 @@ export interface Settings {
 
 /** Shortest `METRICS_TOKEN` accepted: long enough that guessing it over HTTP is hopeless. */
 const MIN_METRICS_TOKEN_LENGTH = 16;
+
+const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
@@ -130,6 +140,20 @@ export function readSettings(env: Env): Settings {
     );
   }
 
+  // The token first: a bad token is a clearer message than the channel ids that need it.
+  const slackBotToken = readSlackBotToken(env.SLACK_BOT_TOKEN);
+  const channels = readChannels(env);
+  const people = readPeople(env.SLACK_PEOPLE_FILE);
+  if (slackBotToken === null) {
+    const wantsDm = people.all().find((person) => person.dm.length > 0);
+    if (wantsDm !== undefined) {
+      throw new SettingsError(
+        "SLACK_PEOPLE_FILE",
+        `SLACK_PEOPLE_FILE asks direct messages for ${wantsDm.login}, but SLACK_BOT_TOKEN is not set: DMs are sent by the Slack app's bot; set SLACK_BOT_TOKEN, or remove the dm lists (mentions work without it)`,
+      );
+    }
+  }
+
   return {
     appId,
     privateKey,
@@ -142,7 +166,10 @@ export function readSettings(env: Env): Settings {
     githubBaseUrl: gheHost ? `${gheProtocol}://${gheHost}/api/v3` : "https://api.github.com",
     redisUrl,
     databaseUrl,
-    channels: readChannels(env),
+    channels,
+    slackBotToken,
+    slackApiUrl: readSlackApiUrl(env.SLACK_API_URL),
+    people,
     slackPaceMs: readDuration(env, "SLACK_PACE", "1s"),
     burstSummaryAfter: readCount(env, "BURST_SUMMARY_AFTER", 20),
     configCacheTtlMs: readDuration(env, "CONFIG_CACHE_TTL", "5m"),
@@ -190,6 +217,53 @@ function readPrivateKey(env: Env): string | null {
     );
   }
   return text;
+}
+
+/** Unset means webhooks only; a set token is a bot token, which Slack starts with `xoxb-`. */
+function readSlackBotToken(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const token = text.trim();
+  // The value is a secret: messages say what is wrong with it, never what it is.
+  if (token === "") {
+    throw new SettingsError(
+      "SLACK_BOT_TOKEN",
+      "SLACK_BOT_TOKEN is empty: set it to the Slack app's Bot User OAuth Token (xoxb-…), or unset it to post through webhooks only",
+    );
+  }
+  if (!/^xoxb-[\x21-\x7e]+$/.test(token)) {
+    throw new SettingsError(
+      "SLACK_BOT_TOKEN",
+      "SLACK_BOT_TOKEN is not a bot token: use the Slack app's Bot User OAuth Token, which starts with xoxb- (OAuth & Permissions in the app's settings), not a user (xoxp-) or app-level (xapp-) token",
+    );
+  }
+  return token;
+}
+
+/** The Web API base, always ending with `/` so method names append to it. */
+function readSlackApiUrl(text: string | undefined): string {
+  const value = nonEmpty(text);
+  if (value === null) return DEFAULT_SLACK_API_URL;
+  requireUrl("SLACK_API_URL", value, ["http:", "https:"]);
+  const url = new URL(value);
+  if (url.search !== "" || url.hash !== "") {
+    throw new SettingsError(
+      "SLACK_API_URL",
+      "SLACK_API_URL must be the Web API base without a query or fragment, like https://slack.com/api/",
+    );
+  }
+  return value.endsWith("/") ? value : `${value}/`;
+}
+
+function readPeople(text: string | undefined): PeopleDirectory {
+  if (text === undefined) return NO_PEOPLE;
+  const path = text.trim();
+  if (path === "") {
+    throw new SettingsError(
+      "SLACK_PEOPLE_FILE",
+      "SLACK_PEOPLE_FILE is empty: set it to the path of the YAML file mapping GitHub logins to Slack user ids, or unset it",
+    );
+  }
+  return readPeopleFile(path);
 }
 
 /** Blank means unset; a set token is one header-safe word of at least 16 characters. */

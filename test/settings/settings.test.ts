@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readSettings } from "../../src/settings/settings.js";
 import { parseDuration, formatDuration } from "../../src/shared/duration.js";
 import { SettingsError } from "../../src/settings/settings-error.js";
+import { NO_PEOPLE } from "../../src/settings/people.js";
 
 const base = { WEBHOOK_SECRET: "a-real-secret" };
 
@@ -31,6 +35,10 @@ describe("readSettings", () => {
       appId: settings.appId,
       channels: settings.channels.names(),
       logOnly: settings.channels.isLogOnly,
+      slackBotToken: settings.slackBotToken,
+      slackApiUrl: settings.slackApiUrl,
+      people: settings.people,
+      dm: settings.channels.dm(),
     }).toEqual({
       port: 3000,
       host: "localhost",
@@ -44,6 +52,10 @@ describe("readSettings", () => {
       appId: null,
       channels: ["default"],
       logOnly: true,
+      slackBotToken: null,
+      slackApiUrl: "https://slack.com/api/",
+      people: NO_PEOPLE,
+      dm: null,
     });
   });
 
@@ -159,5 +171,105 @@ describe("durations", () => {
       "2h",
       "1d",
     ]);
+  });
+});
+
+describe("Slack app settings", () => {
+  const TOKEN = "xoxb-1234-5678-abcdefSECRET";
+
+  function peopleFile(text: string): string {
+    const path = join(mkdtempSync(join(tmpdir(), "people-")), "people.yml");
+    writeFileSync(path, text);
+    return path;
+  }
+
+  it("reads the bot token trimmed, and bot channels with it", () => {
+    const settings = readSettings({
+      ...base,
+      SLACK_BOT_TOKEN: ` ${TOKEN}\n`,
+      SLACK_CHANNEL_ID: "C0123ABCD",
+    });
+    expect(settings.slackBotToken).toBe(TOKEN);
+    expect(settings.channels.get("default")?.kind).toBe("bot");
+    expect(settings.channels.dm()?.kind).toBe("dm");
+  });
+
+  it.each([
+    ["https://slack.example.com/api", "https://slack.example.com/api/"],
+    ["http://127.0.0.1:4000/api/", "http://127.0.0.1:4000/api/"],
+    [" http://127.0.0.1:4000 ", "http://127.0.0.1:4000/"],
+    ["", "https://slack.com/api/"],
+  ])("reads SLACK_API_URL %j as %j", (value, url) => {
+    expect(readSettings({ ...base, SLACK_API_URL: value }).slackApiUrl).toBe(url);
+  });
+
+  it("reads the people file, with DMs when a bot token is set", () => {
+    const path = peopleFile("octocat: { slack: U0123ABCD, dm: [review_requested] }\n");
+    const settings = readSettings({ ...base, SLACK_BOT_TOKEN: TOKEN, SLACK_PEOPLE_FILE: path });
+    expect(settings.people.lookup("OctoCat")).toEqual({
+      login: "octocat",
+      slackId: "U0123ABCD",
+      dm: ["review_requested"],
+    });
+  });
+
+  it("reads a people file of mentions only without a bot token (webhooks can mention)", () => {
+    const path = peopleFile("octocat: U0123ABCD\nhubot: { slack: U0456EFGH, dm: [] }\n");
+    expect(readSettings({ ...base, SLACK_PEOPLE_FILE: path }).people.all()).toHaveLength(2);
+  });
+
+  it("refuses DMs in the people file without a bot token", () => {
+    const path = peopleFile("octocat: U0123ABCD\nhubot: { slack: U0456EFGH, dm: [assigned] }\n");
+    const error = errorOf({ ...base, SLACK_PEOPLE_FILE: path });
+    expect(error.variable).toBe("SLACK_PEOPLE_FILE");
+    expect(error.message).toMatchInlineSnapshot(
+      `"SLACK_PEOPLE_FILE asks direct messages for hubot, but SLACK_BOT_TOKEN is not set: DMs are sent by the Slack app's bot; set SLACK_BOT_TOKEN, or remove the dm lists (mentions work without it)"`,
+    );
+  });
+
+  it("stops at a bad people file, naming the file and line", () => {
+    const path = peopleFile("octocat: U0123ABCD\nhubot: bob\n");
+    const error = errorOf({ ...base, SLACK_PEOPLE_FILE: path });
+    expect(error.variable).toBe("SLACK_PEOPLE_FILE");
+    expect(error.message).toContain(`${path}:2: hubot: "bob" is not a Slack user id`);
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: "" }, "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN is empty"],
+    [{ SLACK_BOT_TOKEN: "xoxp-1234-user-token" }, "SLACK_BOT_TOKEN", "starts with xoxb-"],
+    [{ SLACK_BOT_TOKEN: "xapp-1-A0-123-app" }, "SLACK_BOT_TOKEN", "not a bot token"],
+    [{ SLACK_BOT_TOKEN: "xoxb-" }, "SLACK_BOT_TOKEN", "not a bot token"],
+    [{ SLACK_BOT_TOKEN: "xoxb-12 34" }, "SLACK_BOT_TOKEN", "not a bot token"],
+    [
+      { SLACK_BOT_TOKEN: "xoxp-1234-user-token", SLACK_CHANNEL_ID: "C0123ABCD" },
+      "SLACK_BOT_TOKEN",
+      "not a bot token",
+    ],
+    [{ SLACK_CHANNEL_ID: "C0123ABCD" }, "SLACK_CHANNEL_ID", "SLACK_BOT_TOKEN is not set"],
+    [{ SLACK_API_URL: "slack.com/api" }, "SLACK_API_URL", "SLACK_API_URL is not a URL"],
+    [{ SLACK_API_URL: "ftp://slack.com/api/" }, "SLACK_API_URL", "must be a http: or https: URL"],
+    [
+      { SLACK_API_URL: "https://slack.com/api/?token=x" },
+      "SLACK_API_URL",
+      "without a query or fragment",
+    ],
+    [{ SLACK_PEOPLE_FILE: " " }, "SLACK_PEOPLE_FILE", "SLACK_PEOPLE_FILE is empty"],
+    [
+      { SLACK_PEOPLE_FILE: "/nonexistent/people.yml" },
+      "SLACK_PEOPLE_FILE",
+      'SLACK_PEOPLE_FILE names "/nonexistent/people.yml", which cannot be read',
+    ],
+  ])("refuses %j naming %s", (env, variable, message) => {
+    const error = errorOf({ ...base, ...env });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(message);
+  });
+
+  it("never echoes the bot token it refuses", () => {
+    for (const token of ["xoxp-1234-5678-SECRETVALUE", "xoxb-12 SECRETVALUE"]) {
+      const error = errorOf({ ...base, SLACK_BOT_TOKEN: token });
+      expect(error.message).not.toContain("SECRETVALUE");
+      expect(error.message).not.toContain(token);
+    }
   });
 });
