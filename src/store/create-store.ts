@@ -13,6 +13,7 @@ import { createLifecycle } from "./lifecycle.js";
 import { createMuteStore } from "./mutes.js";
 import { createNotificationQueue } from "./notifications.js";
 import { createPacing } from "./pacing.js";
+import { createThreadParents } from "./thread-parents.js";
 import type { Store } from "./types.js";
 
 /** Lower-case, short enough to name a NOTIFY channel after it (63 bytes at most). */
@@ -54,6 +55,7 @@ export function composeStore(backend: Backend): Store {
     ...createDeliveryHistory(backend),
     ...createMuteStore(backend.db),
     ...createKeyValueStore(backend.db),
+    ...createThreadParents(backend.db),
     ...createLifecycle({ backend, beforeClose: drain }),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The delivery history, written once: what the CLI shows (deliveries, their notifications and
- * attempts), what metrics and redelivery ask, and pruning what is finished and old.
+ * attempts), what metrics and redelivery ask, and pruning what is finished and old (with the
+ * thread parents nobody touched within retention).
  */
 import type { Backend } from "./db.js";
 import {
@@ -15,6 +16,7 @@ import {
   type DeliveryRow,
   type NotificationRow,
 } from "./rows.js";
+import { pruneThreadParents } from "./thread-parents.js";
 import type { DeliveryHistory, DeliveryStatus } from "./types.js";
 
 /** Deliveries `prune` may delete: finished, and received before `@before`. */
@@ -107,7 +109,12 @@ export function createDeliveryHistory(backend: Backend): DeliveryHistory {
         await tx.run(`DELETE FROM attempts WHERE delivery_id IN (${FINISHED_BEFORE})`, params);
         await tx.run(`DELETE FROM notifications WHERE delivery_id IN (${FINISHED_BEFORE})`, params);
         await tx.run("DELETE FROM mutes WHERE muted_until < @before", params);
-        return tx.run(`DELETE FROM deliveries WHERE id IN (${FINISHED_BEFORE})`, params);
+        const threadParents = await pruneThreadParents(tx, before);
+        const deliveries = await tx.run(
+          `DELETE FROM deliveries WHERE id IN (${FINISHED_BEFORE})`,
+          params,
+        );
+        return { deliveries, threadParents };
       });
     },
   };

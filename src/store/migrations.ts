@@ -123,6 +123,29 @@ function deliveryBodyHash(): string[] {
   ];
 }
 
+/**
+ * Slack threads: the parent message of each (repository, item number, channel), so the next
+ * event about the item finds it with one primary-key read and replies in its thread. Pruned by
+ * `updated_at` (the last time the parent was posted or edited) once older than RETENTION.
+ */
+function threadParents(dialect: Dialect): string[] {
+  const { ms } = TYPES[dialect];
+  return [
+    `CREATE TABLE thread_parents (
+      repository TEXT NOT NULL,
+      item_number INTEGER NOT NULL,
+      channel TEXT NOT NULL,
+      slack_channel TEXT NOT NULL,
+      ts TEXT NOT NULL,
+      state TEXT NOT NULL,
+      created_at ${ms} NOT NULL,
+      updated_at ${ms} NOT NULL,
+      PRIMARY KEY (repository, item_number, channel)
+    )`,
+    `CREATE INDEX thread_parents_updated ON thread_parents (updated_at)`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -141,6 +164,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "delivery body hash for replay protection",
     sqlite: deliveryBodyHash(),
     postgres: deliveryBodyHash(),
+  },
+  {
+    version: 4,
+    name: "thread parents",
+    sqlite: threadParents("sqlite"),
+    postgres: threadParents("postgres"),
   },
 ];
 

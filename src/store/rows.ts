@@ -12,6 +12,7 @@ import type {
   MuteRecord,
   NotificationRecord,
   NotificationStatus,
+  ThreadParent,
 } from "./types.js";
 
 /** An epoch-milliseconds column as the driver hands it over. */
@@ -68,6 +69,16 @@ export interface MuteRow {
   created_at: MsColumn;
 }
 
+export interface ThreadParentRow {
+  repository: string;
+  item_number: number;
+  channel: string;
+  slack_channel: string;
+  ts: string;
+  state: string;
+  updated_at: MsColumn;
+}
+
 export interface ConfigRow {
   key: string;
   etag: string | null;
@@ -83,6 +94,9 @@ export const NOTIFICATION_COLUMNS =
   "delivery_id, channel, status, message, attempts, next_attempt_at, error, created_at, sent_at, digest_key, due_at";
 
 export const MUTE_COLUMNS = "target, kind, muted_until, reason, created_at";
+
+export const THREAD_PARENT_COLUMNS =
+  "repository, item_number, channel, slack_channel, ts, state, updated_at";
 
 function num(value: MsColumn): number {
   return typeof value === "number" ? value : Number(value);
@@ -153,6 +167,18 @@ export function toAttempt(row: AttemptRow): AttemptRecord {
     at: date(row.at),
     outcome: row.outcome,
     detail: row.detail,
+  };
+}
+
+export function toThreadParent(row: ThreadParentRow): ThreadParent {
+  return {
+    repository: row.repository,
+    number: row.item_number,
+    channel: row.channel,
+    slackChannel: row.slack_channel,
+    ts: row.ts,
+    state: row.state,
+    updatedAt: date(row.updated_at),
   };
 }
 

@@ -328,9 +328,18 @@ export interface DeliveryHistory {
 
   /**
    * Deletes `delivered` and `skipped` deliveries (and their notifications and history) received
-   * before `before`, and mutes that ended before it. Returns the deliveries deleted.
+   * before `before`, mutes that ended before it, and thread parents last updated before it, in
+   * one transaction. Returns how many deliveries and thread parents it deleted.
    */
-  prune(before: Date): Promise<number>;
+  prune(before: Date): Promise<PruneCounts>;
+}
+
+/** What one `prune` deleted, for the worker's log. */
+export interface PruneCounts {
+  /** Finished deliveries deleted (with their notifications and history). */
+  deliveries: number;
+  /** Thread parents deleted: not posted or edited since the cut-off. */
+  threadParents: number;
 }
 
 /** `notifier mute`: written by the CLI, read by routing. */
@@ -359,6 +368,55 @@ export interface KeyValueStore {
   setState(key: string, value: string): Promise<void>;
 }
 
+/** Which item's thread in which channel: the key of a {@link ThreadParent}. */
+export interface ThreadKey {
+  /**
+   * `owner/name` of the item's repository. Matched case-insensitively, as GitHub names are:
+   * the store keeps it lower-case.
+   */
+  repository: string;
+  /** The issue or pull request number (a positive integer). */
+  number: number;
+  /** Operator-configured channel name, e.g. `default` (not Slack's channel id). */
+  channel: string;
+}
+
+/**
+ * The Slack message that heads an item's thread in one channel: later activity about the item
+ * is posted as a reply to it, and it is edited in place to show the item's current state.
+ */
+export interface ThreadParent extends ThreadKey {
+  /** The Slack channel id Slack answered the parent's post with (`C…`, `G…`, `D…`). */
+  slackChannel: string;
+  /** The parent message's Slack timestamp: its id, the `thread_ts` of every reply. */
+  ts: string;
+  /** The item's state the parent last showed, as the caller encoded it (opaque to the store). */
+  state: string;
+  /** When the parent was last posted or edited; `prune` forgets it once older than retention. */
+  updatedAt: Date;
+}
+
+/**
+ * Thread parents, one per (repository, item number, channel): what bot channels thread under.
+ * Finding one is a single primary-key read, never a Slack API call.
+ */
+export interface ThreadParents {
+  /** The parent of the item's thread in `channel`, or null when there is none (never posted, pruned or forgotten). */
+  findParent(key: ThreadKey): Promise<ThreadParent | null>;
+
+  /**
+   * Stores the parent of the item's thread in `channel`, replacing the Slack channel, `ts` and
+   * state of one already stored, with `updatedAt` = `now`. An atomic upsert: concurrent saves of
+   * one key never fail, the last one wins. Throws on a malformed key (see {@link ThreadKey}).
+   */
+  saveParent(
+    parent: ThreadKey & { slackChannel: string; ts: string; state: string; now: Date },
+  ): Promise<void>;
+
+  /** Forgets the parent (e.g. Slack said it no longer exists), so the next event starts a new one. */
+  forgetParent(key: ThreadKey): Promise<void>;
+}
+
 /** Opening, checking and closing the database. */
 export interface StoreLifecycle {
   /** Which implementation, for logs and metrics. */
@@ -380,4 +438,5 @@ export type Store = DeliveryQueue &
   DeliveryHistory &
   MuteStore &
   KeyValueStore &
+  ThreadParents &
   StoreLifecycle;

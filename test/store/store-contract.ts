@@ -13,6 +13,7 @@ import { mutesContract } from "./contract-mutes.js";
 import { notificationsContract } from "./contract-notifications.js";
 import { portContract } from "./contract-port.js";
 import { queriesContract } from "./contract-queries.js";
+import { threadParentsContract } from "./contract-thread-parents.js";
 import {
   incoming,
   incomingPush,
@@ -31,6 +32,7 @@ const ALL_TABLES = [
   "pacing",
   "schema_migrations",
   "state",
+  "thread_parents",
 ];
 
 /**
@@ -69,10 +71,19 @@ export function defineStoreContract(params: ContractParams): void {
       return backend;
     };
 
+    const unmigrated = (): { backend: Backend; store: Store } => {
+      const backend = fixture.openBackend();
+      const store = composeStore(backend);
+      opened.push(store);
+      return { backend, store };
+    };
+
     const ctx: ContractContext = {
       ready,
       readyOver,
       readyBackend,
+      unmigrated,
+      appliedVersions: () => fixture.appliedVersions(),
       crossInstanceWork: params.crossInstanceWork,
     };
 
@@ -174,6 +185,7 @@ export function defineStoreContract(params: ContractParams): void {
     queriesContract(ctx);
     digestsContract(ctx);
     mutesContract(ctx);
+    threadParentsContract(ctx);
     portContract(ctx);
   });
 }

@@ -38,6 +38,13 @@ export interface ContractContext {
   readyOver: (wrap: (backend: Backend) => Backend) => Promise<Store>;
   /** The migrated database under the `Db` port, on a connection of its own; closed after the test. */
   readyBackend: () => Promise<Backend>;
+  /**
+   * The database, not migrated, and a store composed over it (not migrated either): for
+   * upgrading a schema an older release left. Closed after the test.
+   */
+  unmigrated: () => { backend: Backend; store: Store };
+  /** See {@link StoreFixture.appliedVersions}. */
+  appliedVersions: () => Promise<number[]>;
   crossInstanceWork: boolean;
 }
 
