@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeStore, createStore, parsePostgresUrl } from "../../src/store/create-store.js";
+import type { Db, SqlParams } from "../../src/store/db.js";
 import { openPostgres, toPositional } from "../../src/store/dialects/postgres.js";
 import { defineStoreContract } from "./store-contract.js";
 import { eventually, incoming, type StoreFixture } from "./store-fixtures.js";
@@ -142,6 +143,52 @@ if (unreachable) {
         act: () => inserting.insertDelivery(incoming(`after-reconnect-${n++}`)),
         check: () => calls > reconnected,
       });
+    });
+
+    it("finds a thread parent by its primary key and prunes parents by the updated_at index", async () => {
+      const schema = `store_test_${randomBytes(6).toString("hex")}`;
+      const backend = openPostgres(parsePostgresUrl(withSchema(schema)));
+      // The store's own statements, recorded on their way to the database.
+      const statements: { sql: string; params: SqlParams }[] = [];
+      const record = (sql: string, params: SqlParams = {}) => {
+        if (sql.includes("thread_parents")) statements.push({ sql, params });
+      };
+      const recording = (inner: Db): Db => ({
+        ...inner,
+        get: (sql, params) => (record(sql, params), inner.get(sql, params)),
+        run: (sql, params) => (record(sql, params), inner.run(sql, params)),
+        transaction: (fn) => inner.transaction((tx) => fn(recording(tx))),
+      });
+      const store = composeStore({ ...backend, db: recording(backend.db) });
+      cleanup.push(
+        () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).then(() => undefined),
+        () => store.close(),
+      );
+      await store.migrate();
+      statements.length = 0;
+      await store.findParent({ repository: "acme/api", number: 7, channel: "default" });
+      await store.prune(new Date());
+      expect(statements).toHaveLength(2);
+      // An empty table is cheapest to scan: ask whether the index serves, not whether it wins.
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`SET search_path = "${schema}"`);
+        await client.query("SET enable_seqscan = off");
+        const plans: string[] = [];
+        for (const { sql, params } of statements) {
+          const { text, names } = toPositional(sql);
+          const rows = await client.query<{ "QUERY PLAN": string }>(
+            `EXPLAIN ${text}`,
+            names.map((name) => params[name]),
+          );
+          plans.push(rows.rows.map((row) => row["QUERY PLAN"]).join("\n"));
+        }
+        expect(plans[0]).toMatch(/Index Scan using thread_parents_pkey/);
+        expect(plans[1]).toMatch(/thread_parents_updated/);
+      } finally {
+        await client.end();
+      }
     });
 
     it("refuses a statement whose named parameter has no value, naming it", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeStore, createStore } from "../../src/store/create-store.js";
+import type { Db, SqlParams } from "../../src/store/db.js";
 import { openSqlite } from "../../src/store/dialects/sqlite.js";
 import { defineStoreContract } from "./store-contract.js";
 import { incoming, type StoreFixture } from "./store-fixtures.js";
@@ -142,6 +143,44 @@ describe("sqlite store setup", () => {
     expect([mode(path), mode(`${path}-wal`), mode(`${path}-shm`)]).toEqual(["600", "600", "600"]);
     // Only the store's own files: the existing directory and its other files keep their modes.
     expect([mode(root), mode(join(root, "unrelated.txt"))]).toEqual(["755", "644"]);
+  });
+
+  it("finds a thread parent by its primary key and prunes parents by the updated_at index", async () => {
+    const root = await mkdtemp(join(tmpdir(), "notifier-store-"));
+    const path = join(root, "notifier.db");
+    // The store's own statements, recorded on their way to the database.
+    const statements: { sql: string; params: SqlParams }[] = [];
+    const backend = openSqlite({ path });
+    const record = (sql: string, params: SqlParams = {}) => {
+      if (sql.includes("thread_parents")) statements.push({ sql, params });
+    };
+    const recording = (inner: Db): Db => ({
+      ...inner,
+      get: (sql, params) => (record(sql, params), inner.get(sql, params)),
+      run: (sql, params) => (record(sql, params), inner.run(sql, params)),
+      transaction: (fn) => inner.transaction((tx) => fn(recording(tx))),
+    });
+    const store = composeStore({ ...backend, db: recording(backend.db) });
+    cleanup = async () => {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    };
+    await store.migrate();
+    statements.length = 0;
+    await store.findParent({ repository: "acme/api", number: 7, channel: "default" });
+    await store.prune(new Date());
+    expect(statements).toHaveLength(2);
+    const reader = new Database(path, { readonly: true });
+    const plans = statements.map(({ sql, params }) =>
+      (reader.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[])
+        .map((row) => row.detail)
+        .join("; "),
+    );
+    reader.close();
+    expect(plans).toEqual([
+      "SEARCH thread_parents USING INDEX sqlite_autoindex_thread_parents_1 (repository=? AND item_number=? AND channel=?)",
+      "SEARCH thread_parents USING INDEX thread_parents_updated (updated_at<?)",
+    ]);
   });
 
   it("works in memory for throwaway use", async () => {
