@@ -14,6 +14,8 @@ export const ACTIVITY_KINDS = [
   "pull_request.reopened",
   "pull_request.ready_for_review",
   "pull_request.review_requested",
+  "pull_request.labeled",
+  "pull_request.assigned",
   "pull_request.merged",
   "pull_request.closed",
   "pull_request_review.approved",
@@ -69,15 +71,50 @@ export interface ActivityEvent {
   body: string | null;
   /** Kind-specific detail: the label added, the assignee, the reviewer, the fork, the release tag. */
   detail: ActivityDetail;
+  /**
+   * The issue or pull request as the payload shows it after the event: set for `issues.*`,
+   * `pull_request.*` and `pull_request_review.*` (when the payload has a usable number), `null`
+   * for stars, forks, watchers and releases. A thread's parent is drawn from it.
+   */
+  item: ItemSnapshot | null;
+}
+
+/** Maximum names kept in each list of an {@link ItemSnapshot}: GitHub allows far fewer. */
+export const ITEM_LIST_MAX = 50;
+
+/** An issue or pull request as a webhook payload shows it after the event. Untrusted text. */
+export interface ItemSnapshot {
+  /** Which of the two it is. */
+  type: "issue" | "pull_request";
+  /** Its number in the repository (issues and pull requests share one sequence). */
+  number: number;
+  /** Its title, cut as {@link ActivityEvent.title} is. */
+  title: string;
+  /** Its page (the pull request's, even when the event is a review). */
+  url: string;
+  /** Login of whoever opened it; `null` when the payload does not say. */
+  author: string | null;
+  /** `merged` and `draft` only for pull requests. */
+  state: "open" | "draft" | "merged" | "closed";
+  /** Label names, at most {@link ITEM_LIST_MAX}. */
+  labels: string[];
+  /** Logins of the users whose review is requested; `[]` for issues. */
+  requestedReviewers: string[];
+  /** Names (or slugs) of the teams whose review is requested; `[]` for issues. */
+  requestedTeams: string[];
+  /** Logins of the assignees. */
+  assignees: string[];
 }
 
 export interface ActivityDetail {
-  /** `issues.labeled`: the label that was added. */
+  /** `issues.labeled`, `pull_request.labeled`: the label that was added. */
   label?: string;
-  /** `issues.assigned`: who was assigned. */
+  /** `issues.assigned`, `pull_request.assigned`: login of who was assigned. */
   assignee?: string;
-  /** `pull_request.review_requested`: the user or team asked. */
+  /** `pull_request.review_requested`: the user (login) or team (name) asked. */
   requestedReviewer?: string;
+  /** `pull_request.review_requested`: whether {@link requestedReviewer} names a team, not a user. */
+  requestedReviewerIsTeam?: boolean;
   /** `fork`: the new fork, `owner/name`, and its URL. */
   forkFullName?: string;
   forkUrl?: string;

@@ -18,6 +18,7 @@ import {
   required,
   type PayloadSource,
 } from "./shared-fields.js";
+import { readIssueSnapshot } from "./item-snapshot.js";
 import { child, count, text, type Untrusted } from "./untrusted.js";
 
 export type IssueKind =
@@ -42,13 +43,15 @@ export function normalizeIssue(params: {
   const url =
     nonEmpty(text(issue, "html_url")) ??
     (number === null ? repository.url : `${repository.url}/issues/${number}`);
+  const title = readTitle(text(issue, "title"));
   return {
     ...baseEvent({ kind, repository, actor, url }),
-    title: readTitle(text(issue, "title")),
+    title,
     number,
     labels: readLabels(issue),
     body: excerpt(text(issue, "body")),
     detail: issueDetail(params),
+    item: readIssueSnapshot({ kind, issue, fields: { number, title, url } }),
   };
 }
 

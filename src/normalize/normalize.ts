@@ -36,6 +36,8 @@ const PULL_REQUEST_ACTIONS: ReadonlySet<string> = new Set([
   "reopened",
   "ready_for_review",
   "review_requested",
+  "labeled",
+  "assigned",
 ]);
 // GitHub sends review states in lower case; the REST API answers in upper case, so accept both.
 const REVIEW_KINDS: ReadonlyMap<string, ReviewKind> = new Map([

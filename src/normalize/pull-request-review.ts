@@ -1,6 +1,7 @@
 /** `pull_request_review.submitted` deliveries, one kind per review state. */
 import type { PullRequestReviewSubmittedEvent } from "@octokit/webhooks-types";
 import type { ActivityEvent } from "./activity-event.js";
+import { readPullRequestSnapshot } from "./item-snapshot.js";
 import { readPullRequestFields } from "./pull-request.js";
 import {
   baseEvent,
@@ -45,5 +46,6 @@ export function normalizeReview(params: {
     ...fields,
     url: nonEmpty(text(review, "html_url")) ?? fields.url,
     body: excerpt(text(review, "body")),
+    item: readPullRequestSnapshot({ kind, pullRequest, fields }),
   };
 }

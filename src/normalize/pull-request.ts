@@ -1,10 +1,16 @@
-/** `pull_request` deliveries: opened, reopened, ready for review, review requested, merged, closed. */
+/**
+ * `pull_request` deliveries: opened, reopened, ready for review, review requested, labeled,
+ * assigned, merged, closed.
+ */
 import type {
   PullRequest,
+  PullRequestAssignedEvent,
   PullRequestEvent,
+  PullRequestLabeledEvent,
   PullRequestReviewRequestedEvent,
 } from "@octokit/webhooks-types";
-import type { ActivityEvent, ActivityRepository } from "./activity-event.js";
+import type { ActivityDetail, ActivityEvent, ActivityRepository } from "./activity-event.js";
+import { readPullRequestSnapshot, teamName } from "./item-snapshot.js";
 import {
   baseEvent,
   excerpt,
@@ -24,6 +30,8 @@ export type PullRequestKind =
   | "pull_request.reopened"
   | "pull_request.ready_for_review"
   | "pull_request.review_requested"
+  | "pull_request.labeled"
+  | "pull_request.assigned"
   | "pull_request.merged"
   | "pull_request.closed";
 
@@ -60,13 +68,12 @@ export function normalizePullRequest(params: {
     missing: "pull_request",
   });
   const fields = readPullRequestFields({ pullRequest, repository });
-  const requestedReviewer =
-    kind === "pull_request.review_requested" ? readRequestedReviewer(payload) : null;
   return {
     ...baseEvent({ kind, repository, actor, url: fields.url }),
     ...fields,
     body: excerpt(text(pullRequest, "body")),
-    detail: requestedReviewer === null ? {} : { requestedReviewer },
+    detail: pullRequestDetail({ kind, payload }),
+    item: readPullRequestSnapshot({ kind, pullRequest, fields }),
   };
 }
 
@@ -98,9 +105,33 @@ export function readPullRequestFields(params: {
   };
 }
 
-/** The user (by login) or team (by name) asked to review, when the payload says. */
-function readRequestedReviewer(payload: Untrusted<PullRequestEvent>): string | null {
+function pullRequestDetail(params: {
+  kind: PullRequestKind;
+  payload: Untrusted<PullRequestEvent>;
+}): ActivityDetail {
+  switch (params.kind) {
+    case "pull_request.review_requested":
+      return readRequestedReviewer(params.payload);
+    case "pull_request.labeled": {
+      const payload = params.payload as Untrusted<PullRequestLabeledEvent>;
+      const label = nonEmpty(text(child(payload, "label"), "name"));
+      return label === null ? {} : { label };
+    }
+    case "pull_request.assigned": {
+      const payload = params.payload as Untrusted<PullRequestAssignedEvent>;
+      const assignee = nonEmpty(text(child(payload, "assignee"), "login"));
+      return assignee === null ? {} : { assignee };
+    }
+    default:
+      return {};
+  }
+}
+
+/** The user (by login) or team (by name) asked to review, when the payload says, and which. */
+function readRequestedReviewer(payload: Untrusted<PullRequestEvent>): ActivityDetail {
   const user = child(payload as Untrusted<RequestedReviewerEvent>, "requested_reviewer");
-  const team = child(payload as Untrusted<RequestedTeamEvent>, "requested_team");
-  return nonEmpty(text(user, "login")) ?? nonEmpty(text(team, "name"));
+  const login = nonEmpty(text(user, "login"));
+  if (login !== null) return { requestedReviewer: login, requestedReviewerIsTeam: false };
+  const team = teamName(child(payload as Untrusted<RequestedTeamEvent>, "requested_team"));
+  return team === null ? {} : { requestedReviewer: team, requestedReviewerIsTeam: true };
 }

@@ -155,6 +155,7 @@ export function baseEvent(params: {
     headBranch: null,
     body: null,
     detail: {},
+    item: null,
   };
 }
 

@@ -36,6 +36,21 @@ describe("normalize over mutated example payloads", () => {
         expect(result.number === null || Number.isSafeInteger(result.number)).toBe(true);
         expect(typeof result.draft).toBe("boolean");
         expect(typeof result.actor.isBot).toBe("boolean");
+        const { item } = result;
+        if (item !== null) {
+          expect(Number.isSafeInteger(item.number) && item.number > 0).toBe(true);
+          expect(["open", "draft", "merged", "closed"]).toContain(item.state);
+          expect(item.author === null || typeof item.author === "string").toBe(true);
+          for (const list of [
+            item.labels,
+            item.requestedReviewers,
+            item.requestedTeams,
+            item.assignees,
+          ]) {
+            expect(list.length).toBeLessThanOrEqual(50);
+            for (const name of list) expect(name.trim()).not.toBe("");
+          }
+        }
       }),
       { numRuns: 600 },
     );

@@ -162,6 +162,22 @@ describe("normalize: kind-specific detail", () => {
         "detail": {},
         "draft": false,
         "headBranch": null,
+        "item": {
+          "assignees": [
+            "Codertocat",
+          ],
+          "author": "Codertocat",
+          "labels": [
+            "bug",
+          ],
+          "number": 1,
+          "requestedReviewers": [],
+          "requestedTeams": [],
+          "state": "open",
+          "title": "Spelling error in the README file",
+          "type": "issue",
+          "url": "https://github.com/Codertocat/Hello-World/issues/1",
+        },
         "kind": "issues.opened",
         "labels": [
           "bug",
@@ -202,11 +218,39 @@ describe("normalize: kind-specific detail", () => {
     expect(normalize("issues", payload)?.detail).toEqual({ stateReason: "not_planned" });
   });
 
-  it("pull_request.review_requested names the reviewer, user or team", () => {
+  it("pull_request.review_requested names the reviewer, user or team, and says which", () => {
     const payload = exampleOf("pull_request", "review_requested");
-    expect(normalize("pull_request", payload)?.detail).toEqual({ requestedReviewer: "octocat" });
+    expect(normalize("pull_request", payload)?.detail).toEqual({
+      requestedReviewer: "octocat",
+      requestedReviewerIsTeam: false,
+    });
     const forTeam = { ...payload, requested_reviewer: undefined, requested_team: { name: "Docs" } };
-    expect(normalize("pull_request", forTeam)?.detail).toEqual({ requestedReviewer: "Docs" });
+    expect(normalize("pull_request", forTeam)?.detail).toEqual({
+      requestedReviewer: "Docs",
+      requestedReviewerIsTeam: true,
+    });
+    const bySlug = { ...forTeam, requested_team: { name: 7, slug: "docs-team" } };
+    expect(normalize("pull_request", bySlug)?.detail).toEqual({
+      requestedReviewer: "docs-team",
+      requestedReviewerIsTeam: true,
+    });
+    const neither = { ...forTeam, requested_team: "Docs" };
+    expect(normalize("pull_request", neither)?.detail).toEqual({});
+  });
+
+  it("pull_request.labeled names the label added", () => {
+    const payload = exampleOf("pull_request", "labeled");
+    expect(payload.label?.name).toBe("bug");
+    expect(normalize("pull_request", payload)?.detail).toEqual({ label: "bug" });
+    const unnamed = { ...payload, label: { name: ["bug"] } };
+    expect(normalize("pull_request", unnamed)?.detail).toEqual({});
+  });
+
+  it("pull_request.assigned names the assignee", () => {
+    const payload = exampleOf("pull_request", "assigned");
+    expect(normalize("pull_request", payload)?.kind).toBe("pull_request.assigned");
+    expect(normalize("pull_request", payload)?.detail).toEqual({ assignee: "Codertocat" });
+    expect(normalize("pull_request", { ...payload, assignee: null })?.detail).toEqual({});
   });
 
   it("fork names the new fork", () => {

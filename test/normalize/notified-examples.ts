@@ -49,9 +49,9 @@ const EXPECTED_KIND: Record<
     review_requested: "pull_request.review_requested",
     // Every `closed` example is an unmerged close; merged variants are made in the tests.
     closed: "pull_request.closed",
-    assigned: null,
+    assigned: "pull_request.assigned",
     converted_to_draft: null,
-    labeled: null,
+    labeled: "pull_request.labeled",
     locked: null,
     review_request_removed: null,
     synchronize: null,
