@@ -7,11 +7,13 @@ import type { ActivityEvent } from "../normalize/activity-event.js";
 import { context, section } from "./blocks.js";
 import { escapeWithin, fitMarkup, singleLine } from "./escape.js";
 import { KIND_STYLES } from "./kind-style.js";
-import { headlineParts, PART_LENGTH } from "./render-parts.js";
+import type { FormatOptions } from "./mention.js";
+import { headlineParts, PART_LENGTH, shortList } from "./render-parts.js";
 import type { SlackMessage } from "./slack-message.js";
 import { SLACK_LIMITS } from "./slack-limits.js";
 
 export { formatSummary } from "./format-summary.js";
+export type { FormatOptions } from "./mention.js";
 
 /** Lines of a body shown; a preview, not the whole description. */
 const BODY_LINES = 8;
@@ -24,14 +26,23 @@ const LABELS_SHOWN = 10;
  * The Slack message announcing one event: a headline (who did what, where, with links), the
  * start of the body as a quote, and a context line (labels, branches, draft, bot).
  *
+ * With `options.slackIdOf`, the person the event is about is a real mention, in the blocks and
+ * the fallback text: the requested reviewer (a user, not a team) on a review request, the
+ * assignee on an assignment, the pull request's author on a review. Nothing else is: user text
+ * stays escaped, so a title saying `<@U123>` pings nobody.
+ *
  * @example
  * format(normalize("issues", payload)!).text
  * // "Codertocat opened issue #1 Spelling error in the README file in Codertocat/Hello-World"
+ * format(reviewRequested, { slackIdOf: (login) => people.lookup(login)?.slackId ?? null }).text
+ * // "Codertocat asked <@U0123ABCD> to review pull request #2 Update the README ..."
  */
-export function format(event: ActivityEvent): SlackMessage {
+export function format(event: ActivityEvent, options?: FormatOptions): SlackMessage {
   const style = KIND_STYLES[event.kind];
   const blocks: KnownBlock[] = [
-    section(`${style.emoji} ${style.headline(headlineParts({ event, rendering: "linked" }))}`),
+    section(
+      `${style.emoji} ${style.headline(headlineParts({ event, rendering: "linked", options }))}`,
+    ),
   ];
   const quote = bodyQuote(event.body);
   if (quote !== "") blocks.push(section(quote));
@@ -39,7 +50,7 @@ export function format(event: ActivityEvent): SlackMessage {
   if (details.length > 0) blocks.push(context(details));
   return {
     text: fitMarkup(
-      style.headline(headlineParts({ event, rendering: "plain" })),
+      style.headline(headlineParts({ event, rendering: "plain", options })),
       SLACK_LIMITS.fallbackText,
     ),
     blocks,
@@ -67,10 +78,7 @@ function bodyQuote(body: string | null): string {
 function detailLines(event: ActivityEvent): string[] {
   const lines: string[] = [];
   const labels = event.labels.map((label) => escapeWithin(singleLine(label), PART_LENGTH.label));
-  if (labels.length > 0) {
-    const more = labels.length > LABELS_SHOWN ? ` and ${labels.length - LABELS_SHOWN} more` : "";
-    lines.push(`:label: ${labels.slice(0, LABELS_SHOWN).join(", ")}${more}`);
-  }
+  if (labels.length > 0) lines.push(`:label: ${shortList({ names: labels, shown: LABELS_SHOWN })}`);
   if (event.headBranch !== null && event.baseBranch !== null) {
     const head = escapeWithin(singleLine(event.headBranch), PART_LENGTH.subject);
     const base = escapeWithin(singleLine(event.baseBranch), PART_LENGTH.subject);

@@ -9,6 +9,11 @@ export interface HeadlineParts {
   item: string;
   /** The label added, the assignee, the reviewer or the fork; `""` when the payload had none. */
   subject: string;
+  /**
+   * On a review: `<@U…>`, the pull request's author as a Slack mention when the operator mapped
+   * them, else `""` (the headline then names no author, as before mentions existed).
+   */
+  authorMention: string;
   /** ` (now 1,204 stars)` after a star, or `""`. */
   stars: string;
   draft: boolean;
@@ -24,6 +29,8 @@ export interface KindStyle {
 }
 
 const or = (value: string, fallback: string): string => (value === "" ? fallback : value);
+/** `<@U…>’s ` before "pull request" when the author is mentioned, else nothing. */
+const whose = (p: HeadlineParts): string => (p.authorMention === "" ? "" : `${p.authorMention}’s `);
 
 /** One look per kind; a `Record` so that a new kind cannot be added without one. */
 export const KIND_STYLES: Record<ActivityKind, KindStyle> = {
@@ -81,6 +88,18 @@ export const KIND_STYLES: Record<ActivityKind, KindStyle> = {
       `${p.actor} asked ${or(p.subject, "someone")} to review pull request ${p.item} in ${p.repo}`,
     summary: { one: "review requested", many: "reviews requested", preposition: "in" },
   },
+  "pull_request.labeled": {
+    emoji: ":label:",
+    headline: (p) =>
+      `${p.actor} added ${p.subject === "" ? "a label" : `the label “${p.subject}”`} to pull request ${p.item} in ${p.repo}`,
+    summary: { one: "pull request labeled", many: "pull requests labeled", preposition: "in" },
+  },
+  "pull_request.assigned": {
+    emoji: ":bust_in_silhouette:",
+    headline: (p) =>
+      `${p.actor} assigned ${or(p.subject, "someone")} to pull request ${p.item} in ${p.repo}`,
+    summary: { one: "pull request assigned", many: "pull requests assigned", preposition: "in" },
+  },
   "pull_request.merged": {
     emoji: ":tada:",
     headline: (p) => `${p.actor} merged pull request ${p.item} in ${p.repo}`,
@@ -97,17 +116,18 @@ export const KIND_STYLES: Record<ActivityKind, KindStyle> = {
   },
   "pull_request_review.approved": {
     emoji: ":white_check_mark:",
-    headline: (p) => `${p.actor} approved pull request ${p.item} in ${p.repo}`,
+    headline: (p) => `${p.actor} approved ${whose(p)}pull request ${p.item} in ${p.repo}`,
     summary: { one: "approval", many: "approvals", preposition: "in" },
   },
   "pull_request_review.changes_requested": {
     emoji: ":warning:",
-    headline: (p) => `${p.actor} requested changes to pull request ${p.item} in ${p.repo}`,
+    headline: (p) =>
+      `${p.actor} requested changes to ${whose(p)}pull request ${p.item} in ${p.repo}`,
     summary: { one: "change request", many: "change requests", preposition: "in" },
   },
   "pull_request_review.commented": {
     emoji: ":speech_balloon:",
-    headline: (p) => `${p.actor} commented on pull request ${p.item} in ${p.repo}`,
+    headline: (p) => `${p.actor} commented on ${whose(p)}pull request ${p.item} in ${p.repo}`,
     summary: { one: "review comment", many: "review comments", preposition: "in" },
   },
   "star.created": {

@@ -5,6 +5,7 @@
 import type { ActivityEvent } from "../normalize/activity-event.js";
 import { escapeWithin, link, singleLine } from "./escape.js";
 import type { HeadlineParts } from "./kind-style.js";
+import { slackMention, type FormatOptions } from "./mention.js";
 
 /** Room for each piece, chosen so that a headline with all its links stays under 3000 characters. */
 export const PART_LENGTH = { login: 100, repo: 200, item: 500, subject: 100, label: 50 } as const;
@@ -39,6 +40,29 @@ export function itemLabel(event: ActivityEvent): string {
 }
 
 /**
+ * Already-rendered names joined with commas, the first `shown` of them, then `and N more`.
+ *
+ * @example
+ * shortList({ names: ["bug", "docs", "ui"], shown: 2 }) // "bug, docs and 1 more"
+ */
+export function shortList(params: { names: string[]; shown: number }): string {
+  const { names, shown } = params;
+  const more = names.length > shown ? ` and ${names.length - shown} more` : "";
+  return `${names.slice(0, shown).join(", ")}${more}`;
+}
+
+/**
+ * A person named in a message: their Slack mention when the operator mapped the login,
+ * else the login as escaped text.
+ *
+ * @example
+ * personName({ login: "octocat", options }) // "<@U0123ABCD>" or "octocat"
+ */
+export function personName(params: { login: string; options?: FormatOptions | undefined }): string {
+  return slackMention(params) ?? escapeWithin(singleLine(params.login), PART_LENGTH.login);
+}
+
+/**
  * ` (now 1,204 stars)`, or `""` when the count is unknown.
  *
  * @example
@@ -58,8 +82,10 @@ export function starCount(stars: number | null): string {
 export function headlineParts(params: {
   event: ActivityEvent;
   rendering: Rendering;
+  /** Mentions for the people the event is about; none without it. */
+  options?: FormatOptions | undefined;
 }): HeadlineParts {
-  const { event, rendering } = params;
+  const { event, rendering, options } = params;
   const label = itemLabel(event);
   const tag = event.detail.tagName;
   const tagNote =
@@ -83,7 +109,10 @@ export function headlineParts(params: {
       label === ""
         ? ""
         : `${textOrLink({ rendering, url: event.url, label, max: PART_LENGTH.item })}${tagNote}`,
-    subject: subject({ event, rendering }),
+    subject: subject({ event, rendering, options }),
+    authorMention: event.kind.startsWith("pull_request_review.")
+      ? (slackMention({ login: event.item?.author, options }) ?? "")
+      : "",
     stars: event.kind === "star.created" ? starCount(event.repository.stars) : "",
     draft: event.draft,
     prerelease: event.detail.prerelease === true,
@@ -91,14 +120,29 @@ export function headlineParts(params: {
   };
 }
 
-/** The label added, the assignee, the reviewer or the new fork, by kind. */
-function subject(params: { event: ActivityEvent; rendering: Rendering }): string {
-  const { event, rendering } = params;
+/**
+ * The label added, the assignee, the reviewer or the new fork, by kind. An assignee or a
+ * requested reviewer (a user, not a team) the operator mapped is a mention.
+ */
+function subject(params: {
+  event: ActivityEvent;
+  rendering: Rendering;
+  options: FormatOptions | undefined;
+}): string {
+  const { event, rendering, options } = params;
   const { detail } = event;
+  const person =
+    event.kind === "issues.assigned" || event.kind === "pull_request.assigned"
+      ? detail.assignee
+      : event.kind === "pull_request.review_requested" && detail.requestedReviewerIsTeam !== true
+        ? detail.requestedReviewer
+        : undefined;
+  const mention = slackMention({ login: person, options });
+  if (mention !== null) return mention;
   const raw =
-    event.kind === "issues.labeled"
+    event.kind === "issues.labeled" || event.kind === "pull_request.labeled"
       ? detail.label
-      : event.kind === "issues.assigned"
+      : event.kind === "issues.assigned" || event.kind === "pull_request.assigned"
         ? detail.assignee
         : event.kind === "pull_request.review_requested"
           ? detail.requestedReviewer

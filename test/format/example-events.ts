@@ -50,6 +50,14 @@ const DELIVERIES: Record<ActivityKind, () => Delivery> = {
     event: "pull_request",
     payload: exampleOf("pull_request", "review_requested"),
   }),
+  "pull_request.labeled": () => ({
+    event: "pull_request",
+    payload: exampleOf("pull_request", "labeled"),
+  }),
+  "pull_request.assigned": () => ({
+    event: "pull_request",
+    payload: exampleOf("pull_request", "assigned"),
+  }),
   "pull_request.merged": () => closedPullRequest(true),
   "pull_request.closed": () => closedPullRequest(false),
   "pull_request_review.approved": () => review("approved"),

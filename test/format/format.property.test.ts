@@ -53,10 +53,38 @@ const activityEvent: fc.Arbitrary<ActivityEvent> = fc.record({
       tagName: hostileText,
       prerelease: fc.boolean(),
       stateReason: fc.oneof(hostileText, fc.constant("not_planned")),
+      requestedReviewerIsTeam: fc.boolean(),
     },
     { requiredKeys: [] },
   ),
+  item: fc.option(
+    fc.record({
+      type: fc.constantFrom("issue" as const, "pull_request" as const),
+      number: fc.nat(),
+      title: hostileText,
+      url,
+      author: text,
+      state: fc.constantFrom(
+        "open" as const,
+        "draft" as const,
+        "merged" as const,
+        "closed" as const,
+      ),
+      labels: fc.array(hostileText, { maxLength: 14 }),
+      requestedReviewers: fc.array(hostileText, { maxLength: 5 }),
+      requestedTeams: fc.array(hostileText, { maxLength: 5 }),
+      assignees: fc.array(hostileText, { maxLength: 5 }),
+    }),
+    { nil: null },
+  ),
 });
+
+/** What an operator's people file might answer, valid or not. */
+const slackId = fc.oneof(
+  fc.constantFrom("U0ABC", "W0XYZ", null),
+  hostileText,
+  fc.stringMatching(/^[UW][A-Z0-9]{1,12}$/),
+);
 
 describe("format never throws and stays safe", () => {
   it("on events normalised from mutated example payloads", () => {
@@ -79,6 +107,31 @@ describe("format never throws and stays safe", () => {
     fc.assert(
       fc.property(activityEvent, (event) => expectSafe(format(event))),
       { numRuns: 400 },
+    );
+  });
+
+  it("with people mapped to any answer, mentions only valid user ids it was given", () => {
+    fc.assert(
+      fc.property(
+        activityEvent,
+        fc.dictionary(hostileText, slackId),
+        slackId,
+        (event, map, other) => {
+          const given = new Set<string>();
+          const slackIdOf = (login: string) => {
+            const id = Object.hasOwn(map, login) ? (map[login] ?? null) : other;
+            if (id !== null) given.add(id);
+            return id;
+          };
+          const message = format(event, { slackIdOf });
+          const valid = [...given].filter((id) => /^[UW][A-Z0-9]+$/.test(id));
+          expect(slackProblems(message, { mentions: valid })).toEqual([]);
+          const json = JSON.stringify(message);
+          const rest = valid.reduce((left, id) => left.replaceAll(`<@${id}>`, ""), json);
+          expect(rest).not.toMatch(/<[!@#]/);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

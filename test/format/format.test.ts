@@ -12,8 +12,8 @@ describe("format: one look per kind", () => {
       const text = format(exampleEvent(kind)).blocks[0];
       return text?.type === "section" ? text.text?.text.split(" ")[0] : undefined;
     });
-    // Reopening an issue and a pull request share one.
-    expect(new Set(emojis).size).toBe(ACTIVITY_KINDS.length - 1);
+    // Reopening, labelling and assigning look the same on an issue and a pull request.
+    expect(new Set(emojis).size).toBe(ACTIVITY_KINDS.length - 3);
   });
 
   it.each(ACTIVITY_KINDS)("%s is a safe message", (kind) => {
@@ -328,6 +328,53 @@ describe("format: one look per kind", () => {
         "text": "Codertocat asked octocat to review pull request #2 Update the README with new information. in Codertocat/Hello-World",
       }
     `);
+  });
+
+  it("pull_request.labeled", () => {
+    expect(format(exampleEvent("pull_request.labeled"))).toMatchInlineSnapshot(`
+      {
+        "blocks": [
+          {
+            "text": {
+              "text": ":label: <https://github.com/Codertocat|Codertocat> added the label “bug” to pull request <https://github.com/Codertocat/Hello-World/pull/2|#2 Update the README with new information.> in <https://github.com/Codertocat/Hello-World|Codertocat/Hello-World>",
+              "type": "mrkdwn",
+              "verbatim": true,
+            },
+            "type": "section",
+          },
+          {
+            "text": {
+              "text": ">This is a pretty simple change that we need to pull into master.",
+              "type": "mrkdwn",
+              "verbatim": true,
+            },
+            "type": "section",
+          },
+          {
+            "elements": [
+              {
+                "text": ":label: bug",
+                "type": "mrkdwn",
+                "verbatim": true,
+              },
+              {
+                "text": ":twisted_rightwards_arrows: changes → master",
+                "type": "mrkdwn",
+                "verbatim": true,
+              },
+            ],
+            "type": "context",
+          },
+        ],
+        "text": "Codertocat added the label “bug” to pull request #2 Update the README with new information. in Codertocat/Hello-World",
+      }
+    `);
+  });
+
+  it("pull_request.assigned", () => {
+    expect(format(exampleEvent("pull_request.assigned")).text).toMatchInlineSnapshot(
+      `"Codertocat assigned Codertocat to pull request #2 Update the README with new information. in Codertocat/Hello-World"`,
+    );
   });
 
   it("pull_request.merged", () => {
@@ -703,6 +750,159 @@ describe("format: hostile user text", () => {
         const message = format(PLACES[place]!(exampleEvent(kind), "<&>".repeat(34_000)));
         expect(slackProblems(message), kind).toEqual([]);
         expect(JSON.stringify(message).length).toBeLessThan(12_000);
+      }
+    },
+  );
+});
+
+/** The operator's people file, as format sees it. */
+const PEOPLE: Record<string, string> = { octocat: "U0OCTOCAT", codertocat: "W0CODER" };
+const slackIdOf = (login: string) => PEOPLE[login.toLowerCase()] ?? null;
+
+describe("format: mentions of the people an event is about", () => {
+  it("names a mapped requested reviewer with a real mention, in the blocks and the text", () => {
+    const message = format(exampleEvent("pull_request.review_requested"), { slackIdOf });
+    expect(message).toMatchInlineSnapshot(`
+      {
+        "blocks": [
+          {
+            "text": {
+              "text": ":raising_hand: <https://github.com/Codertocat|Codertocat> asked <@U0OCTOCAT> to review pull request <https://github.com/Codertocat/Hello-World/pull/2|#2 Update the README with new information.> in <https://github.com/Codertocat/Hello-World|Codertocat/Hello-World>",
+              "type": "mrkdwn",
+              "verbatim": true,
+            },
+            "type": "section",
+          },
+          {
+            "text": {
+              "text": ">This is a pretty simple change that we need to pull into master.",
+              "type": "mrkdwn",
+              "verbatim": true,
+            },
+            "type": "section",
+          },
+          {
+            "elements": [
+              {
+                "text": ":label: bug",
+                "type": "mrkdwn",
+                "verbatim": true,
+              },
+              {
+                "text": ":twisted_rightwards_arrows: changes → master",
+                "type": "mrkdwn",
+                "verbatim": true,
+              },
+            ],
+            "type": "context",
+          },
+        ],
+        "text": "Codertocat asked <@U0OCTOCAT> to review pull request #2 Update the README with new information. in Codertocat/Hello-World",
+      }
+    `);
+    expect(slackProblems(message, { mentions: ["U0OCTOCAT"] })).toEqual([]);
+  });
+
+  it("never mentions a team, even one whose name a login maps to", () => {
+    const event = exampleEvent("pull_request.review_requested");
+    const team = {
+      ...event,
+      detail: { requestedReviewer: "octocat", requestedReviewerIsTeam: true },
+    };
+    expect(format(team, { slackIdOf })).toEqual(format(team));
+    expect(format(team, { slackIdOf }).text).toContain("asked octocat to review");
+  });
+
+  it.each(["issues.assigned", "pull_request.assigned"] as const)(
+    "names a mapped assignee on %s",
+    (kind) => {
+      const message = format(exampleEvent(kind), { slackIdOf });
+      expect(message.text).toMatch(/^Codertocat assigned <@W0CODER> to /);
+      expect(JSON.stringify(message.blocks)).toContain("assigned <@W0CODER> to ");
+      expect(slackProblems(message, { mentions: ["W0CODER"] })).toEqual([]);
+    },
+  );
+
+  it.each([
+    ["pull_request_review.approved", "approved <@W0CODER>’s pull request"],
+    ["pull_request_review.changes_requested", "requested changes to <@W0CODER>’s pull request"],
+    ["pull_request_review.commented", "commented on <@W0CODER>’s pull request"],
+  ] as const)("names the pull request's mapped author on %s", (kind, words) => {
+    const message = format(exampleEvent(kind), { slackIdOf });
+    expect(message.text).toContain(words);
+    expect(JSON.stringify(message.blocks)).toContain(words);
+    // Without the author mapped, the headline reads as before.
+    expect(format(exampleEvent(kind), { slackIdOf: () => null })).toEqual(
+      format(exampleEvent(kind)),
+    );
+  });
+
+  it("mentions nobody else: the actor and everyone on other kinds stay plain", () => {
+    const everyone = () => "U0EVERYONE";
+    const mentioning = new Set([
+      "pull_request.review_requested",
+      "issues.assigned",
+      "pull_request.assigned",
+      "pull_request_review.approved",
+      "pull_request_review.changes_requested",
+      "pull_request_review.commented",
+    ]);
+    for (const kind of ACTIVITY_KINDS) {
+      const mentions = JSON.stringify(format(exampleEvent(kind), { slackIdOf: everyone })).match(
+        /<@[^>]*>/g,
+      );
+      // One mention in the blocks and one in the text, or none.
+      expect(mentions, kind).toEqual(
+        mentioning.has(kind) ? ["<@U0EVERYONE>", "<@U0EVERYONE>"] : null,
+      );
+    }
+  });
+
+  it.each([
+    "U123> <!channel",
+    "<@U123>",
+    "u0lower",
+    "C0CHANNEL",
+    "U",
+    "",
+    "U0OCTOCAT ",
+    `U${"1".repeat(40)}`,
+  ])("an id that is not a Slack user id (%j) leaves the login plain", (id) => {
+    const event = exampleEvent("pull_request.review_requested");
+    expect(format(event, { slackIdOf: () => id })).toEqual(format(event));
+  });
+
+  it("a mention never comes from user text: titles and bodies stay escaped", () => {
+    const event = exampleEvent("pull_request.review_requested");
+    const hostile = {
+      ...event,
+      title: "ping <@U123> <!channel>",
+      body: "<@W456> <!here> <!subteam^S1>",
+      labels: ["<@U789>"],
+    };
+    const message = format(hostile, { slackIdOf });
+    expect(message.text).toBe(
+      "Codertocat asked <@U0OCTOCAT> to review pull request #2 ping &lt;@U123&gt; &lt;!channel&gt; in Codertocat/Hello-World",
+    );
+    expect(JSON.stringify(message).match(/<[@!#][^>]*>/g)).toEqual([
+      "<@U0OCTOCAT>",
+      "<@U0OCTOCAT>",
+    ]);
+    expect(slackProblems(message, { mentions: ["U0OCTOCAT"] })).toEqual([]);
+  });
+
+  it.each(hostileCases)(
+    "$name in $place, with everyone mapped, mentions only ids",
+    ({ text, put }) => {
+      // Even a hostile login the operator maps yields only `<@id>`: the login itself is never in it.
+      const mapped = (login: string) => (login === text || login in PEOPLE ? "U0MAPPED" : null);
+      for (const kind of ACTIVITY_KINDS) {
+        const message = format(put(exampleEvent(kind), text), { slackIdOf: mapped });
+        const wellFormedInput = !text.includes("\ud83d");
+        expect(slackProblems(message, { wellFormedInput, mentions: ["U0MAPPED"] }), kind).toEqual(
+          [],
+        );
+        expect(JSON.stringify(message).replaceAll("<@U0MAPPED>", ""), kind).not.toMatch(/<[@!#]/);
       }
     },
   );

@@ -1,7 +1,7 @@
 /**
  * An independent check of a formatted message: within Slack's limits, and no `<`, `>` or `&`
- * that is not ours: only links `<http(s)://...|label>` we built, `>` quote markers at line
- * starts, and the three entities.
+ * that is not ours: only links `<http(s)://...|label>` we built, mentions of the users a test
+ * allows, `>` quote markers at line starts, and the three entities.
  */
 import type { KnownBlock } from "@slack/types";
 import type { SlackMessage } from "../../src/format/slack-message.js";
@@ -17,13 +17,21 @@ const OUR_LINK = /<(https?:\/\/[^\s<>|]+)\|([^<>]*)>/g;
  */
 export function slackProblems(
   message: SlackMessage,
-  options: { wellFormedInput?: boolean } = {},
+  options: {
+    wellFormedInput?: boolean;
+    /** Slack user ids a message may mention (`<@U…>`); any other `<@`, and all `<!`, are problems. */
+    mentions?: string[];
+  } = {},
 ): string[] {
   const problems: string[] = [];
+  const allowed = new Set((options.mentions ?? []).map((id) => `<@${id}>`));
   const check = (where: string, text: string, max: number) => {
     if (text.trim().length === 0) problems.push(`${where}: empty text`);
     if (text.length > max) problems.push(`${where}: ${text.length} characters, limit ${max}`);
-    problems.push(...markupProblems(text).map((problem) => `${where}: ${problem}`));
+    const withoutMentions = text.replace(/<@[A-Z0-9]+>/g, (mention) =>
+      allowed.has(mention) ? "" : mention,
+    );
+    problems.push(...markupProblems(withoutMentions).map((problem) => `${where}: ${problem}`));
     if (options.wellFormedInput === true && !isWellFormed(text)) {
       problems.push(`${where}: a cut left a lone surrogate`);
     }
