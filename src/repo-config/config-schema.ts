@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { ACTIVITY_KINDS } from "../normalize/activity-event.js";
-import { quoteValue } from "./config-error.js";
+import { cutText, quoteValue } from "./config-error.js";
 import { CONFIG_LIMITS } from "./config-limits.js";
 import {
   clockTimeProblem,
@@ -112,6 +112,34 @@ const quietHoursActionSchema = z
     "During quiet hours: `hold` sends the notification when the window ends (default), `drop` discards it.",
   );
 
+/** Whether a bot channel threads an item's activity under one parent message. */
+const threadSchema = z
+  .boolean()
+  .describe(
+    "Bot channels: post later activity on an issue or pull request as replies under its first message, which is kept up to date (default true). With false every event is a top-level message and no parent is kept or edited. Webhook channels cannot thread and ignore it. On a route, replaces the top-level value for the route's channel.",
+  );
+
+function broadcastKindProblem(kind: unknown): string {
+  if (typeof kind !== "string") {
+    const got =
+      kind === null ? "nothing" : typeof kind === "object" ? "a mapping or list" : String(kind);
+    return `must be an event kind name, like "pull_request.merged" (got ${cutText(got, CONFIG_LIMITS.quotedChars)})`;
+  }
+  if (/[*?]/.test(kind)) {
+    return `is a glob (${quoteValue(kind)}); broadcast takes exact kind names: list each, like ["pull_request.merged", "pull_request.closed"]`;
+  }
+  const guess = closest(kind, ACTIVITY_KINDS);
+  if (guess !== null) return `names no event kind: ${quoteValue(kind)}; did you mean "${guess}"?`;
+  return `names no event kind: ${quoteValue(kind)}; kinds are ${ACTIVITY_KINDS.join(", ")}`;
+}
+
+/** Thread replies of these kinds are also shown in the channel (Slack's `reply_broadcast`). */
+const broadcastSchema = list(
+  z.enum(ACTIVITY_KINDS, { error: (issue) => broadcastKindProblem(issue.input) }),
+).describe(
+  `Bot channels that thread: replies of these event kinds (exact names, no globs) are also shown in the channel. Default ["pull_request.merged", "pull_request.closed", "issues.closed"]; a list given replaces it, and [] broadcasts nothing. On a route, replaces the top-level list for the route's channel.`,
+);
+
 /** Notifications dropped before any route is tried. */
 export const ignoreSchema = z
   .strictObject({
@@ -190,6 +218,10 @@ export const routeSchema = z
     quiet_hours: quietHoursSchema.optional(),
     /** What quiet hours do to this route's notifications; replaces the top-level `quiet_hours_action`. */
     quiet_hours_action: quietHoursActionSchema.optional(),
+    /** Whether this route's bot channel threads; replaces the top-level `thread`. */
+    thread: threadSchema.optional(),
+    /** Kinds whose thread replies this route also shows in the channel; replaces the top-level `broadcast`. */
+    broadcast: broadcastSchema.optional(),
   })
   .describe("A route: activity matching every filter given is posted to `channel`.");
 
@@ -223,6 +255,10 @@ export const notifierConfigSchema = z
     quiet_hours: quietHoursSchema.optional(),
     /** What quiet hours do, for every route that sets none; default `hold`. */
     quiet_hours_action: quietHoursActionSchema.optional(),
+    /** Whether bot channels thread, for every route that sets none; default true. */
+    thread: threadSchema.optional(),
+    /** Kinds whose thread replies are also shown in the channel, for every route that sets none; default `DEFAULT_BROADCAST` (defaults.ts). */
+    broadcast: broadcastSchema.optional(),
   })
   .describe(
     "Routing of GitHub activity to Slack channels for this repository (github-activity-notifier).",

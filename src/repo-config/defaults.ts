@@ -16,6 +16,19 @@ const DEFAULT_KINDS: readonly ActivityKind[] = [
   "star.created",
 ];
 
+/**
+ * Kinds whose thread replies are also shown in the channel when a config sets no `broadcast`:
+ * the ends of an item's life, which a channel's readers want to see without opening threads.
+ */
+export const DEFAULT_BROADCAST: readonly ActivityKind[] = Object.freeze([
+  "pull_request.merged",
+  "pull_request.closed",
+  "issues.closed",
+] as const);
+
+/** Whether bot channels thread when a config sets no `thread`. */
+export const DEFAULT_THREAD = true;
+
 /** Routes used when a config has no `routes` key. */
 export const DEFAULT_ROUTES: readonly RouteConfig[] = Object.freeze([
   Object.freeze({ on: [...DEFAULT_KINDS] }),

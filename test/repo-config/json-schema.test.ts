@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { ACTIVITY_KINDS } from "../../src/normalize/activity-event.js";
 import { CONFIG_LIMITS } from "../../src/repo-config/config-limits.js";
+import { DEFAULT_BROADCAST } from "../../src/repo-config/defaults.js";
 import { buildJsonSchema } from "../../src/repo-config/json-schema.js";
 
 type JsonSchema = {
@@ -8,6 +10,7 @@ type JsonSchema = {
   description?: string;
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
+  enum?: string[];
   additionalProperties?: boolean;
 };
 
@@ -54,5 +57,16 @@ describe("schema/notifier.schema.json", () => {
     expect(text).toContain(`"maxItems":${CONFIG_LIMITS.listItems}`);
     expect(text).toContain(`"maxLength":${CONFIG_LIMITS.globChars}`);
     expect(text).toContain(`"maxLength":${CONFIG_LIMITS.patternChars}`);
+  });
+
+  it("offers exactly the activity kinds for broadcast, and states the default broadcast list", () => {
+    const broadcasts = properties(generated).filter(
+      ([path]) => path === "broadcast" || path === "routes.[].broadcast",
+    );
+    expect(broadcasts.map(([path]) => path)).toEqual(["routes.[].broadcast", "broadcast"]);
+    for (const [, schema] of broadcasts) {
+      expect(schema.items?.enum).toEqual([...ACTIVITY_KINDS]);
+      expect(schema.description).toContain(JSON.stringify(DEFAULT_BROADCAST).replaceAll(",", ", "));
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ACTIVITY_KINDS } from "../../src/normalize/activity-event.js";
 import { formatConfigError } from "../../src/repo-config/config-error.js";
 import {
   locateKey,
@@ -40,10 +41,14 @@ routes:
     timezone: Europe/Paris
     quiet_hours: { from: "22:00", to: "07:00" }
     quiet_hours_action: drop
+    thread: false
   - on: [star.created]
     digest: 15m
+    broadcast: [pull_request_review.approved, pull_request.merged]
 quiet_hours: { from: "20:00", to: "08:00", timezone: UTC }
 quiet_hours_action: hold
+thread: true
+broadcast: []
 `;
 
 describe("parseConfig", () => {
@@ -69,11 +74,18 @@ describe("parseConfig", () => {
             timezone: "Europe/Paris",
             quiet_hours: { from: "22:00", to: "07:00" },
             quiet_hours_action: "drop",
+            thread: false,
           },
-          { on: ["star.created"], digest: "15m" },
+          {
+            on: ["star.created"],
+            digest: "15m",
+            broadcast: ["pull_request_review.approved", "pull_request.merged"],
+          },
         ],
         quiet_hours: { from: "20:00", to: "08:00", timezone: "UTC" },
         quiet_hours_action: "hold",
+        thread: true,
+        broadcast: [],
       },
     });
   });
@@ -109,8 +121,8 @@ describe("parseConfig", () => {
       "chanel: eng\nroutes:\n  - on: [issues.opened]\n    exclude_label: [wontfix]\nignore:\n  users: [octocat]\n";
     expect(messages(text)).toMatchInlineSnapshot(`
       [
-        "\`.github/notifier.yml\` line 1: \`chanel\` is not a known key; did you mean \`channel\`? (known here: _extends, channel, ignore, routes, quiet_hours, quiet_hours_action)",
-        "\`.github/notifier.yml\` line 4: \`routes[0].exclude_label\` is not a known key; did you mean \`exclude_labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action)",
+        "\`.github/notifier.yml\` line 1: \`chanel\` is not a known key; did you mean \`channel\`? (known here: _extends, channel, ignore, routes, quiet_hours, quiet_hours_action, thread, broadcast)",
+        "\`.github/notifier.yml\` line 4: \`routes[0].exclude_label\` is not a known key; did you mean \`exclude_labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
         "\`.github/notifier.yml\` line 6: \`ignore.users\` is not a known key (known here: authors, labels)",
       ]
     `);
@@ -141,12 +153,43 @@ describe("parseConfig", () => {
   it("rejects bad regexes and event kinds no glob can reach", () => {
     const text =
       'routes:\n  - on: [issue.opened, "pull_request.*", "*.deleted"]\n    title: "[unclosed"\n  - on: []\n';
-    expect(messages(text)).toMatchInlineSnapshot(`
+    // The list of kinds grows with the app: compared apart from the snapshot.
+    const kinds = ACTIVITY_KINDS.join(", ");
+    expect(messages(text).map((message) => message.replace(kinds, "<kinds>")))
+      .toMatchInlineSnapshot(`
       [
         "\`.github/notifier.yml\` line 2: \`routes[0].on[0]\` names no event kind: "issue.opened"; did you mean "issues.opened"?",
-        "\`.github/notifier.yml\` line 2: \`routes[0].on[2]\` names no event kind: "*.deleted"; kinds are issues.opened, issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.merged, pull_request.closed, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, star.created, fork, watch.started, release.published, and globs like "pull_request.*" select several",
+        "\`.github/notifier.yml\` line 2: \`routes[0].on[2]\` names no event kind: "*.deleted"; kinds are <kinds>, and globs like "pull_request.*" select several",
         "\`.github/notifier.yml\` line 3: \`routes[0].title\` is not a valid RE2 regular expression (error parsing regexp: missing closing ]: \`[unclosed\`; got "[unclosed"); escape special characters like \\[ and \\(",
         "\`.github/notifier.yml\` line 4: \`routes[1].on\` must list at least one event kind, like [issues.opened]",
+      ]
+    `);
+  });
+
+  it("rejects a thread that is not true or false, and broadcast kinds that are not exact kind names", () => {
+    const text = [
+      "thread: yes please",
+      "broadcast: [pull_request.merge, issues.closed]",
+      "routes:",
+      "  - on: [issues.opened]",
+      "    thread: 1",
+      '    broadcast: ["pull_request.*", reviews]',
+      "  - on: [issues.opened]",
+      "    broadcast: issues.closed",
+      "  - on: [issues.opened]",
+      "    broadcast: [3]",
+    ].join("\n");
+    const kinds = ACTIVITY_KINDS.join(", ");
+    expect(messages(text).map((message) => message.replace(kinds, "<kinds>")))
+      .toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 1: \`thread\` must be true or false (got "yes please")",
+        "\`.github/notifier.yml\` line 2: \`broadcast[0]\` names no event kind: "pull_request.merge"; did you mean "pull_request.merged"?",
+        "\`.github/notifier.yml\` line 5: \`routes[0].thread\` must be true or false (got 1)",
+        "\`.github/notifier.yml\` line 6: \`routes[0].broadcast[0]\` is a glob ("pull_request.*"); broadcast takes exact kind names: list each, like ["pull_request.merged", "pull_request.closed"]",
+        "\`.github/notifier.yml\` line 6: \`routes[0].broadcast[1]\` names no event kind: "reviews"; kinds are <kinds>",
+        "\`.github/notifier.yml\` line 8: \`routes[1].broadcast\` must be a list, like [a, b] (got "issues.closed")",
+        "\`.github/notifier.yml\` line 10: \`routes[2].broadcast[0]\` must be an event kind name, like "pull_request.merged" (got 3)",
       ]
     `);
   });
@@ -263,6 +306,15 @@ describe("mergeConfigs", () => {
     expect(mergeConfigs(inherited, { routes: [], ignore: { authors: [] } })).toEqual({
       routes: [],
       ignore: { authors: [] },
+    });
+  });
+
+  it("lets a repository's thread and broadcast win, an empty broadcast list included", () => {
+    const inherited = { thread: false, broadcast: ["issues.closed" as const] };
+    expect(mergeConfigs(inherited, { channel: "eng" })).toEqual({ ...inherited, channel: "eng" });
+    expect(mergeConfigs(inherited, { thread: true, broadcast: [] })).toEqual({
+      thread: true,
+      broadcast: [],
     });
   });
 
