@@ -4,14 +4,19 @@
  * are compiled once per config object (the loader keeps one object for its TTL) and cached
  * beside it, so a config of many routes costs one compile, not one per event.
  */
-import type { ActivityEvent } from "../normalize/activity-event.js";
+import type { ActivityEvent, ActivityKind } from "../normalize/activity-event.js";
 import type {
   IgnoreConfig,
   NotifierConfig,
   QuietHoursAction,
   RouteConfig,
 } from "../repo-config/config-schema.js";
-import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "../repo-config/defaults.js";
+import {
+  DEFAULT_BROADCAST,
+  DEFAULT_CHANNEL,
+  DEFAULT_ROUTES,
+  DEFAULT_THREAD,
+} from "../repo-config/defaults.js";
 import {
   branchGlob,
   compileGlobs,
@@ -38,6 +43,26 @@ export interface ChannelTarget {
   /** The quiet window in effect (the route's, else the top-level one), or null. */
   quietHours: { from: string; to: string; timezone: string } | null;
   quietHoursAction: QuietHoursAction;
+  /**
+   * Whether this channel threads an item's activity under one parent message (`thread`), from
+   * the same route as `digest`, else the top level, else true. Only bot channels can thread:
+   * webhook channels ignore it. False: every event is a top-level message, no parent is kept.
+   */
+  thread: boolean;
+  /**
+   * Kinds whose thread replies are also shown in the channel (`broadcast`), from the same route
+   * as `digest`, else the top level, else {@link DEFAULT_BROADCAST}; in the order written, each
+   * kind once.
+   */
+  broadcast: ActivityKind[];
+}
+
+/** How one channel threads: what a route's `thread` and `broadcast` resolve to. */
+export interface Threading {
+  /** Whether an item's activity is threaded under one parent message (bot channels only). */
+  thread: boolean;
+  /** Kinds whose thread replies are also shown in the channel, in the order written, each once. */
+  broadcast: ActivityKind[];
 }
 
 export type RouteDecision =
@@ -190,6 +215,27 @@ export function explainRoutes(
   }));
 }
 
+/**
+ * What `thread` and `broadcast` come to for one route: the route's own value, else the
+ * top-level one, else the defaults. A `broadcast` list replaces the default whole.
+ *
+ * @example
+ * threadingOf({ route: { on: ["pull_request.*"], broadcast: [] }, config: { thread: false } })
+ * // { thread: false, broadcast: [] }
+ * threadingOf({ route: undefined, config: {} })
+ * // { thread: true, broadcast: ["pull_request.merged", "pull_request.closed", "issues.closed"] }
+ */
+export function threadingOf(params: {
+  route: RouteConfig | undefined;
+  config: NotifierConfig;
+}): Threading {
+  const { route: candidate, config } = params;
+  return {
+    thread: candidate?.thread ?? config.thread ?? DEFAULT_THREAD,
+    broadcast: [...new Set(candidate?.broadcast ?? config.broadcast ?? DEFAULT_BROADCAST)],
+  };
+}
+
 function targetFor(params: {
   channel: string;
   indices: number[];
@@ -213,6 +259,7 @@ function targetFor(params: {
         ? null
         : { from: quiet.from, to: quiet.to, timezone: quiet.timezone ?? timezone },
     quietHoursAction: timing?.quiet_hours_action ?? config.quiet_hours_action ?? "hold",
+    ...threadingOf({ route: timing, config }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NotifierConfig, RouteConfig } from "../../src/repo-config/config-schema.js";
-import { explainRoutes, route } from "../../src/route/route.js";
+import { DEFAULT_BROADCAST } from "../../src/repo-config/defaults.js";
+import { explainRoutes, route, threadingOf, type ChannelTarget } from "../../src/route/route.js";
 import { EVENTS, type ExampleEventName } from "./example-events.js";
 
 type Expected = { send: string[]; routes?: number[] } | { skip: string };
@@ -347,6 +348,11 @@ describe("route", () => {
         ],
         "targets": [
           {
+            "broadcast": [
+              "pull_request.merged",
+              "pull_request.closed",
+              "issues.closed",
+            ],
             "channel": "default",
             "digest": null,
             "quietHours": {
@@ -359,9 +365,15 @@ describe("route", () => {
               0,
               1,
             ],
+            "thread": true,
             "timezone": "America/New_York",
           },
           {
+            "broadcast": [
+              "pull_request.merged",
+              "pull_request.closed",
+              "issues.closed",
+            ],
             "channel": "digest",
             "digest": "15m",
             "quietHours": {
@@ -373,6 +385,7 @@ describe("route", () => {
             "routes": [
               2,
             ],
+            "thread": true,
             "timezone": "UTC",
           },
         ],
@@ -429,5 +442,114 @@ describe("route", () => {
     const before = structuredClone({ event, config });
     expect(route(event, config)).toEqual(route(event, config));
     expect({ event, config }).toEqual(before);
+  });
+});
+
+describe("thread and broadcast", () => {
+  /** Each channel's threading, as `channel: thread [broadcast kinds]`. */
+  function threading(event: ExampleEventName, config: NotifierConfig): string[] {
+    const decision = route(EVENTS[event](), config);
+    if (decision.kind !== "send") throw new Error(`expected a send, got ${decision.reason}`);
+    return decision.targets.map(
+      (target: ChannelTarget) =>
+        `${target.channel}: ${target.thread ? "thread" : "top-level"} [${target.broadcast.join(", ")}]`,
+    );
+  }
+  const DEFAULT = "pull_request.merged, pull_request.closed, issues.closed";
+
+  it("defaults to threading and broadcasting the ends of an item's life", () => {
+    expect(DEFAULT_BROADCAST).toEqual([
+      "pull_request.merged",
+      "pull_request.closed",
+      "issues.closed",
+    ]);
+    expect(threading("issueOpened", {})).toEqual([`default: thread [${DEFAULT}]`]);
+    expect(
+      threading("pullRequestMerged", { routes: [{ on: ["pull_request.*"], channel: "eng" }] }),
+    ).toEqual([`eng: thread [${DEFAULT}]`]);
+  });
+
+  it("takes the top-level values for every route that sets none", () => {
+    const config: NotifierConfig = {
+      thread: false,
+      broadcast: ["pull_request_review.approved"],
+      routes: [{ on: ["issues.*"] }, { on: ["issues.opened"], channel: "eng" }],
+    };
+    expect(threading("issueOpened", config)).toEqual([
+      "default: top-level [pull_request_review.approved]",
+      "eng: top-level [pull_request_review.approved]",
+    ]);
+  });
+
+  it("lets a route override the top level for its channel, each key on its own", () => {
+    const config: NotifierConfig = {
+      thread: false,
+      broadcast: ["issues.closed"],
+      routes: [
+        { on: ["issues.*"], thread: true },
+        { on: ["issues.*"], channel: "eng", broadcast: ["issues.labeled", "issues.opened"] },
+        { on: ["issues.*"], channel: "triage" },
+      ],
+    };
+    expect(threading("issueOpened", config)).toEqual([
+      "default: thread [issues.closed]",
+      "eng: top-level [issues.labeled, issues.opened]",
+      "triage: top-level [issues.closed]",
+    ]);
+  });
+
+  it("takes a channel's settings from the route that wins it, as the digest does", () => {
+    const routes: NotifierConfig["routes"] = [
+      { on: ["issues.*"], digest: "15m", thread: false, broadcast: [] },
+      { on: ["issues.opened"], broadcast: ["issues.opened"] },
+      { on: ["issues.*"], thread: false },
+    ];
+    // Route 1 sends at once, so it wins the channel over the digest route 0 and route 2.
+    expect(threading("issueOpened", { routes })).toEqual(["default: thread [issues.opened]"]);
+    // issues.closed reaches routes 0 and 2: route 2 sends at once and wins.
+    expect(threading("issueClosed", { routes })).toEqual([`default: top-level [${DEFAULT}]`]);
+    // Only digest routes match: the first one wins.
+    expect(
+      threading("issueClosed", {
+        routes: [
+          { on: ["issues.*"], digest: "15m", thread: false },
+          { on: ["issues.*"], digest: "1h", broadcast: [] },
+        ],
+      }),
+    ).toEqual([`default: top-level [${DEFAULT}]`]);
+  });
+
+  it("replaces the default broadcast list whole with a given list", () => {
+    expect(
+      threading("reviewCommented", {
+        broadcast: ["pull_request_review.approved", "pull_request_review.changes_requested"],
+        routes: [{ on: ["pull_request_review.*"] }],
+      }),
+    ).toEqual([
+      "default: thread [pull_request_review.approved, pull_request_review.changes_requested]",
+    ]);
+  });
+
+  it("broadcasts nothing with an empty list, at the top level or on a route", () => {
+    expect(threading("pullRequestMerged", { broadcast: [] })).toEqual(["default: thread []"]);
+    expect(
+      threading("pullRequestMerged", {
+        broadcast: ["pull_request.merged"],
+        routes: [{ on: ["pull_request.merged"], broadcast: [] }],
+      }),
+    ).toEqual(["default: thread []"]);
+  });
+
+  it("resolves one route alone for a summary, each kind once", () => {
+    expect(threadingOf({ route: undefined, config: {} })).toEqual({
+      thread: true,
+      broadcast: [...DEFAULT_BROADCAST],
+    });
+    expect(
+      threadingOf({
+        route: { on: ["issues.*"], broadcast: ["issues.closed", "issues.closed"] },
+        config: { thread: false },
+      }),
+    ).toEqual({ thread: false, broadcast: ["issues.closed"] });
   });
 });

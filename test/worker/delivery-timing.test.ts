@@ -20,6 +20,8 @@ function target(overrides: Partial<ChannelTarget> = {}): ChannelTarget {
     timezone: "UTC",
     quietHours: null,
     quietHoursAction: "hold",
+    thread: true,
+    broadcast: [],
     ...overrides,
   };
 }
