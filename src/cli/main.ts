@@ -6,6 +6,7 @@ import { CliError, type CliIo } from "./io.js";
 import { previewCommand, validateCommand } from "./config-commands.js";
 import { listCommand, parseStatus, replayCommand, showCommand } from "./delivery-commands.js";
 import { muteCommand, muteListCommand, unmuteCommand } from "./mute-commands.js";
+import { peopleCheckCommand } from "./people-commands.js";
 import { readChannels } from "../settings/channels.js";
 
 const USAGE = `notifier <command>
@@ -30,6 +31,9 @@ const USAGE = `notifier <command>
       The mutes in force, the soonest to end first.
   unmute <owner/repo | channel>
       Ends a mute at once.
+  people check [file]
+      Asks Slack (users.info, with SLACK_BOT_TOKEN) whether each user id of the people file
+      (default: SLACK_PEOPLE_FILE) is an active person; prints each problem. Exit 1 on any.
 
 Reads DATABASE_URL, the SLACK_* variables and, for redeliver, APP_ID and PRIVATE_KEY from the
 environment and ./.env, like the app.
@@ -198,6 +202,11 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
         now: now(),
       }),
     );
+  }
+  if (command === "people" && sub === "check") {
+    const { positionals } = parseArgs({ args: argv.slice(2), allowPositionals: true });
+    if (positionals.length > 1) throw new CliError("people check takes at most one file");
+    return peopleCheckCommand({ io, file: positionals[0] });
   }
   if (command === "unmute") {
     const target = argv[1];
