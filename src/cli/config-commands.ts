@@ -1,12 +1,16 @@
-/** `notifier config validate` and `notifier preview`: check a config file, or show what a payload would do. */
+/**
+ * `notifier config validate` and `notifier preview`: check a config file, or show what a payload
+ * would do. Both say, per channel, whether it threads and which replies it broadcasts.
+ */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { readChannels } from "../settings/channels.js";
+import { readChannels, type ChannelKind, type ChannelRegistry } from "../settings/channels.js";
 import { parseConfig } from "../repo-config/parse-config.js";
 import { formatConfigError } from "../repo-config/config-error.js";
-import { DEFAULT_CONFIG } from "../repo-config/defaults.js";
+import { DEFAULT_CHANNEL, DEFAULT_CONFIG, DEFAULT_ROUTES } from "../repo-config/defaults.js";
 import type { NotifierConfig } from "../repo-config/config-schema.js";
-import { route } from "../route/route.js";
+import type { ActivityEvent } from "../normalize/activity-event.js";
+import { route, threadingOf, type ChannelTarget, type Threading } from "../route/route.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
 import { CliError, type CliIo } from "./io.js";
@@ -28,7 +32,7 @@ function loadConfig(
   io: CliIo,
   path: string,
   owner: string | null,
-): { config: NotifierConfig | null; errors: string[] } {
+): { config: NotifierConfig | null; errors: string[]; channels: ChannelRegistry } {
   const channels = readChannels(io.env);
   const result = parseConfig({
     text: readText(io, path, "config file"),
@@ -37,12 +41,13 @@ function loadConfig(
     ...(owner ? { mayUse: (channel: string) => channels.mayUse(channel, owner) } : {}),
   });
   return result.ok
-    ? { config: result.config, errors: [] }
-    : { config: null, errors: result.errors.map(formatConfigError) };
+    ? { config: result.config, errors: [], channels }
+    : { config: null, errors: result.errors.map(formatConfigError), channels };
 }
 
 /**
- * `notifier config validate [file] [--owner acme]`: prints every error (file, line, key), exit 1 on any.
+ * `notifier config validate [file] [--owner acme]`: prints every error (file, line, key), exit 1
+ * on any; for a valid file, how each channel its routes name threads.
  *
  * @example
  * await validateCommand({ io, file: ".github/notifier.yml", owner: null }) // 0 when valid
@@ -54,7 +59,7 @@ export async function validateCommand(params: {
 }): Promise<number> {
   const { io } = params;
   const file = params.file ?? DEFAULT_CONFIG_PATH;
-  const { config, errors } = loadConfig(io, file, params.owner);
+  const { config, errors, channels } = loadConfig(io, file, params.owner);
   if (errors.length > 0 || !config) {
     for (const line of errors) io.stdout(`${line}\n`);
     io.stdout(`${errors.length} error${errors.length === 1 ? "" : "s"} in ${file}\n`);
@@ -63,6 +68,12 @@ export async function validateCommand(params: {
   io.stdout(
     `${file} is valid: ${config.routes?.length ?? 0} route(s), default channel ${config.channel ?? "default"}\n`,
   );
+  const lines = threadingByChannel({ config, kindOf: (name) => channels.get(name)?.kind });
+  const inherited =
+    config._extends === undefined
+      ? ""
+      : ` (keys this file leaves out are inherited from ${config._extends} when routing; not shown)`;
+  if (lines.length > 0) io.stdout(`threads by channel${inherited}:\n${lines.join("\n")}\n`);
   return 0;
 }
 
@@ -88,6 +99,7 @@ export async function previewCommand(params: {
   }
   let config = DEFAULT_CONFIG;
   let source = "the default routes (no --config)";
+  let channels: ChannelRegistry | null = null;
   if (params.configFile) {
     const owner = ownerOf(payload);
     const loaded = loadConfig(io, params.configFile, owner);
@@ -99,8 +111,10 @@ export async function previewCommand(params: {
       );
     }
     config = loaded.config;
+    channels = loaded.channels;
     source = params.configFile;
   }
+  channels ??= readChannels(io.env);
 
   let event;
   try {
@@ -124,10 +138,97 @@ export async function previewCommand(params: {
     io.stdout(`skip: ${decision.reason}\n`);
     return 0;
   }
+  const registry = channels;
+  const delivery = decision.targets.map(
+    (target) =>
+      `- ${target.channel}: ${describeDelivery({ event, target, kind: registry.get(target.channel)?.kind })}`,
+  );
   io.stdout(
-    `send to: ${decision.channels.join(", ")}\nmessage:\n${JSON.stringify(format(event), null, 2)}\n`,
+    `send to: ${decision.channels.join(", ")}\n${delivery.join("\n")}\nmessage:\n${JSON.stringify(format(event), null, 2)}\n`,
   );
   return 0;
+}
+
+/**
+ * How one channel of a valid config threads, a line per channel its routes name, sorted. When
+ * the routes to one channel disagree, the route that wins the channel for an event decides (a
+ * route without a digest, then the first), so each route's setting is listed.
+ *
+ * @example
+ * threadingByChannel({ config: { routes: [{ on: ["pull_request.*"], channel: "eng", thread: false }] }, kindOf: () => "bot" })
+ * // ["- eng (bot channel): every event is a top-level message (thread: false)"]
+ */
+function threadingByChannel(params: {
+  config: NotifierConfig;
+  kindOf: (channel: string) => ChannelKind | undefined;
+}): string[] {
+  const { config } = params;
+  const byChannel = new Map<string, { index: number; threading: Threading }[]>();
+  (config.routes ?? DEFAULT_ROUTES).forEach((entry, index) => {
+    const channel = entry.channel ?? config.channel ?? DEFAULT_CHANNEL;
+    const threading = threadingOf({ route: entry, config });
+    byChannel.set(channel, [...(byChannel.get(channel) ?? []), { index, threading }]);
+  });
+  return [...byChannel]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([channel, entries]) => {
+      const kind = params.kindOf(channel);
+      const head = `- ${channel} (${kind === undefined ? "unknown" : kind} channel): `;
+      const described = entries.map(({ index, threading }) => ({
+        index,
+        text: describeThreading({ kind, threading }),
+      }));
+      const texts = new Set(described.map(({ text }) => text));
+      if (texts.size === 1) return head + [...texts][0];
+      return [
+        `${head}depends on the route that wins the channel for an event (one without a digest, then the first):`,
+        ...described.map(({ index, text }) => `  - route ${index + 1}: ${text}`),
+      ].join("\n");
+    });
+}
+
+/** What a channel of `kind` does with `thread` and `broadcast`. */
+function describeThreading(params: {
+  kind: ChannelKind | undefined;
+  threading: Threading;
+}): string {
+  const { kind, threading } = params;
+  if (kind === "webhook") {
+    return "every event is a top-level message (webhook channels cannot thread; thread and broadcast do not apply)";
+  }
+  if (kind === "log" || kind === "dm") return "log only: nothing is posted to Slack";
+  if (!threading.thread) return "every event is a top-level message (thread: false)";
+  const shown =
+    threading.broadcast.length === 0
+      ? "no reply is shown in the channel (broadcast: [])"
+      : `replies also shown in the channel: ${threading.broadcast.join(", ")}`;
+  return `threads each issue and pull request under one parent message; ${shown}`;
+}
+
+/** What one target does with this event: a top-level message, a thread reply, a broadcast reply. */
+function describeDelivery(params: {
+  event: ActivityEvent;
+  target: ChannelTarget;
+  kind: ChannelKind | undefined;
+}): string {
+  const { event, target, kind } = params;
+  const channel = `${kind === undefined ? "unknown" : kind} channel`;
+  if (kind === "log" || kind === "dm") return `${channel}, log only: nothing is posted to Slack`;
+  if (target.digest !== null) {
+    return `${channel}, in a digest (${target.digest}); digests are top-level messages`;
+  }
+  if (kind === "webhook") {
+    return `${channel}, a top-level message (webhook channels cannot thread)`;
+  }
+  if (!target.thread) return `${channel}, a top-level message (thread: false)`;
+  if (event.item === null) {
+    return `${channel}, a top-level message (${event.kind} is not about an issue or pull request, so it has no thread)`;
+  }
+  const item = `${event.item.type === "issue" ? "issue" : "pull request"} #${event.item.number}`;
+  const broadcast = target.broadcast.includes(event.kind)
+    ? `also shown in the channel (${event.kind} is in broadcast)`
+    : `not shown in the channel (broadcast: ${target.broadcast.length === 0 ? "[]" : target.broadcast.join(", ")})`;
+  return `${channel}, threaded under ${item}'s parent message (the first message about it starts the thread); as a reply, ${broadcast}`;
 }
 
 function ownerOf(payload: unknown): string | null {

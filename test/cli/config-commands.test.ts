@@ -65,6 +65,91 @@ describe("notifier config validate", () => {
   });
 });
 
+/** Webhook channels default and triage, bot channels eng, ops and reviews. */
+const botEnv = {
+  ...env,
+  SLACK_BOT_TOKEN: "xoxb-test-token",
+  SLACK_CHANNEL_ID_ENG: "C0000000E",
+  SLACK_CHANNEL_ID_OPS: "C0000000O",
+  SLACK_CHANNEL_ID_REVIEWS: "C0000000R",
+};
+
+describe("notifier config validate: thread and broadcast", () => {
+  it("says per channel whether it threads and which replies it broadcasts", async () => {
+    const file = write(
+      "threads.yml",
+      [
+        "broadcast: [pull_request.merged]",
+        "routes:",
+        "  - on: [issues.opened]",
+        "  - on: [issues.opened]",
+        "    channel: triage",
+        "    thread: true",
+        '  - on: ["pull_request.*"]',
+        "    channel: eng",
+        '  - on: ["pull_request_review.*"]',
+        "    channel: ops",
+        "    thread: false",
+        '  - on: ["pull_request_review.*"]',
+        "    channel: reviews",
+        "    broadcast: [pull_request_review.approved, pull_request_review.changes_requested]",
+        "  - on: [star.created]",
+        "    channel: reviews",
+        "    digest: 1d",
+        "    broadcast: []",
+        "",
+      ].join("\n"),
+    );
+    const run = await cli(["config", "validate", file], { env: botEnv });
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(file, "<file>")).toMatchInlineSnapshot(`
+      "<file> is valid: 6 route(s), default channel default
+      threads by channel:
+      - default (webhook channel): every event is a top-level message (webhook channels cannot thread; thread and broadcast do not apply)
+      - eng (bot channel): threads each issue and pull request under one parent message; replies also shown in the channel: pull_request.merged
+      - ops (bot channel): every event is a top-level message (thread: false)
+      - reviews (bot channel): depends on the route that wins the channel for an event (one without a digest, then the first):
+        - route 5: threads each issue and pull request under one parent message; replies also shown in the channel: pull_request_review.approved, pull_request_review.changes_requested
+        - route 6: threads each issue and pull request under one parent message; no reply is shown in the channel (broadcast: [])
+      - triage (webhook channel): every event is a top-level message (webhook channels cannot thread; thread and broadcast do not apply)
+      "
+    `);
+  });
+
+  it("says a config of defaults threads and broadcasts the default kinds on a bot channel", async () => {
+    const file = write("default-threads.yml", "_extends: shared\nchannel: eng\n");
+    const run = await cli(["config", "validate", file], { env: botEnv });
+    expect(run.stdout).toContain(
+      "threads by channel (keys this file leaves out are inherited from shared when routing; not shown):",
+    );
+    expect(run.stdout).toContain(
+      "- eng (bot channel): threads each issue and pull request under one parent message; replies also shown in the channel: pull_request.merged, pull_request.closed, issues.closed",
+    );
+  });
+
+  it("rejects a thread that is not a boolean and broadcast kinds that are not kind names, by line", async () => {
+    const file = write(
+      "bad-threads.yml",
+      [
+        "thread: sometimes",
+        "routes:",
+        "  - on: [issues.opened]",
+        '    broadcast: [pull_request.merge, "issues.*"]',
+        "",
+      ].join("\n"),
+    );
+    const run = await cli(["config", "validate", file], { env: botEnv });
+    expect(run.code).toBe(1);
+    expect(run.stdout.replaceAll(file, "<file>")).toMatchInlineSnapshot(`
+      "\`<file>\` line 1: \`thread\` must be true or false (got "sometimes")
+      \`<file>\` line 4: \`routes[0].broadcast[0]\` names no event kind: "pull_request.merge"; did you mean "pull_request.merged"?
+      \`<file>\` line 4: \`routes[0].broadcast[1]\` is a glob ("issues.*"); broadcast takes exact kind names: list each, like ["pull_request.merged", "pull_request.closed"]
+      3 errors in <file>
+      "
+    `);
+  });
+});
+
 describe("notifier preview", () => {
   it("shows the channels and the message for a routed payload", async () => {
     const payload = write("issue.json", JSON.stringify(exampleOf("issues", "opened")));
@@ -102,5 +187,47 @@ describe("notifier preview", () => {
     const missing = await cli(["preview", "--event", "issues"], { env });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("preview needs --payload <file> and --event <name>");
+  });
+
+  it("says per channel whether the event is threaded and broadcast, and that webhooks cannot thread", async () => {
+    const payload = write("pr.json", JSON.stringify(exampleOf("pull_request", "opened")));
+    const config = write(
+      "preview-threads.yml",
+      [
+        "routes:",
+        '  - on: ["pull_request.*"]',
+        '  - on: ["pull_request.*"]',
+        "    channel: eng",
+        "  - on: [pull_request.opened]",
+        "    channel: ops",
+        "    thread: false",
+        "  - on: [pull_request.opened]",
+        "    channel: reviews",
+        "    broadcast: [pull_request.opened]",
+        "",
+      ].join("\n"),
+    );
+    const args = ["preview", "--payload", payload, "--event", "pull_request", "--config", config];
+    const run = await cli(args, { env: botEnv });
+    expect(run.code).toBe(0);
+    const shown = run.stdout.slice(run.stdout.indexOf("send to:"), run.stdout.indexOf("message:"));
+    expect(shown).toMatchInlineSnapshot(`
+      "send to: default, eng, ops, reviews
+      - default: webhook channel, a top-level message (webhook channels cannot thread)
+      - eng: bot channel, threaded under pull request #2's parent message (the first message about it starts the thread); as a reply, not shown in the channel (broadcast: pull_request.merged, pull_request.closed, issues.closed)
+      - ops: bot channel, a top-level message (thread: false)
+      - reviews: bot channel, threaded under pull request #2's parent message (the first message about it starts the thread); as a reply, also shown in the channel (pull_request.opened is in broadcast)
+      "
+    `);
+  });
+
+  it("says activity that is not about an issue or pull request stays top-level", async () => {
+    const payload = write("star.json", JSON.stringify(exampleOf("star", "created")));
+    const config = write("star-threads.yml", "channel: eng\n");
+    const args = ["preview", "--payload", payload, "--event", "star", "--config", config];
+    const run = await cli(args, { env: botEnv });
+    expect(run.stdout).toContain(
+      "- eng: bot channel, a top-level message (star.created is not about an issue or pull request, so it has no thread)",
+    );
   });
 });
