@@ -229,6 +229,13 @@ function previewLines(params: {
       `Quiet hours for every route: ${quietHours(config.quiet_hours, config.quiet_hours_action ?? "hold")}.`,
     );
   }
+  const threading = threadingOf(config);
+  if (threading.length > 0) {
+    lines.push(
+      "",
+      `Threads for every route that sets none (bot channels only: webhook channels cannot thread): ${threading.join("; ")}.`,
+    );
+  }
 
   if (routes.length > 0) {
     lines.push("", "### Event kinds by channel");
@@ -278,6 +285,20 @@ function filtersOf(entry: RouteConfig): string[] {
           `quiet ${quietHours(entry.quiet_hours, entry.quiet_hours_action ?? "hold", entry.timezone)}`,
         ]
       : []),
+    ...threadingOf(entry),
+  ];
+}
+
+/** The `thread` and `broadcast` a route or the file sets, in words; nothing for keys left out. */
+function threadingOf(entry: Pick<RouteConfig, "thread" | "broadcast">): string[] {
+  return [
+    ...(entry.thread === true ? ["threaded on bot channels"] : []),
+    ...(entry.thread === false ? ["never threaded (every event a top-level message)"] : []),
+    ...(entry.broadcast === undefined
+      ? []
+      : entry.broadcast.length === 0
+        ? ["no reply also shown in the channel"]
+        : [`replies also shown in the channel: ${list(entry.broadcast)}`]),
   ];
 }
 

@@ -113,7 +113,7 @@ describe("buildConfigCheckRun", () => {
       ### Event kinds by channel
       - \`eng\`: issues.opened, pull_request.opened, pull_request.merged, star.created
 
-      Not sent anywhere: issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.closed, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, fork, watch.started, release.published."
+      Not sent anywhere: issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.closed, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, fork, watch.started, release.published."
     `);
   });
 
@@ -166,7 +166,41 @@ describe("buildConfigCheckRun", () => {
       ### Event kinds by channel
       - \`ops\`: pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented
 
-      Not sent anywhere: issues.opened, issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.merged, pull_request.closed, star.created, fork, watch.started, release.published."
+      Not sent anywhere: issues.opened, issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed, star.created, fork, watch.started, release.published."
+    `);
+  });
+
+  it("describes thread and broadcast, at the top level and per route, and that webhooks cannot thread", () => {
+    const result = parsed(
+      [
+        "thread: false",
+        "broadcast: [pull_request.merged]",
+        "routes:",
+        "  - on: [pull_request.opened]",
+        "    channel: eng",
+        "    thread: true",
+        "    broadcast: [pull_request_review.approved, pull_request.closed]",
+        "  - on: [issues.opened]",
+        "    channel: ops",
+        "    broadcast: []",
+        "  - on: [star.created]",
+        "",
+      ].join("\n"),
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const text = valid(result.config).output.text;
+    expect(text.slice(0, text.indexOf("### Event kinds by channel"))).toMatchInlineSnapshot(`
+      "### Routes
+      1. \`pull_request.opened\` → \`eng\`, threaded on bot channels; replies also shown in the channel: \`pull_request_review.approved\`, \`pull_request.closed\`
+      2. \`issues.opened\` → \`ops\`, no reply also shown in the channel
+      3. \`star.created\` → \`default\`
+
+      ### Ignored before routing
+      Nothing.
+
+      Threads for every route that sets none (bot channels only: webhook channels cannot thread): never threaded (every event a top-level message); replies also shown in the channel: \`pull_request.merged\`.
+
+      "
     `);
   });
 
