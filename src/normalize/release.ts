@@ -5,6 +5,7 @@ import {
   baseEvent,
   excerpt,
   nonEmpty,
+  pathSegment,
   readActor,
   readRepository,
   readTitle,
@@ -33,7 +34,7 @@ export function normalizeRelease(params: {
     nonEmpty(text(release, "html_url")) ??
     (tagName === null
       ? `${repository.url}/releases`
-      : `${repository.url}/releases/tag/${encodeURIComponent(tagName)}`);
+      : `${repository.url}/releases/tag/${pathSegment(tagName)}`);
   return {
     ...baseEvent({ kind: "release.published", repository, actor, url }),
     title: readTitle(nonEmpty(text(release, "name")) ?? tagName),

@@ -82,7 +82,7 @@ export function readActor(source: PayloadSource<{ sender: User }>): ActivityActo
   const login = required(nonEmpty(text(sender, "login")), { event, missing: "sender.login" });
   return {
     login,
-    url: nonEmpty(text(sender, "html_url")) ?? `https://github.com/${encodeURIComponent(login)}`,
+    url: nonEmpty(text(sender, "html_url")) ?? `https://github.com/${pathSegment(login)}`,
     isBot: text(sender, "type") === "Bot" || login.endsWith("[bot]"),
   };
 }
@@ -157,6 +157,23 @@ export function baseEvent(params: {
     detail: {},
     item: null,
   };
+}
+
+/**
+ * `value` percent-encoded as one URL path segment. Unlike `encodeURIComponent` alone it never
+ * throws: a lone surrogate (hostile text) becomes U+FFFD first.
+ *
+ * @example
+ * pathSegment("a/b") // "a%2Fb"
+ * pathSegment("broken \ud83d") // "broken%20%EF%BF%BD"
+ */
+export function pathSegment(value: string): string {
+  return encodeURIComponent(
+    value.replace(
+      /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      "\ufffd",
+    ),
+  );
 }
 
 /** `value` unless it is `null` or blank. */

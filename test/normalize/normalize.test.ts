@@ -402,6 +402,17 @@ describe("normalize: untrusted payloads", () => {
     });
   });
 
+  it("builds links from a login or tag with a lone surrogate without throwing", () => {
+    const star = exampleOf("star", "created");
+    const actor = normalize("star", { ...star, sender: { login: "broken \ud83d" } })?.actor;
+    expect(actor?.url).toBe("https://github.com/broken%20%EF%BF%BD");
+    const release = exampleOf("release", "published");
+    const tagged = { ...release.release, tag_name: "v1\ude00", html_url: undefined };
+    expect(normalize("release", { ...release, release: tagged })?.url).toBe(
+      "https://github.com/Codertocat/Hello-World/releases/tag/v1%EF%BF%BD",
+    );
+  });
+
   it("skips labels that are not named objects", () => {
     const payload = exampleOf("issues", "opened");
     const issue = {
