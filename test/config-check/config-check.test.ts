@@ -156,7 +156,7 @@ describe("checkConfigChange", () => {
             {
               "annotation_level": "failure",
               "end_line": 7,
-              "message": "\`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action)",
+              "message": "\`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
               "path": ".github/notifier.yml",
               "start_line": 7,
               "title": "routes[1].lables",
@@ -165,7 +165,7 @@ describe("checkConfigChange", () => {
           "summary": "\`.github/notifier.yml\` has 3 errors. Merged as it is, it would not be used: routing keeps the last valid config (or the defaults) until the file is fixed. It routes activity of Codertocat/Hello-World.",
           "text": "- \`.github/notifier.yml\` line 3: \`routes[0].on[0]\` names no event kind: "issues.opend"; did you mean "issues.opened"?
       - \`.github/notifier.yml\` line 6: \`routes[1].channel\` names "releases", which is not a channel you may use (channels for this repository: default, eng, triage)
-      - \`.github/notifier.yml\` line 7: \`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action)",
+      - \`.github/notifier.yml\` line 7: \`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
           "title": "3 errors in .github/notifier.yml",
         },
         "status": "completed",
@@ -213,14 +213,14 @@ describe("checkConfigChange", () => {
           "summary": "\`.github/notifier.yml\` is valid: 3 routes to \`eng\`, \`triage\`. It routes activity of Codertocat/Hello-World.",
           "text": "### Routes
       1. \`issues.opened\` → \`triage\`, not with a label \`wontfix\`
-      2. \`pull_request.*\` (pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.merged, pull_request.closed) → \`eng\`, only into branches \`main\`, \`release/*\`; drafts included
+      2. \`pull_request.*\` (pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed) → \`eng\`, only into branches \`main\`, \`release/*\`; drafts included
       3. \`release.published\` → \`eng\`
 
       ### Ignored before routing
       - activity by \`*[bot]\`
 
       ### Event kinds by channel
-      - \`eng\`: pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.merged, pull_request.closed, release.published
+      - \`eng\`: pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed, release.published
       - \`triage\`: issues.opened
 
       Not sent anywhere: issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, star.created, fork, watch.started.",
