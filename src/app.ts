@@ -13,6 +13,8 @@ import { createReceiver, WEBHOOK_PATH } from "./receive/receiver.js";
 import { createWebhookGuard, type RawBodies } from "./receive/webhook-guard.js";
 import { createWorker, type Worker, type WorkerParams } from "./worker/worker.js";
 import { createSlackPoster, type SlackPoster } from "./slack/poster.js";
+import { createSlackWebApi } from "./slack/web-api.js";
+import { createThreadPoster } from "./threads/thread-poster.js";
 import { createConfigSource } from "./repo-config/repo-config-source.js";
 import type { ConfigSource } from "./repo-config/config-source.js";
 import { createConfigCheckStep } from "./config-check/config-check.js";
@@ -75,7 +77,7 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
 
   if (settings.channels.isLogOnly) {
     log.warn(
-      "no Slack webhook URL is configured (SLACK_WEBHOOK_URL): messages are written to this log instead",
+      "no Slack webhook URL or channel id is configured (SLACK_WEBHOOK_URL, SLACK_CHANNEL_ID): messages are written to this log instead",
     );
   } else {
     log.info({ channels: settings.channels.names() }, "Slack channels configured");
@@ -219,6 +221,9 @@ export function composeNotifier(params: {
     | "retentionMs"
     | "webhookSecret"
     | "metricsToken"
+    | "slackBotToken"
+    | "slackApiUrl"
+    | "people"
   >;
   probot: Probot;
   log: Logger;
@@ -255,10 +260,28 @@ export function composeNotifier(params: {
         }
       : {}),
   };
+  const slackIdOf = (login: string) => settings.people.lookup(login)?.slackId ?? null;
+  // Bot channels and direct messages post through the Web API with the bot token.
+  const threads =
+    settings.slackBotToken === null
+      ? null
+      : createThreadPoster({
+          api: createSlackWebApi({
+            token: settings.slackBotToken,
+            apiUrl: settings.slackApiUrl,
+            log,
+          }),
+          parents: store,
+          now,
+          formatOptions: { slackIdOf },
+          onCall: (call, result) => metrics.slackApiCalls.inc({ call, result }),
+        });
   const worker = createWorker({
     store,
     channels: settings.channels,
     poster: params.overrides?.poster ?? createSlackPoster({ log }),
+    threads,
+    people: settings.people,
     configs,
     metrics,
     log,

@@ -13,6 +13,12 @@ export interface Metrics {
   replays: Counter;
   rejected: Counter<"status">;
   slackPosts: Counter<"result">;
+  /**
+   * Web API calls to bot channels and direct messages, by `call` (post: a top-level message or a
+   * thread's parent; update: a parent edited to show its item's state; reply: a message in a
+   * thread; dm: a direct message or opening one) and `result` (ok, retry, rate_limited, dead, gone).
+   */
+  slackApiCalls: Counter<"call" | "result">;
   receiptToPost: Histogram;
   recovered: Counter;
 }
@@ -62,6 +68,12 @@ export function createMetrics(params: {
     labelNames: ["result"] as const,
     registers: [registry],
   });
+  const slackApiCalls = new Counter({
+    name: "notifier_slack_api_calls_total",
+    help: "Slack Web API calls for bot channels and direct messages, by call (post, update, reply, dm) and result (ok, retry, rate_limited, dead, gone)",
+    labelNames: ["call", "result"] as const,
+    registers: [registry],
+  });
   const receiptToPost = new Histogram({
     name: "notifier_receipt_to_slack_seconds",
     help: "Time from receiving a delivery to Slack accepting its message",
@@ -109,6 +121,7 @@ export function createMetrics(params: {
     replays,
     rejected,
     slackPosts,
+    slackApiCalls,
     receiptToPost,
     recovered,
   };

@@ -8,7 +8,7 @@ import type { NotificationQueue } from "../store/types.js";
 import { drainChannel, type SendDeps } from "./send-channel.js";
 
 export interface ChannelDrains {
-  /** Starts a drain for each configured channel that has work and none yet. */
+  /** Starts a drain for each configured channel (and the direct-message queue) that has work and none yet. */
   start(): Promise<void>;
   /** The drains under way, to wait for when stopping. */
   running(): Promise<void>[];
@@ -31,10 +31,18 @@ export function createChannelDrains(params: {
   const drains = new Map<string, Promise<void>>();
   return {
     async start() {
-      for (const name of channels.names()) {
+      // The direct-message queue drains like a channel (its own pace), after the named ones.
+      const dm = channels.dm();
+      const all = [
+        ...channels.names().flatMap((name) => {
+          const channel = channels.get(name);
+          return channel ? [channel] : [];
+        }),
+        ...(dm ? [dm] : []),
+      ];
+      for (const channel of all) {
+        const { name } = channel;
         if (deps.stopped() || drains.has(name)) continue;
-        const channel = channels.get(name);
-        if (!channel) continue;
         if ((await store.countWaiting({ channel: name, now: deps.now(), cap: 1 })) === 0) continue;
         if (drains.has(name)) continue;
         const drain = drainChannel({ deps, channel })

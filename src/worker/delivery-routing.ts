@@ -6,6 +6,7 @@
  */
 import type { Log } from "../shared/log.js";
 import type { ChannelRegistry } from "../settings/channels.js";
+import type { PeopleDirectory } from "../settings/people.js";
 import type { ConfigSource } from "../repo-config/config-source.js";
 import type { DeliveryHistory, DeliveryQueue, DeliveryRecord } from "../store/types.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
@@ -40,6 +41,8 @@ export function createDeliveryRouting(params: {
     Pick<DeliveryHistory, "recordAttempt">;
   configs: ConfigSource;
   channels: ChannelRegistry;
+  /** GitHub login to Slack user, for mentions and direct messages; nobody when absent. */
+  people?: PeopleDirectory;
   mutes: { current(): Promise<ActiveMutes> };
   /** This process's claim owner. */
   owner: string;
@@ -97,6 +100,7 @@ export function createDeliveryRouting(params: {
           delivery,
           configs: params.configs,
           channels: params.channels,
+          people: params.people,
           mutes: active,
           now: now(),
         }),

@@ -5,6 +5,15 @@ import type { SlackMessage } from "../format/slack-message.js";
 export interface QueuedMessage {
   event: ActivityEvent;
   message: SlackMessage;
+  /**
+   * Whether, on a bot channel, the message goes in its item's thread (the route's `thread:`).
+   * Absent in rows queued before threads existed: those post top-level.
+   */
+  thread?: boolean;
+  /** Whether a thread reply is also shown in the channel (the route's `broadcast:`). */
+  broadcast?: boolean;
+  /** On the direct-message queue: the Slack user the message is for. */
+  dmTo?: string;
 }
 
 export function encodeQueuedMessage(queued: QueuedMessage): string {

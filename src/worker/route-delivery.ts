@@ -4,7 +4,10 @@
  * Returns what to queue, or why nothing is sent. I/O only through `configs`.
  */
 import type { DeliveryRecord, NewNotification } from "../store/types.js";
-import type { ChannelRegistry } from "../settings/channels.js";
+import { DM_CHANNEL, type ChannelRegistry } from "../settings/channels.js";
+import { NO_PEOPLE, type PeopleDirectory } from "../settings/people.js";
+import type { ActivityEvent } from "../normalize/activity-event.js";
+import { directMessageFor } from "../threads/direct-messages.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
 import { route } from "../route/route.js";
@@ -12,6 +15,7 @@ import type { ConfigSource } from "../repo-config/config-source.js";
 import { encodeQueuedMessage } from "./queued-message.js";
 import { muteReason, NO_MUTES, type ActiveMutes } from "./mutes.js";
 import { planChannels, planDetail, skipReason } from "./channel-plan.js";
+import type { SlackMessage } from "../format/slack-message.js";
 
 export type RoutingOutcome =
   | {
@@ -37,6 +41,8 @@ export async function routeDelivery(params: {
   mutes?: ActiveMutes;
   /** The routing instant digest windows and quiet hours are read at; the clock when absent. */
   now?: Date;
+  /** The operator's GitHub login to Slack user mapping, for mentions and direct messages; nobody when absent. */
+  people?: PeopleDirectory;
 }): Promise<RoutingOutcome> {
   const { delivery, configs, channels } = params;
   const mutes = params.mutes ?? NO_MUTES;
@@ -72,8 +78,20 @@ export async function routeDelivery(params: {
     owner: event.repository.owner,
     repo: event.repository.name,
   });
+  const people = params.people ?? NO_PEOPLE;
+  const message = format(event, { slackIdOf: (login) => people.lookup(login)?.slackId ?? null });
+  // A direct message goes to the person the event is about, whatever the routes say.
+  const direct = directMessage({ event, message, channels, people });
   const decision = route(event, config);
-  if (decision.kind === "skip") return { kind: "skip", reason: decision.reason };
+  if (decision.kind === "skip") {
+    if (direct === null) return { kind: "skip", reason: decision.reason };
+    return {
+      kind: "queue",
+      notifications: [direct.notification],
+      dropped: [],
+      detail: `${event.kind} -> ${direct.detail} (channels: ${decision.reason})`,
+    };
+  }
 
   // Config validation keeps unknown and reserved channels out of a file; this guards a channel
   // the operator removed or restricted since, and the targets no file named (defaults).
@@ -84,17 +102,56 @@ export async function routeDelivery(params: {
     mutes,
     now: params.now ?? new Date(),
   });
-  if (plan.queue.length === 0) return { kind: "skip", reason: skipReason(plan) };
-  const message = encodeQueuedMessage({ event, message: format(event) });
-  return {
-    kind: "queue",
-    notifications: plan.queue.map((planned) => ({
+  if (plan.queue.length === 0 && direct === null) return { kind: "skip", reason: skipReason(plan) };
+  const targets = new Map(decision.targets.map((target) => [target.channel, target]));
+  const notifications: NewNotification[] = plan.queue.map((planned) => {
+    const target = targets.get(planned.channel);
+    return {
       channel: planned.channel,
-      message,
+      message: encodeQueuedMessage({
+        event,
+        message,
+        thread: target?.thread ?? false,
+        broadcast: target?.broadcast.includes(event.kind) ?? false,
+      }),
       digestKey: planned.digestKey,
       dueAt: planned.dueAt,
-    })),
+    };
+  });
+  if (direct !== null) notifications.push(direct.notification);
+  const detail = planDetail({ kind: event.kind, plan });
+  return {
+    kind: "queue",
+    notifications,
     dropped: plan.dropped,
-    detail: planDetail({ kind: event.kind, plan }),
+    detail: direct === null ? detail : `${detail}, ${direct.detail}`,
+  };
+}
+
+/**
+ * The direct message an event sends (one per event, to the one person it is about), when the
+ * operator's people file asks for it and a bot token is configured.
+ */
+function directMessage(params: {
+  event: ActivityEvent;
+  message: SlackMessage;
+  channels: ChannelRegistry;
+  people: PeopleDirectory;
+}): { notification: NewNotification; detail: string } | null {
+  if (params.channels.dm() === null) return null;
+  const person = directMessageFor({ event: params.event, people: params.people });
+  if (person === null) return null;
+  return {
+    notification: {
+      channel: DM_CHANNEL,
+      message: encodeQueuedMessage({
+        event: params.event,
+        message: params.message,
+        dmTo: person.slackId,
+      }),
+      digestKey: null,
+      dueAt: null,
+    },
+    detail: `direct message to ${person.login}`,
   };
 }

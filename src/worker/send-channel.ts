@@ -17,7 +17,8 @@ import type {
   Pacing,
 } from "../store/types.js";
 import type { SlackChannel } from "../settings/channels.js";
-import type { SlackPoster } from "../slack/poster.js";
+import type { PostOutcome, SlackPoster } from "../slack/poster.js";
+import type { ThreadPoster } from "../threads/thread-poster.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { SlackMessage } from "../format/slack-message.js";
 import { formatSummary } from "../format/format.js";
@@ -29,6 +30,8 @@ import { reservedChannelReason } from "./channel-plan.js";
 export interface SendDeps {
   store: NotificationQueue & Pacing & Pick<DeliveryHistory, "recordAttempt">;
   poster: SlackPoster;
+  /** Posts to bot channels and direct messages (threads, live parents); null without a bot token. */
+  threads: ThreadPoster | null;
   metrics: Metrics;
   log: Log;
   owner: string;
@@ -67,10 +70,10 @@ export async function drainChannel(params: {
     let waiting = await waitingNow();
     if (waiting === 0) return;
 
-    // Every post to a webhook takes its turn first (shared by all instances through the
-    // store): that is how the pace and Slack's Retry-After hold across instances.
+    // Every post to a webhook or bot channel takes its turn first (shared by all instances
+    // through the store): that is how the pace and Slack's Retry-After hold across instances.
     let turn: Date | null = null;
-    if (channel.url !== null) {
+    if (channel.kind !== "log") {
       const taken = await takeTurn({ deps, channel });
       if (taken === "stopped") return;
       turn = taken.hold;
@@ -86,7 +89,9 @@ export async function drainChannel(params: {
         leaseMs: deps.leaseMs,
         now: deps.now(),
       });
-      const merge = deps.burstSummaryAfter > 0 && waiting >= deps.burstSummaryAfter;
+      // Direct messages go to different people: never merged into one summary.
+      const merge =
+        channel.kind !== "dm" && deps.burstSummaryAfter > 0 && waiting >= deps.burstSummaryAfter;
       const claimed =
         digest.length > 0
           ? digest
@@ -99,8 +104,11 @@ export async function drainChannel(params: {
             });
       if (claimed.length === 0) return;
       const answer = await postClaimed({ deps, channel, claimed });
-      // Nothing posted (every row refused): the webhook's next turn need not wait.
-      waitAfterMs = answer.posted ? Math.max(deps.slackPaceMs, answer.retryAfterMs ?? 0) : 0;
+      // Nothing posted (every row refused): the webhook's next turn need not wait. Each Web API
+      // call (a thread reply and its parent's update are two) counts against the pace.
+      waitAfterMs = answer.posted
+        ? Math.max(deps.slackPaceMs * Math.max(1, answer.calls), answer.retryAfterMs ?? 0)
+        : 0;
     } finally {
       // The next post to this webhook counts from this one's answer: Slack never sees two posts
       // closer than the pace, and never one before its Retry-After has passed.
@@ -129,7 +137,8 @@ async function takeTurn(params: {
   channel: SlackChannel;
 }): Promise<{ hold: Date; waited: boolean } | "stopped"> {
   const { deps, channel } = params;
-  const holdMs = deps.slackPaceMs > 0 ? POST_HOLD_MS : 0;
+  // A bot post may make three Web API calls (update the parent, reply, start a new parent).
+  const holdMs = deps.slackPaceMs > 0 ? POST_HOLD_MS * (channel.kind === "webhook" ? 1 : 3) : 0;
   let waited = false;
   for (;;) {
     const start = await deps.store.tryStartPost({
@@ -155,7 +164,7 @@ async function postClaimed(params: {
   deps: SendDeps;
   channel: SlackChannel;
   claimed: ClaimedNotification[];
-}): Promise<{ posted: boolean; retryAfterMs: number | null }> {
+}): Promise<{ posted: boolean; retryAfterMs: number | null; calls: number }> {
   const { deps, channel } = params;
   let decoded: { row: ClaimedNotification; queued: QueuedMessage }[];
   try {
@@ -172,9 +181,13 @@ async function postClaimed(params: {
       error: (error as Error).message,
       nextAttemptAt: null,
     });
-    return { posted: false, retryAfterMs: null };
+    return { posted: false, retryAfterMs: null, calls: 0 };
   }
-  const refused = decoded.filter(({ queued }) => !mayPost({ deps, channel: channel.name, queued }));
+  // A direct message is the operator's (the people file), not a channel a repository chose.
+  const refused =
+    channel.kind === "dm"
+      ? []
+      : decoded.filter(({ queued }) => !mayPost({ deps, channel: channel.name, queued }));
   if (refused.length > 0) {
     const reason = reservedChannelReason(channel.name);
     deps.log.warn(
@@ -195,7 +208,7 @@ async function postClaimed(params: {
   const allowed = decoded.filter((entry) => !refused.includes(entry));
   const claimed = allowed.map(({ row }) => row);
   const first = claimed[0];
-  if (!first) return { posted: false, retryAfterMs: null };
+  if (!first) return { posted: false, retryAfterMs: null, calls: 0 };
   const queued = allowed.map((entry) => entry.queued);
   const message: SlackMessage =
     queued.length === 1 && queued[0]
@@ -207,7 +220,8 @@ async function postClaimed(params: {
     deliveryId: first.deliveryId,
     merged: claimed.length,
   });
-  const outcome = await deps.poster.post(channel, message);
+  const single = queued.length === 1 ? (queued[0] ?? null) : null;
+  const { outcome, calls, detail } = await send({ deps, channel, message, single });
   const now = deps.now();
   if (outcome.result === "sent") {
     deps.metrics.slackPosts.inc({ result: "sent" });
@@ -216,7 +230,15 @@ async function postClaimed(params: {
         Math.max(0, now.getTime() - row.receivedAt.getTime()) / 1000,
       );
     }
-    await finishAll({ deps, channel, claimed, status: "sent", error: null, nextAttemptAt: null });
+    await finishAll({
+      deps,
+      channel,
+      claimed,
+      status: "sent",
+      error: null,
+      nextAttemptAt: null,
+      detail,
+    });
     const digest = first.digestKey !== null;
     log.info(
       { ...(digest ? { digest: first.digestKey } : {}) },
@@ -224,7 +246,7 @@ async function postClaimed(params: {
         ? `posted a ${digest ? "digest" : "summary"} of ${claimed.length} messages`
         : "posted to Slack",
     );
-    return { posted: true, retryAfterMs: null };
+    return { posted: true, retryAfterMs: null, calls };
   }
   if (outcome.result === "dead") {
     deps.metrics.slackPosts.inc({ result: "dead" });
@@ -237,7 +259,7 @@ async function postClaimed(params: {
       error: outcome.error,
       nextAttemptAt: null,
     });
-    return { posted: true, retryAfterMs: null };
+    return { posted: true, retryAfterMs: null, calls };
   }
 
   const rateLimited = outcome.retryAfterMs !== null;
@@ -274,7 +296,46 @@ async function postClaimed(params: {
     { error: outcome.error, retryAfterMs: outcome.retryAfterMs },
     "Slack post failed; will retry",
   );
-  return { posted: true, retryAfterMs: outcome.retryAfterMs };
+  return { posted: true, retryAfterMs: outcome.retryAfterMs, calls };
+}
+
+/**
+ * One post: through the channel's incoming webhook, or for a bot channel or a direct message
+ * through the Web API (threaded when the route threads and the message is about one item; a
+ * summary or digest is always top-level). Answers the outcome, the Web API calls made, and
+ * what was done for the history.
+ */
+async function send(params: {
+  deps: SendDeps;
+  channel: SlackChannel;
+  message: SlackMessage;
+  /** The one queued message posted, or null for a summary. */
+  single: QueuedMessage | null;
+}): Promise<{ outcome: PostOutcome; calls: number; detail: string | null }> {
+  const { deps, channel, message, single } = params;
+  if (channel.kind !== "bot" && channel.kind !== "dm") {
+    return { outcome: await deps.poster.post(channel, message), calls: 1, detail: null };
+  }
+  if (deps.threads === null) {
+    return {
+      outcome: { result: "dead", error: "SLACK_BOT_TOKEN is not set: bot channels cannot post" },
+      calls: 0,
+      detail: null,
+    };
+  }
+  const answer = await deps.threads.post({
+    channel,
+    message,
+    event: single?.event ?? null,
+    thread: single?.thread ?? false,
+    broadcast: single?.broadcast ?? false,
+    dmTo: single?.dmTo ?? null,
+  });
+  if (answer.result === "sent") {
+    return { outcome: { result: "sent" }, calls: answer.calls, detail: answer.detail };
+  }
+  const { calls, ...outcome } = answer;
+  return { outcome, calls, detail: null };
 }
 
 /** Whether the message's repository owner may post to `channel` (an event naming no owner may not, where owners are listed). */
@@ -292,6 +353,8 @@ async function finishAll(params: {
   nextAttemptAt: Date | null;
   /** The history line's outcome, when it is not the status's own (`retry`, `sent`, `dead`). */
   outcome?: string;
+  /** The history line's detail when it is not the error: what a bot post did. */
+  detail?: string | null;
 }): Promise<void> {
   for (const row of params.claimed) await finish({ ...params, row });
 }
@@ -304,6 +367,7 @@ async function finish(params: {
   error: string | null;
   nextAttemptAt: Date | null;
   outcome?: string;
+  detail?: string | null;
 }): Promise<void> {
   const { deps, row, status, error, nextAttemptAt } = params;
   const now = deps.now();
@@ -327,6 +391,6 @@ async function finish(params: {
     channel: row.channel,
     at: now,
     outcome: params.outcome ?? (status === "failed" ? "retry" : status),
-    detail: error,
+    detail: params.detail ?? error,
   });
 }

@@ -23,6 +23,8 @@ import type {
 } from "../store/types.js";
 import type { ChannelRegistry } from "../settings/channels.js";
 import type { SlackPoster } from "../slack/poster.js";
+import type { ThreadPoster } from "../threads/thread-poster.js";
+import type { PeopleDirectory } from "../settings/people.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { ConfigSource } from "../repo-config/config-source.js";
 import type { SendDeps } from "./send-channel.js";
@@ -42,6 +44,10 @@ export interface WorkerParams {
     Pick<MuteStore, "listMutes">;
   channels: ChannelRegistry;
   poster: SlackPoster;
+  /** Posts to bot channels and direct messages through the Web API; null without a bot token. */
+  threads?: ThreadPoster | null;
+  /** The operator's GitHub login to Slack user mapping; nobody when absent. */
+  people?: PeopleDirectory;
   configs: ConfigSource;
   metrics: Metrics;
   log: Log;
@@ -126,6 +132,7 @@ export function createWorker(params: WorkerParams): Worker {
     deps: {
       store,
       poster: params.poster,
+      threads: params.threads ?? null,
       metrics: params.metrics,
       log,
       owner,
@@ -149,6 +156,7 @@ export function createWorker(params: WorkerParams): Worker {
     store,
     configs: params.configs,
     channels: params.channels,
+    people: params.people,
     mutes,
     owner,
     log,
@@ -175,7 +183,9 @@ export function createWorker(params: WorkerParams): Worker {
     if (params.retentionMs <= 0 || now().getTime() - lastPrune < PRUNE_EVERY_MS) return;
     lastPrune = now().getTime();
     const removed = await store.prune(new Date(now().getTime() - params.retentionMs));
-    if (removed > 0) log.info({ removed }, "pruned finished deliveries past retention");
+    if (removed.deliveries > 0 || removed.threadParents > 0) {
+      log.info(removed, "pruned finished deliveries and thread parents past retention");
+    }
   }
 
   /** One turn: claim what free slots allow, put off what waits behind a stalled installation, start drains. Whether to look again at once. */

@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from "../../src/ops/metrics.js";
 import type { Worker } from "../../src/worker/worker.js";
 import { composeNotifier } from "../../src/app.js";
 import { createSlackPoster } from "../../src/slack/poster.js";
+import { NO_PEOPLE, type PeopleDirectory } from "../../src/settings/people.js";
 import { readChannels, type ChannelRegistry } from "../../src/settings/channels.js";
 import type { ConfigSource } from "../../src/repo-config/config-source.js";
 
@@ -57,6 +58,8 @@ export async function startPipeline(params: {
   burstSummaryAfter?: number;
   leaseMs?: number;
   retentionMs?: number;
+  /** The operator's people file, parsed; nobody when absent. */
+  people?: PeopleDirectory;
   /** The worker's routing deadline; 60 s when absent. */
   routingDeadlineMs?: number;
   now?: () => Date;
@@ -78,6 +81,10 @@ export async function startPipeline(params: {
       retentionMs: params.retentionMs ?? 0,
       webhookSecret: "pipeline-test-secret",
       metricsToken: null,
+      // Bot channels (SLACK_CHANNEL_ID*) post through the Web API at SLACK_API_URL.
+      slackBotToken: params.env.SLACK_BOT_TOKEN ?? null,
+      slackApiUrl: params.env.SLACK_API_URL ?? "https://slack.com/api/",
+      people: params.people ?? NO_PEOPLE,
     },
     probot,
     log,
