@@ -70,6 +70,17 @@ describe("the layering rules (.dependency-cruiser.cjs)", () => {
       "src/route/types.ts",
       'import type { db } from "../store/db.js";\nexport type T = typeof db;\n',
     );
+    // threads' state is pure; only its poster talks to Slack and the store.
+    write(
+      root,
+      "src/threads/item-state.ts",
+      'import { db } from "../store/db.js";\nexport const s = db;\n',
+    );
+    write(
+      root,
+      "src/threads/thread-poster.ts",
+      'import { db } from "../store/db.js";\nexport const t = db;\n',
+    );
     // repo-config's parsing is pure too; its loader may do I/O.
     write(
       root,
@@ -114,9 +125,14 @@ describe("the layering rules (.dependency-cruiser.cjs)", () => {
         "pure-stages-do-no-io: src/normalize/normalize.ts -> fs",
         "pure-stages-do-no-io: src/route/types.ts -> src/store/db.ts",
         "pure-stages-do-no-io: src/repo-config/parse-config.ts -> src/store/db.ts",
+        "pure-stages-do-no-io: src/threads/item-state.ts -> src/store/db.ts",
         "no-composition-root-below: src/cli/main.ts -> src/app.ts",
         "shared-imports-no-feature: src/shared/log.ts -> src/worker/worker.ts",
       ]),
+    );
+    // The poster is threads' one I/O edge.
+    expect(found).not.toContain(
+      "pure-stages-do-no-io: src/threads/thread-poster.ts -> src/store/db.ts",
     );
     expect(
       found.some((v) =>
