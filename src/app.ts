@@ -275,6 +275,7 @@ export function composeNotifier(params: {
           now,
           formatOptions: { slackIdOf },
           onCall: (call, result) => metrics.slackApiCalls.inc({ call, result }),
+          paceMs: settings.slackPaceMs,
         });
   const worker = createWorker({
     store,

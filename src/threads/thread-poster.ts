@@ -69,37 +69,53 @@ export function createThreadPoster(params: {
   formatOptions?: FormatOptions;
   /** Called after each Web API call with its outcome (`ok`, `retry`, `rate_limited`, `dead`, `gone`). */
   onCall?: (call: BotCall, result: string) => void;
+  /**
+   * Least time between two Web API calls of one post (`SLACK_PACE`): a parent's update and the
+   * reply count against the channel's pace like any message. 0 when absent.
+   */
+  paceMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }): ThreadPoster {
   const { api, parents } = params;
+  const paceMs = params.paceMs ?? 0;
+  const sleep = params.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
   // A user's DM channel id does not change; opening it again costs a call per message.
   const dmChannels = new Map<string, string>();
 
-  const counted = async <T>(call: BotCall, made: Promise<ApiOutcome<T>>) => {
-    const outcome = await made;
+  /** Makes one Web API call of a post, the pace after the post's previous call. */
+  const counted = async <T>(
+    run: PostRun,
+    call: BotCall,
+    make: () => Promise<ApiOutcome<T>>,
+  ): Promise<ApiOutcome<T>> => {
+    if (run.made > 0 && paceMs > 0) await sleep(paceMs);
+    run.made += 1;
+    const outcome = await make();
     params.onCall?.(call, resultLabel(outcome));
     return outcome;
   };
 
-  async function directMessage(post: BotPost, user: string): Promise<BotPostOutcome> {
+  async function directMessage(run: PostRun, post: BotPost, user: string): Promise<BotPostOutcome> {
     let calls = 0;
     let channel = dmChannels.get(user);
     if (channel === undefined) {
-      const opened = await counted("dm", api.openDm({ user }));
+      const opened = await counted(run, "dm", () => api.openDm({ user }));
       calls += 1;
       if (opened.result !== "ok") return failed(opened, calls);
       channel = opened.value.channel;
       dmChannels.set(user, channel);
     }
-    const sent = await counted("dm", api.postMessage({ channel, message: post.message }));
+    const sent = await counted(run, "dm", () =>
+      api.postMessage({ channel, message: post.message }),
+    );
     calls += 1;
     if (sent.result === "gone") dmChannels.delete(user);
     if (sent.result !== "ok") return failed(sent, calls);
     return { result: "sent", detail: `direct message to ${user}`, calls };
   }
 
-  async function topLevel(post: BotPost, channelId: string): Promise<BotPostOutcome> {
-    const sent = await counted(
-      "post",
+  async function topLevel(run: PostRun, post: BotPost, channelId: string): Promise<BotPostOutcome> {
+    const sent = await counted(run, "post", () =>
       api.postMessage({ channel: channelId, message: post.message }),
     );
     if (sent.result !== "ok") return failed(sent, 1);
@@ -108,16 +124,16 @@ export function createThreadPoster(params: {
 
   /** Starts a new parent: the event's message with the item's state, remembered for the item. */
   async function newParent(p: {
+    run: PostRun;
     post: BotPost;
     channelId: string;
     key: { repository: string; number: number };
     state: ItemState;
     callsSoFar: number;
   }): Promise<BotPostOutcome> {
-    const { post, key, state } = p;
+    const { run, post, key, state } = p;
     const opening = post.message;
-    const sent = await counted(
-      "post",
+    const sent = await counted(run, "post", () =>
       api.postMessage({
         channel: p.channelId,
         message: parentMessage({ state, opening, options: params.formatOptions }),
@@ -136,19 +152,18 @@ export function createThreadPoster(params: {
     return { result: "sent", detail: `thread parent ${sent.value.ts}`, calls };
   }
 
-  async function threaded(post: BotPost, channelId: string, event: ActivityEvent) {
+  async function threaded(run: PostRun, post: BotPost, channelId: string, event: ActivityEvent) {
     const key = threadKey(event);
     const fresh = nextItemState(null, event);
-    if (key === null || fresh === null) return topLevel(post, channelId);
+    if (key === null || fresh === null) return topLevel(run, post, channelId);
     const where = { ...key, channel: post.channel.name };
     const found = await parents.findParent(where);
     const record = found === null ? null : readParentRecord(found.state);
     if (found === null || record === null) {
-      return newParent({ post, channelId, key, state: fresh, callsSoFar: 0 });
+      return newParent({ run, post, channelId, key, state: fresh, callsSoFar: 0 });
     }
     const state = nextItemState(record.state, event) ?? record.state;
-    const updated = await counted(
-      "update",
+    const updated = await counted(run, "update", () =>
       api.update({
         channel: found.slackChannel,
         ts: found.ts,
@@ -157,11 +172,10 @@ export function createThreadPoster(params: {
     );
     if (updated.result === "gone") {
       await parents.forgetParent(where);
-      return newParent({ post, channelId, key, state: fresh, callsSoFar: 1 });
+      return newParent({ run, post, channelId, key, state: fresh, callsSoFar: 1 });
     }
     if (updated.result !== "ok") return failed(updated, 1);
-    const reply = await counted(
-      "reply",
+    const reply = await counted(run, "reply", () =>
       api.postMessage({
         channel: found.slackChannel,
         message: post.message,
@@ -171,7 +185,7 @@ export function createThreadPoster(params: {
     );
     if (reply.result === "gone") {
       await parents.forgetParent(where);
-      return newParent({ post, channelId, key, state: fresh, callsSoFar: 2 });
+      return newParent({ run, post, channelId, key, state: fresh, callsSoFar: 2 });
     }
     if (reply.result !== "ok") return failed(reply, 2);
     await parents.saveParent({
@@ -191,11 +205,12 @@ export function createThreadPoster(params: {
   return {
     async post(post) {
       const { channel } = post;
+      const run: PostRun = { made: 0 };
       if (channel.kind === "dm") {
         if (post.dmTo === null) {
           return { result: "dead", error: "a direct message without a recipient", calls: 0 };
         }
-        return directMessage(post, post.dmTo);
+        return directMessage(run, post, post.dmTo);
       }
       if (channel.channelId === null) {
         return {
@@ -204,10 +219,15 @@ export function createThreadPoster(params: {
           calls: 0,
         };
       }
-      if (!post.thread || post.event === null) return topLevel(post, channel.channelId);
-      return threaded(post, channel.channelId, post.event);
+      if (!post.thread || post.event === null) return topLevel(run, post, channel.channelId);
+      return threaded(run, post, channel.channelId, post.event);
     },
   };
+}
+
+/** The Web API calls one post has made so far. */
+interface PostRun {
+  made: number;
 }
 
 /** A failed call as the sender's outcome; `gone` outside a parent means the target is gone for good. */

@@ -104,11 +104,13 @@ export async function drainChannel(params: {
             });
       if (claimed.length === 0) return;
       const answer = await postClaimed({ deps, channel, claimed });
-      // Nothing posted (every row refused): the webhook's next turn need not wait. Each Web API
-      // call (a thread reply and its parent's update are two) counts against the pace.
-      waitAfterMs = answer.posted
-        ? Math.max(deps.slackPaceMs * Math.max(1, answer.calls), answer.retryAfterMs ?? 0)
-        : 0;
+      // Nothing posted (every row refused): the webhook's next turn need not wait. The Web API
+      // calls of one bot post (a parent's update, then the reply) are spaced by the pace
+      // within the turn, so the next post waits the pace after the last of them.
+      waitAfterMs =
+        answer.posted && answer.calls > 0
+          ? Math.max(deps.slackPaceMs, answer.retryAfterMs ?? 0)
+          : 0;
     } finally {
       // The next post to this webhook counts from this one's answer: Slack never sees two posts
       // closer than the pace, and never one before its Retry-After has passed.
@@ -137,8 +139,14 @@ async function takeTurn(params: {
   channel: SlackChannel;
 }): Promise<{ hold: Date; waited: boolean } | "stopped"> {
   const { deps, channel } = params;
-  // A bot post may make three Web API calls (update the parent, reply, start a new parent).
-  const holdMs = deps.slackPaceMs > 0 ? POST_HOLD_MS * (channel.kind === "webhook" ? 1 : 3) : 0;
+  // A bot post may make three Web API calls (update the parent, reply, start a new parent),
+  // the pace apart.
+  const holdMs =
+    deps.slackPaceMs > 0
+      ? channel.kind === "webhook"
+        ? POST_HOLD_MS
+        : 3 * POST_HOLD_MS + 2 * deps.slackPaceMs
+      : 0;
   let waited = false;
   for (;;) {
     const start = await deps.store.tryStartPost({

@@ -64,7 +64,7 @@ function newDbPath(): string {
   return join(dir, `notifier-${dbCount}.db`);
 }
 
-async function launch(dbPath: string): Promise<AppProcess> {
+async function launch(dbPath: string, env: Record<string, string> = {}): Promise<AppProcess> {
   const app = await startApp({
     env: {
       APP_ID: "1",
@@ -80,6 +80,7 @@ async function launch(dbPath: string): Promise<AppProcess> {
       BURST_SUMMARY_AFTER: "0",
       REDELIVERY_INTERVAL: "0",
       LOG_LEVEL: "debug",
+      ...env,
     },
   });
   running.push(app);
@@ -242,10 +243,48 @@ describe("a bot channel threads each pull request under a live parent", () => {
     expect(parents[0]!.ts).not.toBe(oldParent!.ts);
     expect(JSON.stringify(parents[0]!.blocks)).toMatch(/Merged/);
     expect(
-      slack.calls.some(
-        (call) => call.method === "chat.update" && call.body.ts === oldParent!.ts,
-      ),
+      slack.calls.some((call) => call.method === "chat.update" && call.body.ts === oldParent!.ts),
     ).toBe(true);
+  }, 60_000);
+
+  it("spaces every Web API call to a channel by SLACK_PACE, a parent's updates included", async () => {
+    const paceMs = 300;
+    const dbPath = newDbPath();
+    const app = await launch(dbPath, { SLACK_PACE: `${paceMs}ms` });
+    const title = `Paced ${randomUUID().slice(0, 8)}`;
+    const since = slack.calls.length;
+    const ids: string[] = [];
+    // Sent at once: the queue backs up and the drain paces what it posts.
+    for (const payload of [
+      opened(601, title),
+      reviewRequested(601, title),
+      approved(601, title),
+      merged(601, title),
+    ]) {
+      const id = randomUUID();
+      const event = "review" in payload ? "pull_request_review" : "pull_request";
+      expect((await sendDelivery({ baseUrl: app.baseUrl, event, payload, id })).status).toBe(200);
+      ids.push(id);
+    }
+    await vi.waitFor(
+      () => {
+        const [row] = readRows<{ n: number }>(
+          dbPath,
+          `SELECT count(*) AS n FROM notifications WHERE channel = 'default' AND status = 'sent'`,
+        );
+        expect(row?.n).toBe(4);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const toChannel = slack.calls
+      .slice(since)
+      .filter((call) => call.body.channel === CHANNEL_ID)
+      .map((call) => call.at);
+    // A parent, then an update and a reply for each of the three later events.
+    expect(toChannel.length).toBeGreaterThanOrEqual(7);
+    const gaps = toChannel.slice(1).map((at, index) => at - toChannel[index]!);
+    // Timers may fire a little early against this process's clock.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(paceMs - 25);
   }, 60_000);
 
   it("never turns text from GitHub into a mention", async () => {

@@ -57,6 +57,8 @@ export interface FakeSlackCall {
   status: number;
   /** Slack's `error` when the answer was `ok: false` (or a failNext status), else null. */
   error: string | null;
+  /** When the request had fully arrived, `performance.now()` of this process (ms). */
+  at: number;
 }
 
 /**
@@ -265,7 +267,7 @@ export async function startFakeSlackApi(params: {
             ? null
             : `HTTP ${reply.status}`;
       const { token: _token, ...recorded } = body;
-      calls.push({ method, body: recorded, status: reply.status, error });
+      calls.push({ method, body: recorded, status: reply.status, error, at: performance.now() });
       const text = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
       const contentType =
         typeof reply.body === "string" ? "text/plain" : "application/json; charset=utf-8";
