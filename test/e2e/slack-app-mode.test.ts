@@ -17,6 +17,7 @@ import { sendDelivery } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { writeTestAppKey } from "../helpers/app-key.js";
 import { readRows } from "../helpers/sqlite-rows.js";
+import { cli } from "../helpers/cli.js";
 
 const OWNER = "Codertocat";
 const REPO = "Hello-World";
@@ -166,7 +167,7 @@ describe("a bot channel threads each pull request under a live parent", () => {
 
     await deliver(app, dbPath, "pull_request", opened(number, title));
     await deliver(app, dbPath, "pull_request", reviewRequested(number, title));
-    await deliver(app, dbPath, "pull_request_review", approved(number, title));
+    const approvedId = await deliver(app, dbPath, "pull_request_review", approved(number, title));
     await deliver(app, dbPath, "pull_request", merged(number, title));
 
     const parents = topLevel(CHANNEL_ID).filter((m) => m.text.includes(title));
@@ -199,6 +200,19 @@ describe("a bot channel threads each pull request under a live parent", () => {
     expect(history.some((detail) => /^thread parent /.test(detail))).toBe(true);
     expect(history.filter((detail) => /^thread reply under /.test(detail))).toHaveLength(3);
     expect(history.some((detail) => /^direct message to /.test(detail))).toBe(true);
+
+    // `notifier deliveries show` tells what each bot post did.
+    const shown = await cli(["deliveries", "show", approvedId], { env: { DATABASE_URL: dbPath } });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/sent\s+thread reply under \S+, parent updated/);
+
+    // Metrics count the Web API calls by kind and result.
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/notifier_slack_api_calls_total\{call="reply",result="ok"\} 3/);
+    expect(metrics).toMatch(/notifier_slack_api_calls_total\{call="update",result="ok"\} 3/);
+    expect(metrics).toMatch(/notifier_slack_api_calls_total\{call="post",result="ok"\} 1/);
+    expect(metrics).toMatch(/notifier_slack_api_calls_total\{call="dm",result="ok"\} 2/);
+    expect(metrics).not.toContain(TOKEN);
 
     // The bot token is a secret: no log line and nothing on stderr carries it.
     expect(JSON.stringify(app.logs)).not.toContain(TOKEN);
