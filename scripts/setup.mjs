@@ -10,5 +10,5 @@ if (existsSync(".env")) {
   const secret = randomBytes(32).toString("hex");
   const text = readFileSync(".env.example", "utf8").replace(/^WEBHOOK_SECRET=.*$/m, `WEBHOOK_SECRET=${secret}`);
   writeFileSync(".env", text, { mode: 0o600 });
-  console.log("setup: wrote .env with a new WEBHOOK_SECRET; add your App's APP_ID, PRIVATE_KEY and SLACK_WEBHOOK_URL there");
+  console.log("setup: wrote .env with a new WEBHOOK_SECRET; add your App's APP_ID, PRIVATE_KEY and SLACK_WEBHOOK_URL (or SLACK_BOT_TOKEN and SLACK_CHANNEL_ID for Slack app mode) there");
 }
