@@ -14,6 +14,8 @@ import { createMuteStore } from "./mutes.js";
 import { createNotificationQueue } from "./notifications.js";
 import { createPacing } from "./pacing.js";
 import { createThreadParents } from "./thread-parents.js";
+import { createCiHistory } from "./ci-history.js";
+import { createLateLabels } from "./late-labels.js";
 import type { Store } from "./types.js";
 
 /** Lower-case, short enough to name a NOTIFY channel after it (63 bytes at most). */
@@ -56,6 +58,8 @@ export function composeStore(backend: Backend): Store {
     ...createMuteStore(backend.db),
     ...createKeyValueStore(backend.db),
     ...createThreadParents(backend.db),
+    ...createCiHistory(backend),
+    ...createLateLabels(backend.db),
     ...createLifecycle({ backend, beforeClose: drain }),
   };
 }

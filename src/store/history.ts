@@ -1,7 +1,7 @@
 /**
  * The delivery history, written once: what the CLI shows (deliveries, their notifications and
  * attempts), what metrics and redelivery ask, and pruning what is finished and old (with the
- * thread parents nobody touched within retention).
+ * thread parents, CI conclusions and late-label marks nobody touched within retention).
  */
 import type { Backend } from "./db.js";
 import {
@@ -16,6 +16,8 @@ import {
   type DeliveryRow,
   type NotificationRow,
 } from "./rows.js";
+import { pruneCiConclusions } from "./ci-history.js";
+import { pruneLateLabels } from "./late-labels.js";
 import { pruneThreadParents } from "./thread-parents.js";
 import type { DeliveryHistory, DeliveryStatus } from "./types.js";
 
@@ -110,11 +112,13 @@ export function createDeliveryHistory(backend: Backend): DeliveryHistory {
         await tx.run(`DELETE FROM notifications WHERE delivery_id IN (${FINISHED_BEFORE})`, params);
         await tx.run("DELETE FROM mutes WHERE muted_until < @before", params);
         const threadParents = await pruneThreadParents(tx, before);
+        const ciConclusions = await pruneCiConclusions(tx, before);
+        const lateLabels = await pruneLateLabels(tx, before);
         const deliveries = await tx.run(
           `DELETE FROM deliveries WHERE id IN (${FINISHED_BEFORE})`,
           params,
         );
-        return { deliveries, threadParents };
+        return { deliveries, threadParents, ciConclusions, lateLabels };
       });
     },
   };

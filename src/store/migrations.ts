@@ -146,6 +146,39 @@ function threadParents(dialect: Dialect): string[] {
   ];
 }
 
+/**
+ * CI history and late labels, the two rules routing keeps state for (issue 14):
+ * - `ci_conclusions`: the last completed run's conclusion per (repository, workflow id, head
+ *   branch), and the one before it (so routing the same run again answers the same), for
+ *   "back to green". Pruned by `updated_at`.
+ * - `late_labels`: which (repository, item number, route) an issue or pull request was already
+ *   sent to, so a label added later sends it once. Pruned by `sent_at`.
+ */
+function ciHistoryAndLateLabels(dialect: Dialect): string[] {
+  const { ms } = TYPES[dialect];
+  return [
+    `CREATE TABLE ci_conclusions (
+      repository TEXT NOT NULL,
+      workflow_id ${ms} NOT NULL,
+      branch TEXT NOT NULL,
+      run_number INTEGER NOT NULL,
+      conclusion TEXT NOT NULL,
+      previous_conclusion TEXT,
+      updated_at ${ms} NOT NULL,
+      PRIMARY KEY (repository, workflow_id, branch)
+    )`,
+    `CREATE INDEX ci_conclusions_updated ON ci_conclusions (updated_at)`,
+    `CREATE TABLE late_labels (
+      repository TEXT NOT NULL,
+      item_number INTEGER NOT NULL,
+      route_key TEXT NOT NULL,
+      sent_at ${ms} NOT NULL,
+      PRIMARY KEY (repository, item_number, route_key)
+    )`,
+    `CREATE INDEX late_labels_sent ON late_labels (sent_at)`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -170,6 +203,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "thread parents",
     sqlite: threadParents("sqlite"),
     postgres: threadParents("postgres"),
+  },
+  {
+    version: 5,
+    name: "ci conclusions and late labels",
+    sqlite: ciHistoryAndLateLabels("sqlite"),
+    postgres: ciHistoryAndLateLabels("postgres"),
   },
 ];
 

@@ -328,8 +328,9 @@ export interface DeliveryHistory {
 
   /**
    * Deletes `delivered` and `skipped` deliveries (and their notifications and history) received
-   * before `before`, mutes that ended before it, and thread parents last updated before it, in
-   * one transaction. Returns how many deliveries and thread parents it deleted.
+   * before `before`, mutes that ended before it, thread parents and CI conclusions last updated
+   * before it, and late-label marks set before it, in one transaction. Returns how many of each
+   * (mutes aside) it deleted.
    */
   prune(before: Date): Promise<PruneCounts>;
 }
@@ -340,6 +341,10 @@ export interface PruneCounts {
   deliveries: number;
   /** Thread parents deleted: not posted or edited since the cut-off. */
   threadParents: number;
+  /** CI conclusions deleted: no run of the workflow on the branch recorded since the cut-off. */
+  ciConclusions: number;
+  /** Late-label marks deleted: set before the cut-off. */
+  lateLabels: number;
 }
 
 /** `notifier mute`: written by the CLI, read by routing. */
@@ -417,6 +422,70 @@ export interface ThreadParents {
   forgetParent(key: ThreadKey): Promise<void>;
 }
 
+/**
+ * The last completed run per (repository, workflow id, head branch), for the "back to green"
+ * rule: a success after a failure is announced as `workflow_run.fixed`.
+ */
+export interface CiHistory {
+  /**
+   * Records a completed run's conclusion and answers the conclusion recorded before it for the
+   * same workflow and branch (null when there is none), in one transaction. The repository is
+   * matched case-insensitively; the branch exactly, as git names are.
+   *
+   * - A run numbered below the stored one arrived out of order: it is ignored (nothing is
+   *   written) and the answer is null, so an old success never turns into "fixed".
+   * - The stored run again with the same conclusion (a retried or redelivered event) writes
+   *   nothing new and answers what it answered the first time.
+   * - The stored run with another conclusion (a re-run of the same run number) or a later run
+   *   replaces the stored one and answers the stored conclusion.
+   *
+   * Throws on a malformed argument, naming it.
+   *
+   * @example
+   * await ci.recordConclusion({ repository: "acme/api", workflowId: 161335, branch: "main",
+   *   runNumber: 7, conclusion: "failure", now }) // => null (first run seen)
+   * await ci.recordConclusion({ ...same, runNumber: 8, conclusion: "success", now }) // => "failure"
+   */
+  recordConclusion(params: {
+    /** `owner/name`. */
+    repository: string;
+    /** `workflow_run.workflow_id`: one workflow file, whatever its name. */
+    workflowId: number;
+    /** The run's head branch. */
+    branch: string;
+    /** `workflow_run.run_number`: orders the runs of one workflow. */
+    runNumber: number;
+    /** `success` or `failure` (routing records no other). */
+    conclusion: string;
+    now: Date;
+  }): Promise<string | null>;
+}
+
+/**
+ * Which issues and pull requests were already sent to which route, for the late-label rule: a
+ * label added after opening sends the item to a label-filtered route once.
+ */
+export interface LateLabels {
+  /**
+   * Marks the item as sent to the route; true when this call marked it, false when it was
+   * already marked (by an earlier label, or by the opened event itself). One atomic insert:
+   * of concurrent calls for one key exactly one answers true. Throws on a malformed argument.
+   *
+   * @example
+   * await late.markSent({ repository: "acme/api", number: 7, routeKey: "3f2a…", now }) // => true
+   * await late.markSent({ repository: "acme/api", number: 7, routeKey: "3f2a…", now }) // => false
+   */
+  markSent(params: {
+    /** `owner/name`, matched case-insensitively. */
+    repository: string;
+    /** The issue or pull request number. */
+    number: number;
+    /** Names the route (routing derives it from the route's content and channel). */
+    routeKey: string;
+    now: Date;
+  }): Promise<boolean>;
+}
+
 /** Opening, checking and closing the database. */
 export interface StoreLifecycle {
   /** Which implementation, for logs and metrics. */
@@ -439,4 +508,6 @@ export type Store = DeliveryQueue &
   MuteStore &
   KeyValueStore &
   ThreadParents &
+  CiHistory &
+  LateLabels &
   StoreLifecycle;

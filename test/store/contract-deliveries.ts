@@ -63,9 +63,19 @@ export function deliveriesContract(ctx: ContractContext): void {
       });
       const again = () =>
         incoming(`again-${Math.random()}`, { payload: original.payload, receivedAt: at(20) });
-      expect(await store.prune(at(1))).toEqual({ deliveries: 0, threadParents: 0 });
+      expect(await store.prune(at(1))).toEqual({
+        deliveries: 0,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
       expect(await store.insertDelivery(again())).toBe("replay");
-      expect(await store.prune(at(5))).toEqual({ deliveries: 1, threadParents: 0 });
+      expect(await store.prune(at(5))).toEqual({
+        deliveries: 1,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
       expect(await store.insertDelivery(again())).toBe("stored");
     });
   });
@@ -506,7 +516,12 @@ export function deliveriesContract(ctx: ContractContext): void {
         now: at(10_000),
       });
 
-      expect(await store.prune(at(5000))).toEqual({ deliveries: 2, threadParents: 0 });
+      expect(await store.prune(at(5000))).toEqual({
+        deliveries: 2,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
       expect(
         await store.knownDeliveryIds([
           "old-delivered",
@@ -519,7 +534,12 @@ export function deliveriesContract(ctx: ContractContext): void {
       expect(await store.getAttempts("old-delivered")).toEqual([]);
       expect(await store.getAttempts("new-delivered")).toHaveLength(1);
       expect(await store.getNotifications("new-delivered")).toHaveLength(1);
-      expect(await store.prune(at(5000))).toEqual({ deliveries: 0, threadParents: 0 });
+      expect(await store.prune(at(5000))).toEqual({
+        deliveries: 0,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
     });
   });
 }

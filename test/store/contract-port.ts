@@ -155,7 +155,12 @@ export function portContract(ctx: ContractContext): void {
       await mute("acme/ended", 99);
       await mute("acme/ends-at-cut", 100);
 
-      expect(await store.prune(at(100))).toEqual({ deliveries: 1, threadParents: 0 });
+      expect(await store.prune(at(100))).toEqual({
+        deliveries: 1,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
       expect(
         await store.knownDeliveryIds([
           "skipped-before",
@@ -167,7 +172,12 @@ export function portContract(ctx: ContractContext): void {
       expect(await store.getAttempts("skipped-before")).toEqual([]);
       expect((await store.getAttempts("dead-before")).map((a) => a.outcome)).toEqual(["dead"]);
       expect((await store.listMutes(at(0))).map((m) => m.target)).toEqual(["acme/ends-at-cut"]);
-      expect(await store.prune(at(100))).toEqual({ deliveries: 0, threadParents: 0 });
+      expect(await store.prune(at(100))).toEqual({
+        deliveries: 0,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
     });
   });
 }

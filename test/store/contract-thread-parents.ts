@@ -148,13 +148,23 @@ export function threadParentsContract(ctx: ContractContext): void {
       await store.saveParent(parent(key(5), 0)); // old, but edited since:
       await store.saveParent(parent(key(5), 3 * HOUR, { state: "edited" }));
 
-      expect(await store.prune(at(HOUR))).toEqual({ deliveries: 0, threadParents: 2 });
+      expect(await store.prune(at(HOUR))).toEqual({
+        deliveries: 0,
+        threadParents: 2,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
       expect(await store.findParent(key(1))).toBeNull();
       expect(await store.findParent(key(2))).toBeNull();
       expect(await store.findParent(key(3))).toEqual(found(key(3), HOUR));
       expect(await store.findParent(key(4))).toEqual(found(key(4), 2 * HOUR));
       expect(await store.findParent(key(5))).toEqual(found(key(5), 3 * HOUR, { state: "edited" }));
-      expect(await store.prune(at(HOUR))).toEqual({ deliveries: 0, threadParents: 0 });
+      expect(await store.prune(at(HOUR))).toEqual({
+        deliveries: 0,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
     });
 
     it("prunes deliveries and parents in one call, each counted", async () => {
@@ -169,7 +179,12 @@ export function threadParentsContract(ctx: ContractContext): void {
         now: at(0),
       });
       await store.saveParent(parent(KEY, 0));
-      expect(await store.prune(at(HOUR))).toEqual({ deliveries: 1, threadParents: 1 });
+      expect(await store.prune(at(HOUR))).toEqual({
+        deliveries: 1,
+        threadParents: 1,
+        ciConclusions: 0,
+        lateLabels: 0,
+      });
     });
 
     describe("refuses a malformed key or parent, naming what is wrong", () => {

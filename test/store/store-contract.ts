@@ -14,6 +14,7 @@ import { notificationsContract } from "./contract-notifications.js";
 import { portContract } from "./contract-port.js";
 import { queriesContract } from "./contract-queries.js";
 import { threadParentsContract } from "./contract-thread-parents.js";
+import { routingStateContract } from "./contract-routing-state.js";
 import {
   incoming,
   incomingPush,
@@ -25,8 +26,10 @@ import {
 
 const ALL_TABLES = [
   "attempts",
+  "ci_conclusions",
   "config_cache",
   "deliveries",
+  "late_labels",
   "mutes",
   "notifications",
   "pacing",
@@ -186,6 +189,7 @@ export function defineStoreContract(params: ContractParams): void {
     digestsContract(ctx);
     mutesContract(ctx);
     threadParentsContract(ctx);
+    routingStateContract(ctx);
     portContract(ctx);
   });
 }
