@@ -154,14 +154,19 @@ export function createThreadPoster(params: {
 
   async function threaded(run: PostRun, post: BotPost, channelId: string, event: ActivityEvent) {
     const key = threadKey(event);
-    const fresh = nextItemState(null, event);
-    if (key === null || fresh === null) return topLevel(run, post, channelId);
+    if (key === null) return topLevel(run, post, channelId);
     const where = { ...key, channel: post.channel.name };
     const found = await parents.findParent(where);
     const record = found === null ? null : readParentRecord(found.state);
-    if (found === null || record === null) {
-      return newParent({ run, post, channelId, key, state: fresh, callsSoFar: 0 });
-    }
+    /**
+     * No usable parent: the event starts one when it carries the item's state (an event that
+     * only names the item, such as a CI result, is posted top-level and starts none).
+     */
+    const startOver = (state: ItemState | null) =>
+      state === null
+        ? topLevel(run, post, channelId)
+        : newParent({ run, post, channelId, key, state, callsSoFar: run.made });
+    if (found === null || record === null) return startOver(nextItemState(null, event));
     const state = nextItemState(record.state, event) ?? record.state;
     const updated = await counted(run, "update", () =>
       api.update({
@@ -172,7 +177,7 @@ export function createThreadPoster(params: {
     );
     if (updated.result === "gone") {
       await parents.forgetParent(where);
-      return newParent({ run, post, channelId, key, state: fresh, callsSoFar: 1 });
+      return startOver(state);
     }
     if (updated.result !== "ok") return failed(updated, 1);
     const reply = await counted(run, "reply", () =>
@@ -185,7 +190,7 @@ export function createThreadPoster(params: {
     );
     if (reply.result === "gone") {
       await parents.forgetParent(where);
-      return newParent({ run, post, channelId, key, state: fresh, callsSoFar: 2 });
+      return startOver(state);
     }
     if (reply.result !== "ok") return failed(reply, 2);
     await parents.saveParent({

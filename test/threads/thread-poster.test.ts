@@ -141,6 +141,24 @@ describe("threads on a bot channel", () => {
     expect(calls).toEqual(["post:ok", "update:gone", "post:ok"]);
   });
 
+  it("carries the item's state into the new parent when the old one is lost", async () => {
+    const { poster } = setup();
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    await poster.post(post(life.opened));
+    expectCall("chat.update", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.2" });
+    await poster.post(post(life.approved));
+
+    expectCall("chat.update", { ok: false, error: "message_not_found" });
+    const reposted = expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "200.1" });
+    await poster.post(post(life.merged));
+
+    expect(reposted[0]?.blocks).toContain("Merged");
+    expect(reposted[0]?.blocks).toMatch(/[Aa]pproved/);
+    const parent = await store.findParent(KEY);
+    expect(readParentRecord(parent!.state)?.state.reviews).toEqual({ octocat: "approved" });
+  });
+
   it("retries after Slack's Retry-After when the update is rate limited, leaving the parent and posting no reply", async () => {
     const { poster } = setup();
     expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
