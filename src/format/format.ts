@@ -3,12 +3,12 @@
  * is escaped and held to Slack's limits.
  */
 import type { KnownBlock } from "@slack/types";
-import type { ActivityEvent } from "../normalize/activity-event.js";
+import { PUSH_COMMITS_SHOWN, type ActivityEvent } from "../normalize/activity-event.js";
 import { context, section } from "./blocks.js";
-import { escapeWithin, fitMarkup, singleLine } from "./escape.js";
+import { escapeWithin, fitMarkup, link, singleLine } from "./escape.js";
 import { KIND_STYLES } from "./kind-style.js";
 import type { FormatOptions } from "./mention.js";
-import { headlineParts, PART_LENGTH, shortList } from "./render-parts.js";
+import { headlineParts, PART_LENGTH, shortList, SHORT_SHA } from "./render-parts.js";
 import type { SlackMessage } from "./slack-message.js";
 import { SLACK_LIMITS } from "./slack-limits.js";
 
@@ -21,10 +21,16 @@ const BODY_LINES = 8;
 const BODY_LENGTH = 1500;
 /** Labels listed before "and N more". */
 const LABELS_SHOWN = 10;
+/** Escaped characters of each commit message's first line shown under a push. */
+const COMMIT_MESSAGE_LENGTH = 150;
+/** A commit SHA, as it may be shown (and as nothing else). */
+const HEX = /^[0-9a-f]{7,64}$/i;
 
 /**
  * The Slack message announcing one event: a headline (who did what, where, with links), the
- * start of the body as a quote, and a context line (labels, branches, draft, bot).
+ * start of the body as a quote (a comment, an answer, a deployment's description...), a push's
+ * first commits, and a context line (labels, branches, draft, bot, and each kind's own facts:
+ * a run's conclusion and commit, a discussion's category, a scanning rule...).
  *
  * With `options.slackIdOf`, the person the event is about is a real mention, in the blocks and
  * the fallback text: the requested reviewer (a user, not a team) on a review request, the
@@ -46,6 +52,8 @@ export function format(event: ActivityEvent, options?: FormatOptions): SlackMess
   ];
   const quote = bodyQuote(event.body);
   if (quote !== "") blocks.push(section(quote));
+  const commits = commitList(event);
+  if (commits !== "") blocks.push(section(commits));
   const details = detailLines(event);
   if (details.length > 0) blocks.push(context(details));
   return {
@@ -74,9 +82,26 @@ function bodyQuote(body: string | null): string {
     .join("\n");
 }
 
-/** Labels, branches, draft and bot markers, each an escaped mrkdwn line. */
+/**
+ * A push's first commits, one line each (short SHA linked to the commit, then the first line of
+ * its message), then `and N more`; `""` for other kinds.
+ */
+function commitList(event: ActivityEvent): string {
+  if (event.kind !== "push.default_branch") return "";
+  const commits = event.detail.commits ?? [];
+  const lines = commits.slice(0, PUSH_COMMITS_SHOWN).map((commit) => {
+    const sha = HEX.test(commit.sha) ? commit.sha.slice(0, SHORT_SHA) : "";
+    const shaPart = sha === "" ? "" : `${link({ url: commit.url, label: sha })} `;
+    return `• ${shaPart}${escapeWithin(singleLine(commit.message), COMMIT_MESSAGE_LENGTH)}`;
+  });
+  const more = (event.detail.commitCount ?? commits.length) - lines.length;
+  if (more > 0) lines.push(`and ${more} more`);
+  return lines.join("\n");
+}
+
+/** Labels, branches, draft and bot markers and each kind's own facts, each an escaped mrkdwn line. */
 function detailLines(event: ActivityEvent): string[] {
-  const lines: string[] = [];
+  const lines: string[] = [...kindLines(event)];
   const labels = event.labels.map((label) => escapeWithin(singleLine(label), PART_LENGTH.label));
   if (labels.length > 0) lines.push(`:label: ${shortList({ names: labels, shown: LABELS_SHOWN })}`);
   if (event.headBranch !== null && event.baseBranch !== null) {
@@ -87,4 +112,53 @@ function detailLines(event: ActivityEvent): string[] {
   if (event.draft && event.kind !== "pull_request.opened") lines.push(":construction: Draft");
   if (event.actor.isBot) lines.push(":robot_face: Automated");
   return lines;
+}
+
+/**
+ * What a kind has to say beyond its headline: who set CI or a deployment off and the
+ * conclusion, a discussion's category, a push's pusher (when not the sender), a package's
+ * manifest, a scanning rule, a secret's type.
+ */
+function kindLines(event: ActivityEvent): string[] {
+  const { detail, kind } = event;
+  const plain = (value: string, max: number = PART_LENGTH.subject) =>
+    escapeWithin(singleLine(value), max);
+  const by = `:bust_in_silhouette: ${plain(event.actor.login, PART_LENGTH.login)}`;
+  switch (kind) {
+    case "workflow_run.failed":
+    case "workflow_run.fixed":
+    case "workflow_run.succeeded":
+    case "check_suite.failed": {
+      const sha = detail.headSha !== undefined && HEX.test(detail.headSha) ? detail.headSha : "";
+      return [
+        by,
+        ...(detail.conclusion === undefined
+          ? []
+          : [`:checkered_flag: ${plain(detail.conclusion)}`]),
+        ...(sha === "" ? [] : [`:pushpin: ${sha.slice(0, SHORT_SHA)}`]),
+      ];
+    }
+    case "deployment_status.success":
+    case "deployment_status.failure":
+      return [by];
+    case "discussion.created":
+    case "discussion.answered":
+    case "discussion_comment.created":
+      return detail.category === undefined
+        ? []
+        : [`:card_index_dividers: ${plain(detail.category)}`];
+    case "push.default_branch":
+      return detail.pusher === undefined ||
+        detail.pusher.toLowerCase() === event.actor.login.toLowerCase()
+        ? []
+        : [`:bust_in_silhouette: Pushed by ${plain(detail.pusher, PART_LENGTH.login)}`];
+    case "dependabot_alert.created":
+      return detail.manifestPath === undefined
+        ? []
+        : [`:page_facing_up: ${plain(detail.manifestPath, PART_LENGTH.item)}`];
+    case "code_scanning_alert.created":
+      return detail.ruleId === undefined ? [] : [`:scroll: Rule ${plain(detail.ruleId)}`];
+    default:
+      return [];
+  }
 }

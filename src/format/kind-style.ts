@@ -1,4 +1,7 @@
-/** How each kind of activity reads in Slack: its emoji, its sentence and its summary noun. */
+/**
+ * How each kind of activity reads in Slack: its emoji, its sentence and its summary noun. Every
+ * part a sentence is built of is already escaped and cut (see `headlineParts`).
+ */
 import type { ActivityKind } from "../normalize/activity-event.js";
 
 /** Pieces of a headline, already escaped (and linked, in blocks; plain, in the fallback text). */
@@ -19,16 +22,36 @@ export interface HeadlineParts {
   draft: boolean;
   prerelease: boolean;
   notPlanned: boolean;
+  /** The head branch of CI and the branch pushed to; `""` when there is none. */
+  branch: string;
+  /**
+   * ` (timed out)`, ` (startup failure)` or ` (error)` after a failure that was not a plain
+   * `failure`; `""` otherwise.
+   */
+  outcome: string;
+  /** The label that made an opened item match a route later (`detail.lateLabel`), or `""`. */
+  lateLabel: string;
+  /** A security alert's severity (`high`), or `""`. */
+  severity: string;
+  /** Whether a push was forced. */
+  forced: boolean;
 }
 
 export interface KindStyle {
   emoji: string;
   headline: (parts: HeadlineParts) => string;
   /** Noun for a count of this kind in a summary: `3 new stars on acme/api`. */
-  summary: { one: string; many: string; preposition: "in" | "on" };
+  summary: { one: string; many: string; preposition: "in" | "on" | "to" };
 }
 
 const or = (value: string, fallback: string): string => (value === "" ? fallback : value);
+/** ` on main` when there is a branch. */
+const on = (p: HeadlineParts): string => (p.branch === "" ? "" : ` on ${p.branch}`);
+/** ` — now labelled bug` when a later label made an opened item match a route. */
+const late = (p: HeadlineParts): string =>
+  p.lateLabel === "" ? "" : ` — now labelled ${p.lateLabel}`;
+/** `high-severity ` before an alert's name when it has a severity. */
+const severe = (p: HeadlineParts): string => (p.severity === "" ? "" : `${p.severity}-severity `);
 /** `<@U…>’s ` before "pull request" when the author is mentioned, else nothing. */
 const whose = (p: HeadlineParts): string => (p.authorMention === "" ? "" : `${p.authorMention}’s `);
 
@@ -36,7 +59,7 @@ const whose = (p: HeadlineParts): string => (p.authorMention === "" ? "" : `${p.
 export const KIND_STYLES: Record<ActivityKind, KindStyle> = {
   "issues.opened": {
     emoji: ":large_green_circle:",
-    headline: (p) => `${p.actor} opened issue ${p.item} in ${p.repo}`,
+    headline: (p) => `${p.actor} opened issue ${p.item} in ${p.repo}${late(p)}`,
     summary: { one: "issue opened", many: "issues opened", preposition: "in" },
   },
   "issues.closed": {
@@ -65,7 +88,7 @@ export const KIND_STYLES: Record<ActivityKind, KindStyle> = {
   "pull_request.opened": {
     emoji: ":sparkles:",
     headline: (p) =>
-      `${p.actor} opened ${p.draft ? "draft " : ""}pull request ${p.item} in ${p.repo}`,
+      `${p.actor} opened ${p.draft ? "draft " : ""}pull request ${p.item} in ${p.repo}${late(p)}`,
     summary: { one: "pull request opened", many: "pull requests opened", preposition: "in" },
   },
   "pull_request.reopened": {
@@ -150,5 +173,91 @@ export const KIND_STYLES: Record<ActivityKind, KindStyle> = {
     headline: (p) =>
       `${p.actor} published ${p.prerelease ? "pre-release" : "release"} ${p.item} of ${p.repo}`,
     summary: { one: "release published", many: "releases published", preposition: "in" },
+  },
+  "workflow_run.failed": {
+    emoji: ":rotating_light:",
+    headline: (p) => `Workflow ${p.item} failed${on(p)} in ${p.repo}${p.outcome}`,
+    summary: { one: "workflow run failed", many: "workflow runs failed", preposition: "in" },
+  },
+  "workflow_run.fixed": {
+    emoji: ":green_heart:",
+    headline: (p) => `Workflow ${p.item} is back to green${on(p)} in ${p.repo}`,
+    summary: { one: "workflow fixed", many: "workflows fixed", preposition: "in" },
+  },
+  "workflow_run.succeeded": {
+    emoji: ":heavy_check_mark:",
+    headline: (p) => `Workflow ${p.item} succeeded${on(p)} in ${p.repo}`,
+    summary: { one: "workflow run succeeded", many: "workflow runs succeeded", preposition: "in" },
+  },
+  "check_suite.failed": {
+    emoji: ":no_entry:",
+    headline: (p) =>
+      `Checks by ${or(p.subject, "an app")} failed${p.item === "" ? "" : ` for ${p.item}`}${on(p)} in ${p.repo}${p.outcome}`,
+    summary: { one: "check suite failed", many: "check suites failed", preposition: "in" },
+  },
+  "deployment_status.success": {
+    emoji: ":ship:",
+    headline: (p) => `Deployment to ${p.item} succeeded in ${p.repo}`,
+    summary: { one: "deployment succeeded", many: "deployments succeeded", preposition: "in" },
+  },
+  "deployment_status.failure": {
+    emoji: ":boom:",
+    headline: (p) => `Deployment to ${p.item} failed in ${p.repo}${p.outcome}`,
+    summary: { one: "deployment failed", many: "deployments failed", preposition: "in" },
+  },
+  "issue_comment.created": {
+    emoji: ":left_speech_bubble:",
+    headline: (p) => `${p.actor} commented on issue ${p.item} in ${p.repo}`,
+    summary: { one: "issue comment", many: "issue comments", preposition: "in" },
+  },
+  "pull_request.commented": {
+    emoji: ":left_speech_bubble:",
+    headline: (p) => `${p.actor} commented on pull request ${p.item} in ${p.repo}`,
+    summary: { one: "pull request comment", many: "pull request comments", preposition: "in" },
+  },
+  "pull_request_review_comment.created": {
+    emoji: ":pencil2:",
+    headline: (p) =>
+      `${p.actor} commented on ${or(p.subject, "a line")} in pull request ${p.item} in ${p.repo}`,
+    summary: { one: "comment on a diff", many: "comments on diffs", preposition: "in" },
+  },
+  "discussion.created": {
+    emoji: ":loudspeaker:",
+    headline: (p) => `${p.actor} started discussion ${p.item} in ${p.repo}`,
+    summary: { one: "discussion started", many: "discussions started", preposition: "in" },
+  },
+  "discussion.answered": {
+    emoji: ":bulb:",
+    headline: (p) =>
+      `${p.actor} chose ${p.subject === "" ? "an answer" : `${p.subject}’s answer`} for discussion ${p.item} in ${p.repo}`,
+    summary: { one: "discussion answered", many: "discussions answered", preposition: "in" },
+  },
+  "discussion_comment.created": {
+    emoji: ":speaking_head_in_silhouette:",
+    headline: (p) => `${p.actor} commented on discussion ${p.item} in ${p.repo}`,
+    summary: { one: "discussion comment", many: "discussion comments", preposition: "in" },
+  },
+  "push.default_branch": {
+    emoji: ":arrow_heading_up:",
+    headline: (p) =>
+      `${p.actor} ${p.forced ? "force-pushed" : "pushed"}${p.item === "" ? "" : ` ${p.item}`} to ${or(p.branch, "the default branch")} in ${p.repo}`,
+    summary: { one: "push", many: "pushes", preposition: "to" },
+  },
+  "dependabot_alert.created": {
+    emoji: ":shield:",
+    headline: (p) =>
+      `New ${severe(p)}Dependabot alert ${p.item} for ${or(p.subject, "a dependency")} in ${p.repo}`,
+    summary: { one: "Dependabot alert", many: "Dependabot alerts", preposition: "in" },
+  },
+  "code_scanning_alert.created": {
+    emoji: ":mag_right:",
+    headline: (p) =>
+      `New ${severe(p)}code scanning alert ${p.item}${p.subject === "" ? "" : ` from ${p.subject}`} in ${p.repo}`,
+    summary: { one: "code scanning alert", many: "code scanning alerts", preposition: "in" },
+  },
+  "secret_scanning_alert.created": {
+    emoji: ":key:",
+    headline: (p) => `New secret scanning alert ${p.item} in ${p.repo}`,
+    summary: { one: "secret scanning alert", many: "secret scanning alerts", preposition: "in" },
   },
 };

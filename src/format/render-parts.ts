@@ -30,13 +30,50 @@ export function textOrLink(params: {
     : escapeWithin(singleLine(params.label), params.max);
 }
 
-/** `#12 Title`, the release title, or `""` for kinds without an item. */
+/**
+ * What a headline links to, as plain text: `#12 Title` for issues, pull requests, comments,
+ * discussions and alerts; the release title; `CI #36` for a workflow run; a check suite's short
+ * commit SHA; a deployment's environment; `3 commits` for a push; `""` for kinds without one.
+ *
+ * @example
+ * itemLabel(workflowRunFailed) // "CI #36"
+ */
 export function itemLabel(event: ActivityEvent): string {
-  if (event.kind === "star.created" || event.kind === "watch.started" || event.kind === "fork") {
-    return "";
+  const { detail } = event;
+  switch (event.kind) {
+    case "star.created":
+    case "watch.started":
+    case "fork":
+      return "";
+    case "workflow_run.failed":
+    case "workflow_run.fixed":
+    case "workflow_run.succeeded": {
+      const name = present(detail.workflowName) ?? "run";
+      return detail.runNumber === undefined ? name : `${name} #${detail.runNumber}`;
+    }
+    case "check_suite.failed":
+      return detail.headSha === undefined ? "" : detail.headSha.slice(0, SHORT_SHA);
+    case "deployment_status.success":
+    case "deployment_status.failure":
+      return present(detail.environment) ?? "an environment";
+    case "push.default_branch": {
+      const commits = detail.commitCount ?? 0;
+      return commits === 0 ? "" : `${commits} ${commits === 1 ? "commit" : "commits"}`;
+    }
+    default: {
+      const title =
+        event.title === null || singleLine(event.title) === "" ? "(untitled)" : event.title;
+      return event.number === null ? title : `#${event.number} ${title}`;
+    }
   }
-  const title = event.title === null || singleLine(event.title) === "" ? "(untitled)" : event.title;
-  return event.number === null ? title : `#${event.number} ${title}`;
+}
+
+/** Hex digits of a commit SHA shown, as GitHub shows them. */
+export const SHORT_SHA = 7;
+
+/** `value` unless it is missing or blank once on one line. */
+function present(value: string | undefined): string | null {
+  return value === undefined || singleLine(value) === "" ? null : value;
 }
 
 /**
@@ -117,11 +154,77 @@ export function headlineParts(params: {
     draft: event.draft,
     prerelease: event.detail.prerelease === true,
     notPlanned: event.detail.stateReason === "not_planned",
+    branch: plainPart(event.headBranch, PART_LENGTH.subject),
+    outcome: outcome(event),
+    lateLabel:
+      event.kind === "issues.opened" || event.kind === "pull_request.opened"
+        ? plainPart(event.detail.lateLabel, PART_LENGTH.label)
+        : "",
+    severity: plainPart(event.detail.severity, PART_LENGTH.subject),
+    forced: event.kind === "push.default_branch" && event.detail.forced === true,
   };
 }
 
+/** Words for the ways a run, suite or deployment can fail besides a plain `failure`. */
+const OUTCOME_WORDS: Readonly<Record<string, string>> = {
+  timed_out: "timed out",
+  startup_failure: "startup failure",
+  error: "error",
+};
+
+/** ` (timed out)` and the like after a failure that was not a plain one; `""` otherwise. */
+function outcome(event: ActivityEvent): string {
+  const said =
+    event.kind === "workflow_run.failed" || event.kind === "check_suite.failed"
+      ? event.detail.conclusion
+      : event.kind === "deployment_status.failure"
+        ? event.detail.deploymentState
+        : undefined;
+  if (said === undefined || said === "failure") return "";
+  const word = Object.hasOwn(OUTCOME_WORDS, said) ? OUTCOME_WORDS[said] : undefined;
+  const shown = word ?? escapeWithin(singleLine(said), PART_LENGTH.subject);
+  return shown === "" ? "" : ` (${shown})`;
+}
+
+/** Escaped one-line text within `max`, or `""` when there is none. */
+function plainPart(value: string | null | undefined, max: number): string {
+  return value === null || value === undefined ? "" : escapeWithin(singleLine(value), max);
+}
+
+/** The untrusted text a kind's headline names beside its item, before escaping. */
+function rawSubject(event: ActivityEvent): string | undefined {
+  const { detail } = event;
+  switch (event.kind) {
+    case "issues.labeled":
+    case "pull_request.labeled":
+      return detail.label;
+    case "issues.assigned":
+    case "pull_request.assigned":
+      return detail.assignee;
+    case "pull_request.review_requested":
+      return detail.requestedReviewer;
+    case "check_suite.failed":
+      return detail.appName;
+    case "pull_request_review_comment.created":
+      return detail.path;
+    case "discussion.answered":
+      return detail.answerAuthor;
+    case "dependabot_alert.created":
+      return detail.packageName === undefined
+        ? undefined
+        : detail.ecosystem === undefined
+          ? detail.packageName
+          : `${detail.packageName} (${detail.ecosystem})`;
+    case "code_scanning_alert.created":
+      return detail.toolName;
+    default:
+      return undefined;
+  }
+}
+
 /**
- * The label added, the assignee, the reviewer or the new fork, by kind. An assignee or a
+ * The label added, the assignee, the reviewer, the new fork, the app whose checks failed, the
+ * file commented on, the answer's author, the vulnerable package or the scanning tool. An assignee or a
  * requested reviewer (a user, not a team) the operator mapped is a mention.
  */
 function subject(params: {
@@ -139,14 +242,7 @@ function subject(params: {
         : undefined;
   const mention = slackMention({ login: person, options });
   if (mention !== null) return mention;
-  const raw =
-    event.kind === "issues.labeled" || event.kind === "pull_request.labeled"
-      ? detail.label
-      : event.kind === "issues.assigned" || event.kind === "pull_request.assigned"
-        ? detail.assignee
-        : event.kind === "pull_request.review_requested"
-          ? detail.requestedReviewer
-          : undefined;
+  const raw = rawSubject(event);
   if (raw !== undefined) return escapeWithin(singleLine(raw), PART_LENGTH.subject);
   if (event.kind === "fork" && detail.forkFullName !== undefined) {
     return textOrLink({

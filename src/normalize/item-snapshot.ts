@@ -60,6 +60,51 @@ export function readIssueSnapshot(params: {
   };
 }
 
+/** An issue as `issue_comment` payloads show a pull request: `pull_request` set, maybe `draft`. */
+type PullRequestAsIssue = Pick<Issue, "state" | "user" | "assignees" | "labels"> & {
+  pull_request: { merged_at?: string | null };
+  draft?: boolean;
+};
+
+/**
+ * The snapshot of a pull request from the issue an `issue_comment` payload carries for it
+ * (`issue.pull_request` set): merged when `pull_request.merged_at` says so, draft when `draft`
+ * is `true`. Such a payload lists no requested reviewers or teams: both are `[]` here, and the
+ * thread keeps the ones it knew (see `nextItemState`).
+ *
+ * @example
+ * readPullRequestAsIssueSnapshot({ issue, fields }).type // "pull_request"
+ */
+export function readPullRequestAsIssueSnapshot(params: {
+  issue: Untrusted<PullRequestAsIssue>;
+  /** What the event already read: number, title and link. */
+  fields: Pick<ActivityEvent, "number" | "title" | "url">;
+}): ItemSnapshot | null {
+  const { issue, fields } = params;
+  if (fields.number === null) return null;
+  const merged = nonEmpty(text(child(issue, "pull_request"), "merged_at")) !== null;
+  const state: ItemSnapshot["state"] =
+    text(issue, "state") === "closed"
+      ? merged
+        ? "merged"
+        : "closed"
+      : flag(issue, "draft")
+        ? "draft"
+        : "open";
+  return {
+    type: "pull_request",
+    number: fields.number,
+    title: fields.title ?? "",
+    url: fields.url,
+    author: loginOf(child(issue, "user")),
+    state,
+    labels: bounded(readLabels(issue)),
+    requestedReviewers: [],
+    requestedTeams: [],
+    assignees: logins(items(issue, "assignees")),
+  };
+}
+
 /**
  * The snapshot of a pull request, from a `pull_request` payload or a review's. `kind` wins
  * over the payload where it decides the state (`pull_request.merged` is merged).

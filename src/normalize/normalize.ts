@@ -3,21 +3,43 @@
  * Pure: the payload is untrusted JSON and is only read, never trusted to match its type.
  */
 import type {
+  CheckSuiteCompletedEvent,
+  CodeScanningAlertCreatedEvent,
+  DependabotAlertCreatedEvent,
+  DeploymentStatusCreatedEvent,
+  DiscussionAnsweredEvent,
+  DiscussionCommentCreatedEvent,
+  DiscussionCreatedEvent,
   ForkEvent,
+  IssueCommentCreatedEvent,
   IssuesEvent,
   PullRequestEvent,
+  PullRequestReviewCommentCreatedEvent,
   PullRequestReviewSubmittedEvent,
+  PushEvent,
   ReleasePublishedEvent,
+  SecretScanningAlertCreatedEvent,
   StarCreatedEvent,
   WatchStartedEvent,
+  WorkflowRunCompletedEvent,
 } from "@octokit/webhooks-types";
 import type { ActivityEvent } from "./activity-event.js";
+import { normalizeCheckSuite, normalizeWorkflowRun } from "./ci.js";
+import { normalizeIssueComment, normalizeReviewComment } from "./comments.js";
+import { normalizeDeploymentStatus } from "./deployment-status.js";
+import { normalizeDiscussion, normalizeDiscussionComment } from "./discussions.js";
 import { normalizeIssue, type IssueKind } from "./issues.js";
 import { MalformedPayloadError } from "./malformed-payload-error.js";
 import { normalizeReview, type ReviewKind } from "./pull-request-review.js";
 import { normalizePullRequest, type PullRequestKind } from "./pull-request.js";
+import { normalizePush } from "./push.js";
 import { normalizeRelease } from "./release.js";
 import { normalizeFork, normalizeStarOrWatch } from "./repository-reaction.js";
+import {
+  normalizeCodeScanningAlert,
+  normalizeDependabotAlert,
+  normalizeSecretScanningAlert,
+} from "./security-alerts.js";
 import { required } from "./shared-fields.js";
 import { child, flag, text, untrusted, type Untrusted } from "./untrusted.js";
 
@@ -54,7 +76,7 @@ const REVIEW_KINDS: ReadonlyMap<string, ReviewKind> = new Map([
  *   (its repository, sender, the issue or pull request...).
  * @example
  * normalize("issues", { action: "opened", issue, repository, sender })?.kind // "issues.opened"
- * normalize("push", payload) // null
+ * normalize("push", tagPush) // null
  */
 export function normalize(eventName: string, payload: unknown): ActivityEvent | null {
   switch (eventName) {
@@ -79,6 +101,72 @@ export function normalize(eventName: string, payload: unknown): ActivityEvent | 
     case "release": {
       const body = objectPayload<ReleasePublishedEvent>(eventName, payload);
       return actionOf(eventName, body) === "published" ? normalizeRelease({ payload: body }) : null;
+    }
+    case "workflow_run": {
+      const body = objectPayload<WorkflowRunCompletedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "completed"
+        ? normalizeWorkflowRun({ payload: body })
+        : null;
+    }
+    case "check_suite": {
+      const body = objectPayload<CheckSuiteCompletedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "completed"
+        ? normalizeCheckSuite({ payload: body })
+        : null;
+    }
+    case "deployment_status": {
+      const body = objectPayload<DeploymentStatusCreatedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "created"
+        ? normalizeDeploymentStatus({ payload: body })
+        : null;
+    }
+    case "issue_comment": {
+      const body = objectPayload<IssueCommentCreatedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "created"
+        ? normalizeIssueComment({ payload: body })
+        : null;
+    }
+    case "pull_request_review_comment": {
+      const body = objectPayload<PullRequestReviewCommentCreatedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "created"
+        ? normalizeReviewComment({ payload: body })
+        : null;
+    }
+    case "discussion": {
+      const body = objectPayload<DiscussionCreatedEvent | DiscussionAnsweredEvent>(
+        eventName,
+        payload,
+      );
+      const action = actionOf(eventName, body);
+      return action === "created" || action === "answered"
+        ? normalizeDiscussion({ kind: `discussion.${action}`, payload: body })
+        : null;
+    }
+    case "discussion_comment": {
+      const body = objectPayload<DiscussionCommentCreatedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "created"
+        ? normalizeDiscussionComment({ payload: body })
+        : null;
+    }
+    case "push":
+      return normalizePush({ payload: objectPayload<PushEvent>(eventName, payload) });
+    case "dependabot_alert": {
+      const body = objectPayload<DependabotAlertCreatedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "created"
+        ? normalizeDependabotAlert({ payload: body })
+        : null;
+    }
+    case "code_scanning_alert": {
+      const body = objectPayload<CodeScanningAlertCreatedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "created"
+        ? normalizeCodeScanningAlert({ payload: body })
+        : null;
+    }
+    case "secret_scanning_alert": {
+      const body = objectPayload<SecretScanningAlertCreatedEvent>(eventName, payload);
+      return actionOf(eventName, body) === "created"
+        ? normalizeSecretScanningAlert({ payload: body })
+        : null;
     }
     default:
       return null;
@@ -131,7 +219,7 @@ function objectPayload<T>(eventName: string, payload: unknown): Untrusted<T> {
   return body;
 }
 
-/** `action`, which every notified family but `fork` carries. */
+/** `action`, which every notified family but `fork` and `push` carries. */
 function actionOf(eventName: string, payload: Untrusted<{ action: string }>): string {
   const action = text(payload, "action");
   if (action === null) throw new MalformedPayloadError({ event: eventName, missing: "action" });

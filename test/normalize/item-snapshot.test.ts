@@ -29,16 +29,30 @@ function reviewWith(change: Record<string, unknown>, state = "approved") {
 }
 
 describe("item snapshot over every notified example", () => {
-  it.each(notified)("$name: an item exactly for issues, pull requests and reviews", (example) => {
-    const event = normalize(example.event, example.payload);
-    const hasItem = ["issues", "pull_request", "pull_request_review"].includes(example.event);
-    expect(event?.item === null).toBe(!hasItem);
-    if (event?.item) {
-      expect(event.item.number).toBe(event.number);
-      expect(event.item.title).toBe(event.title);
-      expect(event.item.type).toBe(example.event === "issues" ? "issue" : "pull_request");
-    }
-  });
+  it.each(notified)(
+    "$name: an item exactly for issues, pull requests, reviews and their comments",
+    (example) => {
+      const event = normalize(example.event, example.payload);
+      const hasItem = [
+        "issues",
+        "pull_request",
+        "pull_request_review",
+        "issue_comment",
+        "pull_request_review_comment",
+      ].includes(example.event);
+      expect(event?.item === null).toBe(!hasItem);
+      if (event?.item) {
+        expect(event.item.number).toBe(event.number);
+        expect(event.item.title).toBe(event.title);
+        // Every issue comment example is on an issue.
+        expect(event.item.type).toBe(
+          example.event === "issues" || example.event === "issue_comment"
+            ? "issue"
+            : "pull_request",
+        );
+      }
+    },
+  );
 });
 
 describe("item snapshot of a pull request", () => {
@@ -212,5 +226,67 @@ describe("item snapshot of a hostile payload", () => {
     expect(item?.labels).toHaveLength(50);
     expect(item?.labels[0]).toBe("t0");
     expect(item?.author).toBeNull();
+  });
+});
+
+describe("item snapshot of a pull request an issue comment is on", () => {
+  /** The issue comment example, on a pull request whose issue has `change`. */
+  function commentOnPullRequest(change: Record<string, unknown>) {
+    const payload = exampleOf("issue_comment", "created");
+    return {
+      ...payload,
+      issue: { ...payload.issue, pull_request: { merged_at: null }, ...change },
+    };
+  }
+
+  it("is the pull request's, with no reviewers the payload cannot list", () => {
+    expect(itemOf("issue_comment", commentOnPullRequest({}))).toMatchInlineSnapshot(`
+      {
+        "assignees": [
+          "Codertocat",
+        ],
+        "author": "Codertocat",
+        "labels": [
+          "bug",
+        ],
+        "number": 1,
+        "requestedReviewers": [],
+        "requestedTeams": [],
+        "state": "open",
+        "title": "Spelling error in the README file",
+        "type": "pull_request",
+        "url": "https://github.com/Codertocat/Hello-World/issues/1",
+      }
+    `);
+  });
+
+  it.each([
+    [{ state: "open" }, "open"],
+    [{ state: "open", draft: true }, "draft"],
+    [{ state: "open", draft: "true" }, "open"],
+    [{ state: "closed" }, "closed"],
+    [{ state: "closed", pull_request: { merged_at: "2019-05-15T15:20:33Z" } }, "merged"],
+    [{ state: "closed", pull_request: { merged_at: "" } }, "closed"],
+  ])("issue %j is a %s pull request", (change, state) => {
+    expect(itemOf("issue_comment", commentOnPullRequest(change))?.state).toBe(state);
+  });
+
+  it("a review comment's pull request is read as a pull request payload's", () => {
+    const payload = exampleOf("pull_request_review_comment", "created");
+    const item = itemOf("pull_request_review_comment", {
+      ...payload,
+      pull_request: {
+        ...payload.pull_request,
+        requested_reviewers: [{ login: "octocat" }],
+        merged_at: "2019-05-15T15:20:33Z",
+      },
+    });
+    expect(item).toMatchObject({
+      type: "pull_request",
+      number: 2,
+      state: "merged",
+      url: "https://github.com/Codertocat/Hello-World/pull/2",
+      requestedReviewers: ["octocat"],
+    });
   });
 });

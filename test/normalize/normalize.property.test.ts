@@ -51,8 +51,32 @@ describe("normalize over mutated example payloads", () => {
             for (const name of list) expect(name.trim()).not.toBe("");
           }
         }
+        const { detail } = result;
+        for (const number of detail.pullRequestNumbers ?? []) {
+          expect(Number.isSafeInteger(number) && number > 0).toBe(true);
+        }
+        expect((detail.pullRequestNumbers ?? []).length).toBeLessThanOrEqual(20);
+        expect((detail.commits ?? []).length).toBeLessThanOrEqual(5);
+        for (const commit of detail.commits ?? []) {
+          expect([...commit.message].length).toBeLessThanOrEqual(1001);
+          expect(commit.message).not.toMatch(/[\r\n]/);
+        }
+        if (detail.severity !== undefined) {
+          expect(["low", "medium", "high", "critical"]).toContain(detail.severity);
+        }
+        for (const value of [
+          detail.workflowName,
+          detail.environment,
+          detail.packageName,
+          detail.ruleId,
+          detail.secretType,
+          detail.appName,
+          detail.category,
+        ]) {
+          if (value !== undefined) expect(value.trim()).not.toBe("");
+        }
       }),
-      { numRuns: 600 },
+      { numRuns: 1200 },
     );
   });
 

@@ -18,8 +18,8 @@ describe("normalize over every covered example payload", () => {
   it("has an expected kind for every example's action", () => {
     const unlisted = cases.filter((example) => example.expected === undefined);
     expect(unlisted.map((example) => example.name)).toEqual([]);
-    // The table covers all seven families and both outcomes.
-    expect(new Set(cases.map((example) => example.event)).size).toBe(7);
+    // The table covers all eighteen families and both outcomes.
+    expect(new Set(cases.map((example) => example.event)).size).toBe(18);
     expect(notified.length).toBeGreaterThan(20);
     expect(cases.length - notified.length).toBeGreaterThan(20);
   });
@@ -64,6 +64,7 @@ function expectedItem({ event, payload }: ExampleCase): ReturnType<typeof pick> 
   const branches = { baseBranch: null, headBranch: null };
   const labelNames = (path: string) =>
     (at(payload, path) as { name: string }[] | undefined)?.map((label) => label.name) ?? [];
+  const text = (path: string) => (at(payload, path) as string | null | undefined) || null;
   const pullRequest = {
     title: at(payload, "pull_request.title"),
     number: at(payload, "pull_request.number"),
@@ -109,6 +110,84 @@ function expectedItem({ event, payload }: ExampleCase): ReturnType<typeof pick> 
           at(payload, "release.tag_name")) as string,
         url: at(payload, "release.html_url") as string,
       };
+    case "workflow_run":
+      return {
+        ...none,
+        ...branches,
+        // Two examples' runs are unnamed: the workflow's name stands in.
+        title: text("workflow_run.name") ?? text("workflow.name"),
+        url: at(payload, "workflow_run.html_url") as string,
+        headBranch: text("workflow_run.head_branch"),
+      };
+    case "check_suite":
+      return {
+        ...none,
+        ...branches,
+        url: `${at(payload, "repository.html_url") as string}/commit/${at(payload, "check_suite.head_sha") as string}/checks`,
+        headBranch: text("check_suite.head_branch"),
+      };
+    case "deployment_status":
+      return {
+        ...none,
+        ...branches,
+        url:
+          text("deployment_status.target_url") ??
+          text("deployment_status.environment_url") ??
+          `${at(payload, "repository.html_url") as string}/deployments`,
+        body: text("deployment_status.description"),
+      };
+    case "issue_comment":
+      return {
+        ...branches,
+        title: at(payload, "issue.title") as string,
+        number: at(payload, "issue.number") as number,
+        url: at(payload, "comment.html_url") as string,
+        labels: labelNames("issue.labels"),
+        draft: false,
+        body: text("comment.body"),
+      };
+    case "pull_request_review_comment":
+      return {
+        ...(pullRequest as Omit<ReturnType<typeof pick>, "url" | "body">),
+        url: at(payload, "comment.html_url") as string,
+        body: text("comment.body"),
+      };
+    case "discussion":
+    case "discussion_comment": {
+      const answered = at(payload, "action") === "answered";
+      const from = event === "discussion_comment" ? "comment" : answered ? "answer" : "discussion";
+      return {
+        ...branches,
+        title: at(payload, "discussion.title") as string,
+        number: at(payload, "discussion.number") as number,
+        url: at(payload, `${from}.html_url`) as string,
+        labels: labelNames("discussion.labels"),
+        draft: false,
+        body: text(`${from}.body`),
+      };
+    }
+    case "push":
+      return {
+        ...none,
+        ...branches,
+        url: at(payload, "compare") as string,
+        headBranch: at(payload, "repository.default_branch") as string,
+      };
+    case "dependabot_alert":
+    case "code_scanning_alert":
+    case "secret_scanning_alert":
+      return {
+        ...none,
+        ...branches,
+        title:
+          event === "dependabot_alert"
+            ? text("alert.security_advisory.summary")
+            : event === "code_scanning_alert"
+              ? text("alert.rule.description")
+              : text("alert.secret_type_display_name"),
+        number: at(payload, "alert.number") as number,
+        url: at(payload, "alert.html_url") as string,
+      };
   }
 }
 
@@ -139,9 +218,9 @@ describe("normalize: kinds that depend on more than the action", () => {
 
   it.each([
     ["push", exampleOf("push")],
-    ["issue_comment", exampleOf("issue_comment", "created")],
+    ["issue_comment", exampleOf("issue_comment", "deleted")],
     ["ping", exampleOf("ping")],
-    ["push", null],
+    ["push", { ...exampleOf("push"), ref: "refs/heads/feature", deleted: false }],
     ["no_such_event", "not an object"],
   ])("%s is not a notified event", (event, payload) => {
     expect(normalize(event, payload)).toBeNull();
