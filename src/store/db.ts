@@ -28,7 +28,8 @@ export interface Db {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /**
    * Runs writes whose commit must be on disk before this resolves (an acknowledged delivery).
-   * SQLite: one `transaction` with `synchronous = FULL`, so a batch costs one fsync.
+   * SQLite: one `transaction`, then (WAL mode) the `-wal` file synced off the event loop
+   * before this resolves, so a batch costs one fsync and blocks no other request meanwhile.
    * PostgreSQL: every statement already commits durably; `fn` runs as is.
    */
   durably<T>(fn: (db: Db) => Promise<T>): Promise<T>;

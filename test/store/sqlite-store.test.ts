@@ -6,9 +6,9 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeStore, createStore } from "../../src/store/create-store.js";
 import type { Db, SqlParams } from "../../src/store/db.js";
-import { openSqlite } from "../../src/store/dialects/sqlite.js";
+import { openSqlite, syncFileData } from "../../src/store/dialects/sqlite.js";
 import { defineStoreContract } from "./store-contract.js";
-import { incoming, type StoreFixture } from "./store-fixtures.js";
+import { incoming, sleep, type StoreFixture } from "./store-fixtures.js";
 
 /** A fresh file in a directory that does not exist yet: the store must create it. */
 async function sqliteFixture(): Promise<StoreFixture> {
@@ -49,7 +49,18 @@ describe("sqlite store setup", () => {
   it("creates the file's directory, runs in WAL mode, and syncs every delivery insert to disk", async () => {
     const root = await mkdtemp(join(tmpdir(), "notifier-store-"));
     const path = join(root, "a", "b", "notifier.db");
-    const backend = openSqlite({ path });
+    // The WAL sync after a durable commit, watched: held open until the test lets it finish.
+    const synced: string[] = [];
+    let finishSync: () => void = () => undefined;
+    let holdSync = false;
+    const backend = openSqlite({
+      path,
+      syncFile: async (file) => {
+        if (holdSync) await new Promise<void>((resolve) => (finishSync = resolve));
+        await syncFileData(file);
+        synced.push(file);
+      },
+    });
     const store = composeStore(backend);
     cleanup = async () => {
       await store.close();
@@ -61,8 +72,9 @@ describe("sqlite store setup", () => {
     const db = new Database(path);
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();
-    // synchronous is per connection: ask the store's own. The worker's bookkeeping commits
-    // without an fsync (NORMAL); a delivery insert, which is acknowledged, commits with one (FULL).
+    // synchronous is per connection: ask the store's own. Every commit runs without an fsync
+    // of its own (NORMAL); a delivery insert, which is acknowledged, resolves only once the WAL
+    // file it was written to is synced (off the event loop).
     const internal = backend.connection;
     expect(internal.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
     const levels: unknown[] = [];
@@ -71,7 +83,25 @@ describe("sqlite store setup", () => {
       if (sql === "BEGIN IMMEDIATE") levels.push(internal.pragma("synchronous", { simple: true }));
       return exec(sql);
     }) as typeof internal.exec;
-    expect(await store.insertDelivery(incoming("durable-1"))).toBe("stored");
+    holdSync = true;
+    let answered = false;
+    const inserted = store.insertDelivery(incoming("durable-1")).then((outcome) => {
+      answered = true;
+      return outcome;
+    });
+    // Committed (another connection sees the row) but not yet synced: not answered yet.
+    const reader = new Database(path, { readonly: true });
+    const visible = () =>
+      reader.prepare("SELECT 1 FROM deliveries WHERE id = 'durable-1'").get() !== undefined;
+    for (let tries = 0; !visible() && tries < 200; tries++) await sleep(5);
+    reader.close();
+    await sleep(20);
+    expect(answered).toBe(false);
+    expect(synced).toEqual([]);
+    holdSync = false;
+    finishSync();
+    expect(await inserted).toBe("stored");
+    expect(synced).toEqual([`${path}-wal`]);
     await store.recordAttempt({
       deliveryId: "durable-1",
       channel: null,
@@ -87,7 +117,8 @@ describe("sqlite store setup", () => {
       reason: "nothing to send",
       now: new Date(),
     });
-    expect(levels).toEqual([2, 1]); // FULL for the insert, NORMAL for the routing's transaction
+    expect(levels).toEqual([1, 1]); // NORMAL for the insert and for the routing's transaction
+    expect(synced).toHaveLength(1); // the routing's bookkeeping waits for no sync
     expect(internal.pragma("synchronous", { simple: true })).toBe(1);
   });
 
