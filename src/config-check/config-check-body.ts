@@ -7,10 +7,19 @@
  * request: the rest go in updates of the check run) and to a size a reader can use.
  */
 import { formatConfigError, type ConfigError } from "../repo-config/config-error.js";
-import type { NotifierConfig, QuietHours, RouteConfig } from "../repo-config/config-schema.js";
+import {
+  DEFAULT_BRANCH_TOKEN,
+  type NotifierConfig,
+  type QuietHours,
+  type RouteConfig,
+} from "../repo-config/config-schema.js";
 import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "../repo-config/defaults.js";
-import { kindsMatching } from "../repo-config/globs.js";
-import { ACTIVITY_KINDS, type ActivityKind } from "../normalize/activity-event.js";
+import { kindsMatching, OPT_IN_EVENTS, optInEventOf } from "../repo-config/globs.js";
+import {
+  ACTIVITY_KINDS,
+  ALERT_SEVERITIES,
+  type ActivityKind,
+} from "../normalize/activity-event.js";
 import { CONFIG_PATH, OWNER_CONFIG_REPO } from "../repo-config/config-files.js";
 
 /** The check run's name, as it shows in the pull request's checks list. */
@@ -243,10 +252,28 @@ function previewLines(params: {
     for (const [channel, kinds] of byChannel)
       lines.push(`- ${shown(channel)}: ${kinds.join(", ")}`);
     const reached = new Set([...byChannel.values()].flat());
-    const unrouted = ACTIVITY_KINDS.filter((kind) => !reached.has(kind));
+    const unrouted = ACTIVITY_KINDS.filter(
+      (kind) => !reached.has(kind) && optInEventOf(kind) === null,
+    );
     if (unrouted.length > 0) lines.push("", `Not sent anywhere: ${unrouted.join(", ")}.`);
   }
+  lines.push("", ...securityNote(routes));
   return lines;
+}
+
+/**
+ * Where security alerts go: only to routes that name them (a glob starting with the event's
+ * name), never through `*` or the defaults.
+ */
+function securityNote(routes: readonly RouteConfig[]): string[] {
+  const alerts = ACTIVITY_KINDS.filter((kind) => optInEventOf(kind) !== null);
+  const routed = new Set(routes.flatMap(kindsOf));
+  const unrouted = alerts.filter((kind) => !routed.has(kind));
+  if (unrouted.length === 0)
+    return ["Security alerts go only to the routes that name them, as above."];
+  return [
+    `Security alerts not sent anywhere: ${unrouted.join(", ")}. They go to a channel only when a route names them with a glob that starts with the event's name (${OPT_IN_EVENTS.map((name) => code(`${name}.*`)).join(", ")}); \`*\` and the default routes never send them.`,
+  ];
 }
 
 /** One numbered line per route: kinds, channel, then every filter it sets. */
@@ -274,7 +301,12 @@ function filtersOf(entry: RouteConfig): string[] {
     ...(entry.exclude_labels?.length ? [`not with a label ${list(entry.exclude_labels)}`] : []),
     ...(entry.authors?.length ? [`only by ${list(entry.authors)}`] : []),
     ...(entry.exclude_authors?.length ? [`not by ${list(entry.exclude_authors)}`] : []),
-    ...(entry.branches?.length ? [`only into branches ${list(entry.branches)}`] : []),
+    ...(entry.branches?.length ? [`only on ${branchList(entry.branches)}`] : []),
+    ...(entry.workflows?.length ? [`only workflows ${list(entry.workflows)}`] : []),
+    ...(entry.environments?.length ? [`only environments ${list(entry.environments)}`] : []),
+    ...(entry.severities?.length
+      ? [`alerts of severity ${code(lowestSeverity(entry.severities))} and above`]
+      : []),
     ...(entry.drafts === true ? ["drafts included"] : []),
     ...(entry.title !== undefined ? [`title matches ${code(`/${entry.title}/`)}`] : []),
     ...(entry.digest !== undefined
@@ -377,6 +409,20 @@ function branchNote(target: ConfigCheckTarget): string[] {
 function code(value: string): string {
   const fence = value.includes("`") ? "``" : "`";
   return `${fence}${value.includes("`") ? ` ${value} ` : value}${fence}`;
+}
+
+/** Branch globs, with `$default-branch` said in words: "the default branch", "branches `main`, `dev`". */
+function branchList(branches: readonly string[]): string {
+  if (branches.length === 1 && branches[0] === DEFAULT_BRANCH_TOKEN) return "the default branch";
+  const named = branches.map((branch) =>
+    branch === DEFAULT_BRANCH_TOKEN ? "the default branch" : code(branch),
+  );
+  return `branches ${named.join(", ")}`;
+}
+
+/** The threshold a `severities` list sets: its lowest entry. */
+function lowestSeverity(severities: readonly (typeof ALERT_SEVERITIES)[number][]): string {
+  return ALERT_SEVERITIES.find((severity) => severities.includes(severity)) ?? "low";
 }
 
 function list(values: readonly string[]): string {

@@ -5,7 +5,7 @@
  * from this file for editors (`node scripts/generate-schema.mjs`).
  */
 import { z } from "zod";
-import { ACTIVITY_KINDS } from "../normalize/activity-event.js";
+import { ACTIVITY_KINDS, ALERT_SEVERITIES } from "../normalize/activity-event.js";
 import { cutText, quoteValue } from "./config-error.js";
 import { CONFIG_LIMITS } from "./config-limits.js";
 import {
@@ -21,6 +21,8 @@ import {
   kindGlob,
   kindsMatching,
   nameGlob,
+  OPT_IN_EVENTS,
+  optInEventOf,
   type GlobMatcher,
 } from "./globs.js";
 import { titlePatternProblem } from "./title-pattern.js";
@@ -66,12 +68,38 @@ function kindGlobProblem(glob: string): string | null {
   const problem = globProblem({ glob, compile: kindGlob });
   if (problem !== null) return problem;
   if (kindsMatching(glob).length > 0) return null;
+  const branchMatches = branchGlob(glob);
+  const optIn = ACTIVITY_KINDS.filter((kind) => optInEventOf(kind) !== null && branchMatches(kind));
+  if (optIn.length > 0) {
+    return `selects only security alert kinds (${optIn.join(", ")}), which a glob takes only when it starts with the event's name: write ${OPT_IN_EVENTS.map((name) => `"${name}.*"`).join(", ")} (got ${quoteValue(glob)})`;
+  }
   const guess = closest(glob, ACTIVITY_KINDS);
   if (guess !== null) return `names no event kind: ${quoteValue(glob)}; did you mean "${guess}"?`;
+  // A known event with an unknown action: its own kinds are the useful list, and a short one.
+  const event = glob.slice(0, glob.indexOf("."));
+  const ofEvent = ACTIVITY_KINDS.filter((kind) => kind.startsWith(`${event}.`));
+  if (event !== "" && !/[*?[{]/.test(event) && ofEvent.length > 0) {
+    return `names no event kind: ${quoteValue(glob)}; the ${event} kinds are ${ofEvent.join(", ")}`;
+  }
   return `names no event kind: ${quoteValue(glob)}; kinds are ${ACTIVITY_KINDS.join(", ")}, and globs like "pull_request.*" select several`;
 }
 
 const nameGlobs = list(glob(nameGlob));
+
+/** The token in `branches` that stands for the repository's default branch, as GitHub's workflow templates write it. */
+export const DEFAULT_BRANCH_TOKEN = "$default-branch";
+
+function severityProblem(value: unknown): string {
+  const known = ALERT_SEVERITIES.map((severity) => `"${severity}"`).join(", ");
+  if (typeof value !== "string") {
+    const got =
+      value === null ? "nothing" : typeof value === "object" ? "a mapping or list" : String(value);
+    return `must be a severity: one of ${known} (got ${cutText(got, CONFIG_LIMITS.quotedChars)})`;
+  }
+  const guess = closest(value, ALERT_SEVERITIES);
+  const hint = guess === null ? "" : `; did you mean "${guess}"?`;
+  return `must be a severity: one of ${known} (got ${quoteValue(value)})${hint}`;
+}
 const channelName = text();
 
 /** When a route, or the whole config, stays silent. */
@@ -161,11 +189,15 @@ export const ignoreSchema = z
 /** One route: which activity goes to which channel. Every filter present must pass. */
 export const routeSchema = z
   .strictObject({
-    /** Event kinds this route takes: globs over the known kinds, like `issues.opened` or `pull_request.*`. */
+    /**
+     * Event kinds this route takes: globs over the known kinds, like `issues.opened` or
+     * `pull_request.*`. Security alert kinds are taken only by a glob that starts with their
+     * event's name (`dependabot_alert.*`): `*` never sends an alert anywhere.
+     */
     on: list(checked(kindGlobProblem).meta({ examples: [...ACTIVITY_KINDS] }))
       .min(1, { error: "must list at least one event kind, like [issues.opened]" })
       .describe(
-        'Event kinds this route takes: globs over the known kinds, like ["issues.opened", "pull_request.*"].',
+        'Event kinds this route takes: globs over the known kinds, like ["issues.opened", "pull_request.*"]. Security alerts (dependabot_alert, code_scanning_alert, secret_scanning_alert) are taken only by a glob that starts with their event\'s name, like "dependabot_alert.*": "*" or "*.created" never send an alert.',
       ),
     /** Channel to post to, one the operator configured; defaults to the top-level `channel`. */
     channel: channelName
@@ -187,11 +219,37 @@ export const routeSchema = z
     authors: nameGlobs.optional().describe("Only activity by these logins (globs)."),
     /** No activity by these actors (globs on the login). */
     exclude_authors: nameGlobs.optional().describe("No activity by these logins (globs)."),
-    /** Base branch of the pull request (globs, `*` within a segment, `**` across). Ignored for kinds without one. */
+    /**
+     * The branch (globs, `*` within a segment, `**` across; `$default-branch` is the repository's
+     * default branch): the base branch of pull requests, their reviews and review comments; the
+     * head branch of workflow runs and check suites; the branch pushed to. Workflow runs, check
+     * suites and pushes without a branch do not pass; other kinds ignore it.
+     */
     branches: list(glob(branchGlob))
       .optional()
       .describe(
-        'Base branch of the pull request, like ["main", "release/*"]; `**` crosses "/". Kinds without a base branch (issues, stars) ignore it.',
+        'The branch, like ["main", "release/*"]; `**` crosses "/", and "$default-branch" is the repository\'s default branch. For pull requests and their reviews and review comments: the base branch. For workflow runs, check suites and pushes: the head branch (the branch pushed to); one without a branch does not pass. Other kinds (issues, stars, deployments, alerts) ignore it.',
+      ),
+    /** Workflow runs: globs on the workflow's name (`workflow_run.name`), case-insensitive. An event without a workflow name does not pass. */
+    workflows: nameGlobs
+      .optional()
+      .describe(
+        'Only workflow runs of these workflows: globs on the workflow\'s name, case ignored, like ["CI", "Deploy *"]. Events without a workflow (every kind but workflow_run.*) do not pass a route that sets it.',
+      ),
+    /** Deployments: globs on the deployment's environment, case-insensitive. An event without an environment does not pass. */
+    environments: nameGlobs
+      .optional()
+      .describe(
+        'Only deployments to these environments: globs on the environment name, case ignored, like ["production", "staging-*"]. Events without an environment (every kind but deployment_status.*) do not pass a route that sets it.',
+      ),
+    /**
+     * Security alerts: the lowest severity listed is the threshold, so `[high]` takes high and
+     * critical. Secret scanning alerts carry no severity and always pass; other kinds ignore it.
+     */
+    severities: list(z.enum(ALERT_SEVERITIES, { error: (issue) => severityProblem(issue.input) }))
+      .optional()
+      .describe(
+        'Security alerts: an alert passes when its severity is at least the lowest one listed, so ["high"] takes high and critical. One of "low", "medium", "high", "critical". Dependabot\'s is the advisory\'s severity, code scanning\'s the rule\'s security severity level, else its severity. Secret scanning alerts carry none and always pass; other kinds ignore it.',
       ),
     /** Whether draft pull requests are announced. Default false. */
     drafts: z
@@ -240,7 +298,7 @@ export const notifierConfigSchema = z
       .describe("Channel for routes that name none (default `default`)."),
     /** Activity dropped before any route is tried. */
     ignore: ignoreSchema.optional(),
-    /** Every matching route sends, one message per channel. Absent = the default routes; `[]` = send nothing. */
+    /** Every matching route sends, one message per channel. Absent = the default routes (`DEFAULT_ROUTES`); `[]` = send nothing. */
     routes: z
       .array(routeSchema)
       .max(CONFIG_LIMITS.routes, {
@@ -249,7 +307,7 @@ export const notifierConfigSchema = z
       })
       .optional()
       .describe(
-        "Every route that matches sends, one message per channel. Absent: new issues, new and merged pull requests, and stars go to `channel`. An empty list sends nothing.",
+        "Every route that matches sends, one message per channel. Absent: new issues, new and merged pull requests, stars, and failed and fixed workflow runs on the default branch go to `channel`. An empty list sends nothing.",
       ),
     /** Quiet hours for every route that sets none. */
     quiet_hours: quietHoursSchema.optional(),

@@ -38,16 +38,46 @@ export function branchGlob(glob: string): GlobMatcher {
 }
 
 /**
- * Compiles an `on` glob over activity kinds (same rules as branches).
- *
- * @example kindGlob("pull_request.*")("pull_request.merged") // true
+ * Events whose kinds are opt-in: an `on` glob selects them only when it starts with the event's
+ * name (`dependabot_alert.*`, `secret_scanning_alert.created`), so `*` or `*.created` never post
+ * a security alert to a channel nobody chose for it.
  */
-export function kindGlob(glob: string): GlobMatcher {
-  return branchGlob(glob);
+export const OPT_IN_EVENTS = [
+  "dependabot_alert",
+  "code_scanning_alert",
+  "secret_scanning_alert",
+] as const;
+
+/**
+ * The opt-in event a kind belongs to (see {@link OPT_IN_EVENTS}), or null for every other kind.
+ *
+ * @example optInEventOf("dependabot_alert.created") // "dependabot_alert"
+ * @example optInEventOf("issues.opened") // null
+ */
+export function optInEventOf(kind: string): (typeof OPT_IN_EVENTS)[number] | null {
+  const event = kind.slice(0, kind.indexOf("."));
+  return OPT_IN_EVENTS.find((name) => name === event) ?? null;
 }
 
 /**
- * The activity kinds an `on` glob selects, in their canonical order.
+ * Compiles an `on` glob over activity kinds (same rules as branches), except that a security
+ * alert kind is matched only by a glob that starts with its event's name ({@link OPT_IN_EVENTS}).
+ *
+ * @example kindGlob("pull_request.*")("pull_request.merged") // true
+ * @example kindGlob("*")("dependabot_alert.created") // false: security alerts are opt-in
+ * @example kindGlob("dependabot_alert.*")("dependabot_alert.created") // true
+ */
+export function kindGlob(glob: string): GlobMatcher {
+  const matches = branchGlob(glob);
+  return (kind) => {
+    const optIn = optInEventOf(kind);
+    return (optIn === null || glob.startsWith(optIn)) && matches(kind);
+  };
+}
+
+/**
+ * The activity kinds an `on` glob selects, in their canonical order (security alerts only when
+ * the glob names their event, see {@link kindGlob}).
  *
  * @example kindsMatching("pull_request_review.*") // ["pull_request_review.approved", ...]
  */

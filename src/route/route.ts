@@ -4,12 +4,18 @@
  * are compiled once per config object (the loader keeps one object for its TTL) and cached
  * beside it, so a config of many routes costs one compile, not one per event.
  */
-import type { ActivityEvent, ActivityKind } from "../normalize/activity-event.js";
-import type {
-  IgnoreConfig,
-  NotifierConfig,
-  QuietHoursAction,
-  RouteConfig,
+import {
+  ALERT_SEVERITIES,
+  type ActivityEvent,
+  type ActivityKind,
+  type AlertSeverity,
+} from "../normalize/activity-event.js";
+import {
+  DEFAULT_BRANCH_TOKEN,
+  type IgnoreConfig,
+  type NotifierConfig,
+  type QuietHoursAction,
+  type RouteConfig,
 } from "../repo-config/config-schema.js";
 import {
   DEFAULT_BROADCAST,
@@ -23,6 +29,7 @@ import {
   firstMatch,
   kindGlob,
   nameGlob,
+  optInEventOf,
   type CompiledGlob,
 } from "../repo-config/globs.js";
 import { compileTitlePattern, type TitlePattern } from "../repo-config/title-pattern.js";
@@ -142,13 +149,15 @@ function ignoreReason(params: {
 }
 
 /**
- * Checks one route's filters in turn. An empty filter list is no filter; `branches` only
- * applies to events with a base branch (pull requests and their reviews).
+ * Checks one route's filters in turn. An empty filter list is no filter. `branches` is the base
+ * branch of pull requests and their reviews, the head branch of workflow runs, check suites and
+ * pushes; other kinds ignore it. `workflows` and `environments` refuse events without a workflow
+ * or environment; `severities` applies to security alerts that carry a severity.
  *
  * @example matchRoute({ event: draftPullRequest, route: { on: ["pull_request.*"] } })
  * // { matched: false, reason: "is a draft pull request (set drafts: true to include drafts)" }
  */
-function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): RouteMatch {
+export function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): RouteMatch {
   const { event, route: candidate } = params;
   const compiled = compiledRoute(candidate);
   const refuse = (reason: string): RouteMatch => ({ matched: false, reason });
@@ -160,12 +169,9 @@ function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): Route
   if (event.draft && candidate.drafts !== true) {
     return refuse("is a draft pull request (set drafts: true to include drafts)");
   }
-  if (compiled.branches.length > 0 && event.baseBranch !== null) {
-    if (firstMatch(compiled.branches, event.baseBranch) === null) {
-      return refuse(
-        `base branch "${event.baseBranch}" matches none of branches [${(candidate.branches ?? []).join(", ")}]`,
-      );
-    }
+  if (candidate.branches !== undefined && candidate.branches.length > 0) {
+    const refused = branchRefusal({ event, branches: candidate.branches, compiled });
+    if (refused !== null) return refuse(refused);
   }
   if (compiled.authors.length > 0 && firstMatch(compiled.authors, login) === null) {
     return refuse(
@@ -190,6 +196,37 @@ function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): Route
     const excluded = firstMatch(compiled.excludeLabels, label);
     if (excluded !== null) return refuse(`label "${label}" matches exclude_labels "${excluded}"`);
   }
+  if (compiled.workflows.length > 0) {
+    const name = event.detail.workflowName;
+    const wanted = `workflows [${(candidate.workflows ?? []).join(", ")}]`;
+    if (name === undefined) return refuse(`has no workflow to match ${wanted}`);
+    if (firstMatch(compiled.workflows, name) === null) {
+      return refuse(`workflow "${name}" matches none of ${wanted}`);
+    }
+  }
+  if (compiled.environments.length > 0) {
+    const environment = event.detail.environment;
+    const wanted = `environments [${(candidate.environments ?? []).join(", ")}]`;
+    if (environment === undefined) return refuse(`has no environment to match ${wanted}`);
+    if (firstMatch(compiled.environments, environment) === null) {
+      return refuse(`environment "${environment}" matches none of ${wanted}`);
+    }
+  }
+  const severity = event.detail.severity;
+  if (
+    candidate.severities !== undefined &&
+    candidate.severities.length > 0 &&
+    optInEventOf(event.kind) !== null &&
+    severity !== undefined
+  ) {
+    const rank = (value: AlertSeverity) => ALERT_SEVERITIES.indexOf(value);
+    const lowest = Math.min(...candidate.severities.map(rank));
+    if (rank(severity) < lowest) {
+      return refuse(
+        `severity "${severity}" is below ${ALERT_SEVERITIES[lowest] ?? "the lowest"}, the lowest of severities [${candidate.severities.join(", ")}]`,
+      );
+    }
+  }
   if (candidate.title !== undefined && compiled.title !== null) {
     if (event.title === null) return refuse(`has no title to match title /${candidate.title}/`);
     if (!compiled.title.test(event.title)) {
@@ -197,6 +234,48 @@ function matchRoute(params: { event: ActivityEvent; route: RouteConfig }): Route
     }
   }
   return { matched: true };
+}
+
+/**
+ * Whether a route's `on` selects a kind (security alerts only when a glob names their event),
+ * whatever its other filters say. Compiled once per route, as routing is.
+ *
+ * @example routeSelectsKind({ route: { on: ["issues.*"] }, kind: "issues.labeled" }) // true
+ */
+export function routeSelectsKind(params: { route: RouteConfig; kind: ActivityKind }): boolean {
+  return firstMatch(compiledRoute(params.route).on, params.kind) !== null;
+}
+
+/** Events whose `branches` filter reads the head branch: workflow runs, check suites, pushes. */
+const HEAD_BRANCH_EVENTS: ReadonlySet<string> = new Set(["workflow_run", "check_suite", "push"]);
+
+/**
+ * Why `branches` refuses an event, or null when it passes or does not apply.
+ *
+ * @example
+ * branchRefusal({ event: failedRunOnDev, branches: ["$default-branch"], compiled })
+ * // 'head branch "dev" is not the default branch "main" and matches none of branches [$default-branch]'
+ */
+function branchRefusal(params: {
+  event: ActivityEvent;
+  branches: readonly string[];
+  compiled: CompiledRoute;
+}): string | null {
+  const { event, branches, compiled } = params;
+  const byHead = HEAD_BRANCH_EVENTS.has(event.kind.slice(0, event.kind.indexOf(".")));
+  const branch = byHead ? event.headBranch : event.baseBranch;
+  const listed = `branches [${branches.join(", ")}]`;
+  if (branch === null) return byHead ? `has no head branch to match ${listed}` : null;
+  const defaultBranch = event.repository.defaultBranch;
+  if (branches.includes(DEFAULT_BRANCH_TOKEN) && branch === defaultBranch) return null;
+  if (firstMatch(compiled.branches, branch) !== null) return null;
+  const which = byHead ? "head branch" : "base branch";
+  const notDefault = branches.includes(DEFAULT_BRANCH_TOKEN)
+    ? defaultBranch === null
+      ? " is not the default branch (the payload names none) and"
+      : ` is not the default branch "${defaultBranch}" and`
+    : "";
+  return `${which} "${branch}"${notDefault} matches none of ${listed}`;
 }
 
 /**
@@ -271,6 +350,8 @@ interface CompiledRoute {
   excludeAuthors: CompiledGlob[];
   labels: CompiledGlob[];
   excludeLabels: CompiledGlob[];
+  workflows: CompiledGlob[];
+  environments: CompiledGlob[];
   title: TitlePattern | null;
 }
 
@@ -287,11 +368,17 @@ function compiledRoute(candidate: RouteConfig): CompiledRoute {
   if (cached !== undefined) return cached;
   const compiled: CompiledRoute = {
     on: compileGlobs({ globs: candidate.on, compile: kindGlob }),
-    branches: compileGlobs({ globs: candidate.branches, compile: branchGlob }),
+    // `$default-branch` is compared with the event's repository, not compiled.
+    branches: compileGlobs({
+      globs: candidate.branches?.filter((glob) => glob !== DEFAULT_BRANCH_TOKEN),
+      compile: branchGlob,
+    }),
     authors: compileGlobs({ globs: candidate.authors, compile: nameGlob }),
     excludeAuthors: compileGlobs({ globs: candidate.exclude_authors, compile: nameGlob }),
     labels: compileGlobs({ globs: candidate.labels, compile: nameGlob }),
     excludeLabels: compileGlobs({ globs: candidate.exclude_labels, compile: nameGlob }),
+    workflows: compileGlobs({ globs: candidate.workflows, compile: nameGlob }),
+    environments: compileGlobs({ globs: candidate.environments, compile: nameGlob }),
     title: candidate.title === undefined ? null : compileTitlePattern(candidate.title),
   };
   compiledRoutes.set(candidate, compiled);

@@ -97,7 +97,7 @@ describe("buildConfigCheckRun", () => {
   it("says when the pull request does not merge into the default branch", () => {
     const body = valid({ channel: "eng" }, { ...TARGET, baseBranch: "release/1.x" });
     expect(body.output.summary).toMatchInlineSnapshot(
-      `"\`.github/notifier.yml\` is valid: 1 route to \`eng\`. It routes activity of acme/api. This pull request merges into \`release/1.x\`; config is read from the default branch \`main\`, so it takes effect only once it reaches \`main\`."`,
+      `"\`.github/notifier.yml\` is valid: 2 routes to \`eng\`. It routes activity of acme/api. This pull request merges into \`release/1.x\`; config is read from the default branch \`main\`, so it takes effect only once it reaches \`main\`."`,
     );
   });
 
@@ -106,14 +106,17 @@ describe("buildConfigCheckRun", () => {
       "### Routes
       No \`routes\` key: the default routes apply.
       1. \`issues.opened\`, \`pull_request.opened\`, \`pull_request.merged\`, \`star.created\` → \`eng\`
+      2. \`workflow_run.failed\`, \`workflow_run.fixed\` → \`eng\`, only on the default branch
 
       ### Ignored before routing
       Nothing.
 
       ### Event kinds by channel
-      - \`eng\`: issues.opened, pull_request.opened, pull_request.merged, star.created
+      - \`eng\`: issues.opened, pull_request.opened, pull_request.merged, star.created, workflow_run.failed, workflow_run.fixed
 
-      Not sent anywhere: issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.closed, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, fork, watch.started, release.published."
+      Not sent anywhere: issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.closed, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, fork, watch.started, release.published, workflow_run.succeeded, check_suite.failed, deployment_status.success, deployment_status.failure, issue_comment.created, pull_request.commented, pull_request_review_comment.created, discussion.created, discussion.answered, discussion_comment.created, push.default_branch.
+
+      Security alerts not sent anywhere: dependabot_alert.created, code_scanning_alert.created, secret_scanning_alert.created. They go to a channel only when a route names them with a glob that starts with the event's name (\`dependabot_alert.*\`, \`code_scanning_alert.*\`, \`secret_scanning_alert.*\`); \`*\` and the default routes never send them."
     `);
   });
 
@@ -166,7 +169,9 @@ describe("buildConfigCheckRun", () => {
       ### Event kinds by channel
       - \`ops\`: pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented
 
-      Not sent anywhere: issues.opened, issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed, star.created, fork, watch.started, release.published."
+      Not sent anywhere: issues.opened, issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed, star.created, fork, watch.started, release.published, workflow_run.failed, workflow_run.fixed, workflow_run.succeeded, check_suite.failed, deployment_status.success, deployment_status.failure, issue_comment.created, pull_request.commented, pull_request_review_comment.created, discussion.created, discussion.answered, discussion_comment.created, push.default_branch.
+
+      Security alerts not sent anywhere: dependabot_alert.created, code_scanning_alert.created, secret_scanning_alert.created. They go to a channel only when a route names them with a glob that starts with the event's name (\`dependabot_alert.*\`, \`code_scanning_alert.*\`, \`secret_scanning_alert.*\`); \`*\` and the default routes never send them."
     `);
   });
 

@@ -156,7 +156,7 @@ describe("checkConfigChange", () => {
             {
               "annotation_level": "failure",
               "end_line": 7,
-              "message": "\`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
+              "message": "\`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, workflows, environments, severities, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
               "path": ".github/notifier.yml",
               "start_line": 7,
               "title": "routes[1].lables",
@@ -165,7 +165,7 @@ describe("checkConfigChange", () => {
           "summary": "\`.github/notifier.yml\` has 3 errors. Merged as it is, it would not be used: routing keeps the last valid config (or the defaults) until the file is fixed. It routes activity of Codertocat/Hello-World.",
           "text": "- \`.github/notifier.yml\` line 3: \`routes[0].on[0]\` names no event kind: "issues.opend"; did you mean "issues.opened"?
       - \`.github/notifier.yml\` line 6: \`routes[1].channel\` names "releases", which is not a channel you may use (channels for this repository: default, eng, triage)
-      - \`.github/notifier.yml\` line 7: \`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
+      - \`.github/notifier.yml\` line 7: \`routes[1].lables\` is not a known key; did you mean \`labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, workflows, environments, severities, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
           "title": "3 errors in .github/notifier.yml",
         },
         "status": "completed",
@@ -213,17 +213,19 @@ describe("checkConfigChange", () => {
           "summary": "\`.github/notifier.yml\` is valid: 3 routes to \`eng\`, \`triage\`. It routes activity of Codertocat/Hello-World.",
           "text": "### Routes
       1. \`issues.opened\` → \`triage\`, not with a label \`wontfix\`
-      2. \`pull_request.*\` (pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed) → \`eng\`, only into branches \`main\`, \`release/*\`; drafts included
+      2. \`pull_request.*\` (pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed, pull_request.commented) → \`eng\`, only on branches \`main\`, \`release/*\`; drafts included
       3. \`release.published\` → \`eng\`
 
       ### Ignored before routing
       - activity by \`*[bot]\`
 
       ### Event kinds by channel
-      - \`eng\`: pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed, release.published
+      - \`eng\`: pull_request.opened, pull_request.reopened, pull_request.ready_for_review, pull_request.review_requested, pull_request.labeled, pull_request.assigned, pull_request.merged, pull_request.closed, release.published, pull_request.commented
       - \`triage\`: issues.opened
 
-      Not sent anywhere: issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, star.created, fork, watch.started.",
+      Not sent anywhere: issues.closed, issues.reopened, issues.labeled, issues.assigned, pull_request_review.approved, pull_request_review.changes_requested, pull_request_review.commented, star.created, fork, watch.started, workflow_run.failed, workflow_run.fixed, workflow_run.succeeded, check_suite.failed, deployment_status.success, deployment_status.failure, issue_comment.created, pull_request_review_comment.created, discussion.created, discussion.answered, discussion_comment.created, push.default_branch.
+
+      Security alerts not sent anywhere: dependabot_alert.created, code_scanning_alert.created, secret_scanning_alert.created. They go to a channel only when a route names them with a glob that starts with the event's name (\`dependabot_alert.*\`, \`code_scanning_alert.*\`, \`secret_scanning_alert.*\`); \`*\` and the default routes never send them.",
           "title": ".github/notifier.yml is valid",
         },
         "status": "completed",
@@ -265,7 +267,7 @@ describe("checkConfigChange", () => {
     await expect(check(exampleOf("pull_request", "opened"))).resolves.toBe("posted");
     expect(scope.isDone()).toBe(true);
     expect(posted.body?.conclusion).toBe("success");
-    expect(posted.body?.output.summary).toContain("1 route to `triage`");
+    expect(posted.body?.output.summary).toContain("2 routes to `triage`");
   });
 
   it("passes a removed file, saying which config applies instead, without reading it", async () => {
@@ -287,7 +289,8 @@ describe("checkConfigChange", () => {
         "output": {
           "summary": "This pull request removes \`.github/notifier.yml\`. Once merged, this repository uses \`Codertocat/.github:.github/notifier.yml\` if there is one, else the default routes.",
           "text": "### The default routes
-      1. \`issues.opened\`, \`pull_request.opened\`, \`pull_request.merged\`, \`star.created\` → \`default\`",
+      1. \`issues.opened\`, \`pull_request.opened\`, \`pull_request.merged\`, \`star.created\` → \`default\`
+      2. \`workflow_run.failed\`, \`workflow_run.fixed\` → \`default\`, only on the default branch",
           "title": ".github/notifier.yml removed: defaults apply",
         },
         "status": "completed",

@@ -122,7 +122,7 @@ describe("parseConfig", () => {
     expect(messages(text)).toMatchInlineSnapshot(`
       [
         "\`.github/notifier.yml\` line 1: \`chanel\` is not a known key; did you mean \`channel\`? (known here: _extends, channel, ignore, routes, quiet_hours, quiet_hours_action, thread, broadcast)",
-        "\`.github/notifier.yml\` line 4: \`routes[0].exclude_label\` is not a known key; did you mean \`exclude_labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
+        "\`.github/notifier.yml\` line 4: \`routes[0].exclude_label\` is not a known key; did you mean \`exclude_labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, workflows, environments, severities, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
         "\`.github/notifier.yml\` line 6: \`ignore.users\` is not a known key (known here: authors, labels)",
       ]
     `);
@@ -162,6 +162,55 @@ describe("parseConfig", () => {
         "\`.github/notifier.yml\` line 2: \`routes[0].on[2]\` names no event kind: "*.deleted"; kinds are <kinds>, and globs like "pull_request.*" select several",
         "\`.github/notifier.yml\` line 3: \`routes[0].title\` is not a valid RE2 regular expression (error parsing regexp: missing closing ]: \`[unclosed\`; got "[unclosed"); escape special characters like \\[ and \\(",
         "\`.github/notifier.yml\` line 4: \`routes[1].on\` must list at least one event kind, like [issues.opened]",
+      ]
+    `);
+  });
+
+  it("accepts workflows, environments, severities and $default-branch", () => {
+    const text = [
+      "routes:",
+      '  - on: [workflow_run.failed, "deployment_status.*", "dependabot_alert.*"]',
+      '    branches: [$default-branch, "release/*"]',
+      '    workflows: [CI, "Deploy *"]',
+      '    environments: [production, "staging-*"]',
+      "    severities: [high, critical]",
+    ].join("\n");
+    expect(parse(text)).toEqual({
+      ok: true,
+      config: {
+        routes: [
+          {
+            on: ["workflow_run.failed", "deployment_status.*", "dependabot_alert.*"],
+            branches: ["$default-branch", "release/*"],
+            workflows: ["CI", "Deploy *"],
+            environments: ["production", "staging-*"],
+            severities: ["high", "critical"],
+          },
+        ],
+      },
+    });
+  });
+
+  it("rejects bad workflows, environments and severities, and globs that only reach security alerts", () => {
+    const text = [
+      "routes:",
+      "  - on: [workflow_run.failed]",
+      "    workflows: CI",
+      '    environments: [""]',
+      "    severities: [hgih, urgent, 3]",
+      '  - on: ["*_alert.*", push.tag]',
+      "    severities: high",
+    ].join("\n");
+    expect(messages(text)).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 3: \`routes[0].workflows\` must be a list, like [a, b] (got "CI")",
+        "\`.github/notifier.yml\` line 4: \`routes[0].environments[0]\` must not be empty",
+        "\`.github/notifier.yml\` line 5: \`routes[0].severities[0]\` must be a severity: one of "low", "medium", "high", "critical" (got "hgih"); did you mean "high"?",
+        "\`.github/notifier.yml\` line 5: \`routes[0].severities[1]\` must be a severity: one of "low", "medium", "high", "critical" (got "urgent")",
+        "\`.github/notifier.yml\` line 5: \`routes[0].severities[2]\` must be a severity: one of "low", "medium", "high", "critical" (got 3)",
+        "\`.github/notifier.yml\` line 6: \`routes[1].on[0]\` selects only security alert kinds (dependabot_alert.created, code_scanning_alert.created, secret_scanning_alert.created), which a glob takes only when it starts with the event's name: write "dependabot_alert.*", "code_scanning_alert.*", "secret_scanning_alert.*" (got "*_alert.*")",
+        "\`.github/notifier.yml\` line 6: \`routes[1].on[1]\` names no event kind: "push.tag"; the push kinds are push.default_branch",
+        "\`.github/notifier.yml\` line 7: \`routes[1].severities\` must be a list, like [a, b] (got "high")",
       ]
     `);
   });
