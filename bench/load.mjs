@@ -8,7 +8,8 @@
  * keeps whole milliseconds and the figures compared are a few ms.
  *
  * Usage: node bench/load.mjs <job.json>; prints one JSON result line; writes the delivery ids
- * answered 2xx (warm-up and measured) to `job.idsFile`, one a line.
+ * answered 2xx (warm-up and measured) to `job.idsFile`, one a line, and, when the job names a
+ * `latenciesFile`, the measured run's round trips (ms, sorted) as raw float64s.
  */
 import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -18,8 +19,9 @@ const job = JSON.parse(readFileSync(process.argv[2], "utf8"));
 // The template split where the sequence number goes; joining with a number makes one body.
 const templateParts = readFileSync(job.templateFile, "utf8").split(job.sequenceMarker);
 const acked = [];
-/** Starts at a 7-digit number so every body has the same size. */
-let sequence = 1_000_000;
+/** Starts at a 7-digit number so every body has the same size (several load processes start apart). */
+const sequenceStart = job.sequenceStart ?? 1_000_000;
+let sequence = sequenceStart;
 
 /** The body and signature of delivery `n`: about 10 µs for a 12 KiB body. */
 function delivery(n) {
@@ -90,11 +92,14 @@ const measured = await run({ phase: "m", seconds: job.durationSeconds, latencies
 const cpu = process.cpuUsage(cpuBefore);
 latencies.sort((a, b) => a - b);
 writeFileSync(job.idsFile, acked.join("\n"));
+// With several load processes (one per instance), the bench merges their latencies exactly.
+if (job.latenciesFile)
+  writeFileSync(job.latenciesFile, Buffer.from(Float64Array.from(latencies).buffer));
 const total = process.cpuUsage();
 console.log(
   JSON.stringify({
     /** Distinct bodies sent (each sequence number is used once). */
-    bodiesMade: sequence - 1_000_000,
+    bodiesMade: sequence - sequenceStart,
     /** CPU seconds this whole process used, so the bench can tell other load on the machine apart. */
     processCpuSeconds: (total.user + total.system) / 1e6,
     warmup: summary(warmup),

@@ -4,7 +4,8 @@
  * prints every figure next to its baseline as a ratio. See BENCHMARKS.md.
  *
  *   BENCH_SECONDS=10 BENCH_WARMUP=2 BENCH_CONNECTIONS=50 BENCH_ACK_COUNT=200 BENCH_EVENTS=1000 BENCH_QUIET_WAIT=30 BENCH_RETRIES=1
- *   node bench/run.mjs [--only ingest,ack,api] [--json out.json] [--smoke]
+ *   BENCH_SETTLE_SECONDS=30 BENCH_CONTAINER_MIB=256 BENCH_CONTAINER_NODE_ARGS= BENCH_SCALE_CLIENTS=1,2,4,8,16,32 BENCH_SCALE_SECONDS=3 BENCH_DRAIN_SECONDS=90
+ *   node bench/run.mjs [--only ingest,ack,api,container,scale] [--json out.json] [--smoke]
  *
  * `--smoke` (CI, after the tests) runs every section for a few seconds per target and fails
  * unless the report printed every table and row; it judges no figure.
@@ -15,14 +16,36 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { measureAckToSlack, measureRoundTrip } from "./lib/ack-latency.mjs";
 import { measureApiCalls } from "./lib/api-calls.mjs";
+import { createMemoryCgroup } from "./lib/cgroup.mjs";
 import { startFakeGitHub } from "./lib/fake-github.mjs";
 import { startFakeSlack } from "./lib/fake-slack.mjs";
+import { startFakeSlackApi } from "./lib/fake-slack-api.mjs";
 import { measureIngest } from "./lib/ingest.mjs";
 import { BODY_BYTES } from "./lib/payload.mjs";
-import { generateAppKey, machine, pinSelf, waitForQuiet } from "./lib/processes.mjs";
-import { missingFromReport, renderReport } from "./lib/report.mjs";
+import {
+  generateAppKey,
+  machine,
+  memoryMiB,
+  pinSelf,
+  sleep,
+  waitForQuiet,
+  waitForSettle,
+} from "./lib/processes.mjs";
+import { missingFromReport, renderReport, SECTIONS } from "./lib/report.mjs";
+import {
+  measureCommits,
+  migrateLikeTheApp,
+  pgSnapshot,
+  postgresCost,
+  scaleModel,
+} from "./lib/scale.mjs";
 import { fixed } from "./lib/stats.mjs";
-import { checkDurability, freshPostgres, freshSqlite } from "./lib/stores.mjs";
+import {
+  checkDurability,
+  freshPostgres,
+  freshPostgresDatabase,
+  freshSqlite,
+} from "./lib/stores.mjs";
 import { startBare, startOurApp, startProbotNoop } from "./lib/targets.mjs";
 
 const { values: args } = parseArgs({
@@ -32,16 +55,29 @@ const { values: args } = parseArgs({
     smoke: { type: "boolean", default: false },
   },
 });
-const sections = new Set((args.only ?? "ingest,ack,api").split(","));
+const sections = new Set((args.only ?? SECTIONS.join(",")).split(","));
 for (const name of sections) {
-  if (!["ingest", "ack", "api"].includes(name)) {
-    console.error(`--only: unknown section "${name}" (known: ingest, ack, api)`);
+  if (!SECTIONS.includes(name)) {
+    console.error(`--only: unknown section "${name}" (known: ${SECTIONS.join(", ")})`);
     process.exit(2);
   }
 }
 /** The smoke's defaults: a few seconds per target, no waiting for a quiet machine. */
 const defaults = args.smoke
-  ? { seconds: 2, warmup: 1, connections: 10, ackCount: 20, events: 50, quietWait: 0, retries: 0 }
+  ? {
+      seconds: 2,
+      warmup: 1,
+      connections: 10,
+      ackCount: 20,
+      events: 50,
+      quietWait: 0,
+      retries: 0,
+      settle: 2,
+      idle: 0.5,
+      scaleClients: "1,8",
+      scaleSeconds: 1,
+      drain: 3,
+    }
   : {
       seconds: 10,
       warmup: 2,
@@ -50,6 +86,11 @@ const defaults = args.smoke
       events: 1000,
       quietWait: 30,
       retries: 1,
+      settle: 30,
+      idle: 2,
+      scaleClients: "1,2,4,8,16,32",
+      scaleSeconds: 3,
+      drain: 90,
     };
 const settings = {
   durationSeconds: Number(process.env.BENCH_SECONDS ?? defaults.seconds),
@@ -61,15 +102,32 @@ const settings = {
   quietWaitSeconds: Number(process.env.BENCH_QUIET_WAIT ?? defaults.quietWait),
   /** How many times an ingest run disturbed by other processes is measured again. */
   retries: Number(process.env.BENCH_RETRIES ?? defaults.retries),
+  /** How long after the load our app's RSS is watched for settling back near its idle figure. */
+  settleSeconds: Number(process.env.BENCH_SETTLE_SECONDS ?? defaults.settle),
+  /** How long our app idles after start-up before its idle RSS is read. */
+  idleSeconds: defaults.idle,
+  /** The container's memory cap, and the Node flags the app runs with under it. */
+  containerMiB: Number(process.env.BENCH_CONTAINER_MIB ?? 256),
+  containerNodeArgs: (process.env.BENCH_CONTAINER_NODE_ARGS ?? "").split(" ").filter(Boolean),
+  /** The pgbench-style sweep: client counts and seconds per count. */
+  scaleClients: (process.env.BENCH_SCALE_CLIENTS ?? defaults.scaleClients).split(",").map(Number),
+  scaleSeconds: Number(process.env.BENCH_SCALE_SECONDS ?? defaults.scaleSeconds),
+  /** Longest wait, after a scale run's load, for the worker to post every stored delivery. */
+  drainSeconds: Number(process.env.BENCH_DRAIN_SECONDS ?? defaults.drain),
 };
 /** "other CPU" above this share of a core marks an ingest run as disturbed by other processes. */
 const NOISY_OTHER_CPU = 0.25;
+/** Issue 12's targets, each a ratio to the do-nothing Probot app of the same run or a bound. */
 const TARGETS = {
-  ingestShareOfProbot: 0.6,
-  ingestP99Ms: 10,
+  memoryShareOfProbot: 1.3,
+  ingestShareWithMemory: 0.8,
+  settleShareOfIdle: 1.2,
+  settleWithinSeconds: 30,
+  p99ShareOfProbot: 1.25,
+  postgresShareOfProbot: 0.6,
   ackP50Ms: 20,
   ackP99Ms: 100,
-  memoryShareOfProbot: 1.3,
+  containerMiB: settings.containerMiB,
 };
 
 pinSelf();
@@ -87,6 +145,8 @@ const results = {
   ingest: {},
   ack: null,
   api: null,
+  container: null,
+  scale: null,
   errors: [],
 };
 
@@ -139,7 +199,25 @@ async function ingestOnce(params) {
   const store = (await params.makeStore?.()) ?? null;
   const target = await params.start(store);
   try {
+    let idleRssMiB = null;
+    if (params.settle) {
+      // Idle: started, migrated, nothing received yet.
+      await sleep(settings.idleSeconds * 1000);
+      idleRssMiB = memoryMiB(target.proc.pid).now;
+    }
     const figures = await measureIngest({ target, ...settings });
+    let settle = null;
+    if (params.settle && idleRssMiB != null) {
+      settle = await waitForSettle({
+        pid: target.proc.pid,
+        idleMiB: idleRssMiB,
+        factor: TARGETS.settleShareOfIdle,
+        maxSeconds: settings.settleSeconds,
+      });
+      log(
+        `  RSS ${settle.settled ? "settled" : "did not settle"}: ${fixed(settle.rssMiB, 0)} MiB ${fixed(settle.seconds, 1)} s after the load (idle ${fixed(idleRssMiB, 0)} MiB)`,
+      );
+    }
     let durability = null;
     if (store) {
       // Requests taken in at the cut-off finish within moments; then count what was stored.
@@ -157,7 +235,13 @@ async function ingestOnce(params) {
     log(
       `  ${fixed(figures.measured.requestsPerSec, 0)} req/s, p99 ${fixed(figures.measured.latencyMs.p99)} ms, other CPU ${fixed(100 * figures.otherCpuShare, 0)}%`,
     );
-    return { ...figures, connections: settings.connections, durability };
+    return {
+      ...figures,
+      connections: settings.connections,
+      durability,
+      idleRssMiB,
+      settle,
+    };
   } finally {
     await target.proc.stop();
     await store?.dispose();
@@ -175,7 +259,12 @@ if (sections.has("ingest")) {
     ingestRun({ label: "(b) do-nothing Probot app", start: () => startProbotNoop({ privateKey }) }),
   );
   results.ingest.sqlite = await section("ingest (c) ours/sqlite", () =>
-    ingestRun({ label: "(c) ours, SQLite", makeStore: () => freshSqlite("ingest"), start: ours }),
+    ingestRun({
+      label: "(c) ours, SQLite",
+      makeStore: () => freshSqlite("ingest"),
+      start: ours,
+      settle: true,
+    }),
   );
   results.ingest.postgres = await section("ingest (d) ours/postgres", async () => {
     const probe = await freshPostgres("probe");
@@ -190,31 +279,63 @@ if (sections.has("ingest")) {
       makeStore: () => freshPostgres("ingest"),
       start: ours,
       judgeNoise: false,
+      settle: true,
     });
   });
 }
 
+/** One ack -> Slack measurement on a fresh store: webhook (`slack`) or bot channel (`api`). */
+async function ackRun({ store, api }) {
+  const app = await startOurApp({
+    databaseUrl: store.databaseUrl,
+    slackUrl: api ? null : slackUrl,
+    extraEnv: api
+      ? { SLACK_BOT_TOKEN: api.token, SLACK_CHANNEL_ID: api.channelId, SLACK_API_URL: api.url }
+      : {},
+  });
+  try {
+    return await measureAckToSlack({
+      baseUrl: app.baseUrl,
+      slack: api ? undefined : slack,
+      api,
+      count: settings.ackCount,
+      warmup: 20,
+    });
+  } finally {
+    await app.proc.stop();
+    await store.dispose();
+  }
+}
+
 if (sections.has("ack")) {
-  results.ack = await section("ack -> Slack", async () => {
-    log(`ack -> Slack: ${settings.ackCount} deliveries one at a time`);
-    const store = freshSqlite("ack");
-    const app = await startOurApp({ databaseUrl: store.databaseUrl, slackUrl });
-    let figures;
-    try {
-      figures = await measureAckToSlack({
-        baseUrl: app.baseUrl,
-        slack,
-        count: settings.ackCount,
-        warmup: 20,
-      });
-    } finally {
-      await app.proc.stop();
-      await store.dispose();
+  results.ack = {};
+  results.ack.sqlite = await section("ack -> Slack (SQLite)", async () => {
+    log(`ack -> Slack: ${settings.ackCount} deliveries one at a time, SQLite, webhook`);
+    return ackRun({ store: freshSqlite("ack") });
+  });
+  results.ack.postgres = await section("ack -> Slack (PostgreSQL)", async () => {
+    const store = await freshPostgres("ack");
+    if (!store) {
+      log("ack -> Slack, PostgreSQL: skipped: no PostgreSQL");
+      return { skipped: "skipped: no PostgreSQL" };
     }
-    // Context for the acknowledgement itself: the do-nothing Probot app's round trip, same pace.
+    log(`ack -> Slack: ${settings.ackCount} deliveries one at a time, PostgreSQL, webhook`);
+    return ackRun({ store });
+  });
+  results.ack.bot = await section("ack -> Slack (bot channel)", async () => {
+    log(`ack -> Slack: ${settings.ackCount} deliveries one at a time, SQLite, bot channel`);
+    const api = await startFakeSlackApi();
+    try {
+      return await ackRun({ store: freshSqlite("ack-bot"), api });
+    } finally {
+      await api.close();
+    }
+  });
+  // Context for the acknowledgement itself: the do-nothing Probot app's round trip, same pace.
+  results.ack.probotRoundTrip = await section("ack -> Slack (Probot round trip)", async () => {
     const probot = await startProbotNoop({ privateKey });
     try {
-      figures.probotRoundTrip = await measureRoundTrip({
+      return await measureRoundTrip({
         baseUrl: probot.baseUrl,
         count: settings.ackCount,
         warmup: 20,
@@ -222,7 +343,168 @@ if (sections.has("ack")) {
     } finally {
       await probot.proc.stop();
     }
-    return figures;
+  });
+}
+
+if (sections.has("container")) {
+  results.container = await section("container", async () => {
+    const limitBytes = settings.containerMiB * 2 ** 20;
+    const cgroup = createMemoryCgroup({ limitBytes, name: `notifier-bench-${process.pid}` });
+    if (cgroup.skipped) {
+      log(`container: ${cgroup.skipped}`);
+      return { skipped: cgroup.skipped };
+    }
+    log(`container: ours, SQLite, under the ingest load in a ${cgroup.description}`);
+    const nodeArgs = settings.containerNodeArgs;
+    const nodeView = cgroup.nodeView(nodeArgs);
+    const store = freshSqlite("container");
+    let app = null;
+    try {
+      app = await startOurApp({
+        databaseUrl: store.databaseUrl,
+        slackUrl,
+        nodeArgs,
+        cgroupProcs: cgroup.procsFile,
+      });
+      cgroup.startSampling(100);
+      const figures = await measureIngest({ target: app, ...settings });
+      await sleep(1_000);
+      const alive = !app.proc.hasExited();
+      const durability = checkDurability({
+        ackedIds: figures.ackedIds,
+        storedIds: await store.ids(),
+        connections: settings.connections,
+        phases: 2,
+      });
+      delete figures.ackedIds;
+      const memory = cgroup.read();
+      const exit = alive ? null : await app.proc.exited;
+      log(
+        `  ${fixed(figures.measured.requestsPerSec, 0)} req/s; cgroup peak ${fixed((memory.peakBytes ?? memory.sampledPeakBytes) / 2 ** 20, 0)} MiB; OOM kills ${memory.oomKills}; store check: ${durability.text}`,
+      );
+      return {
+        ...figures,
+        version: cgroup.version,
+        description: cgroup.description,
+        limitMiB: settings.containerMiB,
+        nodeArgs,
+        nodeView,
+        alive,
+        exit,
+        memory,
+        durability,
+        appStderr: alive ? null : app.proc.stderr().slice(-800),
+      };
+    } finally {
+      await app?.proc.stop();
+      await store.dispose();
+      slack.reset();
+      await cgroup.dispose();
+    }
+  });
+}
+
+/** Our app on PostgreSQL (`instances` of it on one schema) under the ingest load, with what PostgreSQL spent. */
+async function scaleRun({ instances }) {
+  const store = await freshPostgresDatabase("scale");
+  const apps = [];
+  try {
+    for (let i = 0; i < instances; i += 1)
+      apps.push(await startOurApp({ databaseUrl: store.databaseUrl, slackUrl }));
+    await sleep(1_000);
+    const before = await pgSnapshot(store);
+    const startedAt = performance.now();
+    const figures = await measureIngest({
+      targets: apps,
+      ...settings,
+      connections: settings.connections,
+    });
+    // Each backend flushes its statistics within about a second of going idle.
+    const atLoadEnd = performance.now();
+    await sleep(1_500);
+    const afterIngest = await pgSnapshot(store);
+    const stored = (await store.ids()).length;
+    const ingestCost = postgresCost({
+      before,
+      after: afterIngest,
+      deliveries: stored,
+      seconds: (atLoadEnd - startedAt) / 1000,
+    });
+    // Then the worker posts the backlog; what PostgreSQL spent until every delivery was posted.
+    let drained = true;
+    try {
+      await slack.waitForAccepted(stored, settings.drainSeconds * 1000);
+    } catch {
+      drained = false;
+    }
+    const posted = slack.accepted().length;
+    await sleep(1_500);
+    const afterDrain = await pgSnapshot(store);
+    const totalCost = postgresCost({
+      before,
+      after: afterDrain,
+      deliveries: Math.min(stored, posted),
+      seconds: (performance.now() - startedAt) / 1000,
+    });
+    delete figures.ackedIds;
+    log(
+      `  ${instances} instance(s): ${fixed(figures.measured.requestsPerSec, 0)} req/s; ${fixed(ingestCost.commitsPerThousand, 0)} commits per 1,000 deliveries; ${drained ? "drained" : `not drained: ${posted} of ${stored} posted`}`,
+    );
+    return {
+      instances,
+      sharedDatabase: store.shared,
+      requestsPerSec: figures.measured.requestsPerSec,
+      latencyMs: figures.measured.latencyMs,
+      non2xx: figures.warmup.non2xx + figures.measured.non2xx,
+      perInstance: figures.instances,
+      otherCpuShare: figures.otherCpuShare,
+      stored,
+      posted,
+      drained,
+      ingestCost,
+      totalCost,
+    };
+  } finally {
+    for (const app of apps) await app.proc.stop();
+    await store.dispose();
+    slack.reset();
+  }
+}
+
+if (sections.has("scale")) {
+  results.scale = await section("scale", async () => {
+    const probe = await freshPostgresDatabase("sweep");
+    if (!probe) {
+      log("scale: skipped: no PostgreSQL");
+      return { skipped: "skipped: no PostgreSQL" };
+    }
+    const sweep = [];
+    try {
+      await migrateLikeTheApp(probe);
+      for (const clients of settings.scaleClients) {
+        log(
+          `scale: ${clients} client(s), single-row ~12 KB INSERT per transaction, ${settings.scaleSeconds} s`,
+        );
+        const run = await measureCommits({ store: probe, clients, seconds: settings.scaleSeconds });
+        log(`  ${fixed(run.commitsPerSec, 0)} commits/s, p99 ${fixed(run.latencyMs.p99)} ms`);
+        sweep.push(run);
+      }
+    } finally {
+      await probe.dispose();
+    }
+    log(`scale: one instance of ours on PostgreSQL, ${settings.connections} connections`);
+    const one = await scaleRun({ instances: 1 });
+    log(
+      `scale: two instances of ours on one PostgreSQL schema, ${settings.connections} connections split`,
+    );
+    const two = await scaleRun({ instances: 2 });
+    // PostgreSQL is not pinned: it has every core of the machine.
+    return {
+      sweep,
+      one,
+      two,
+      model: scaleModel({ sweep, one, two, postgresCores: results.machine.cores }),
+    };
   });
 }
 
@@ -276,13 +558,13 @@ if (args.smoke) {
   const missing = missingFromReport({
     report,
     sections,
-    allowSkipped: process.env.CI ? [] : ["(d) ours, PostgreSQL"],
+    skippedPostgresAllowed: !process.env.CI,
   });
   if (missing.length > 0) {
     console.error(`bench smoke FAILED: the report lacks ${missing.join("; ")}`);
     process.exit(1);
   }
   console.error(
-    `bench smoke passed: every table and row printed (${[...sections].join(", ")}, targets)`,
+    `bench smoke passed in ${fixed(results.seconds, 0)} s: every table and row printed (${[...sections].join(", ")}, targets)`,
   );
 }

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, platform, release } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -55,16 +55,23 @@ export function generateAppKey() {
 }
 
 /**
- * Starts `node <args>` pinned to `core`; collects its output.
+ * Starts `node <args>` pinned to `core`; collects its output. With `cgroupProcs` (a cgroup's
+ * `cgroup.procs` file) the process joins that cgroup before node starts, so everything it ever
+ * allocates is charged there.
  *
  * @example
  * const proc = startNode({ args: ["bench/servers/bare.mjs"], env, core: SERVER_CORE });
  * await proc.stop();
  */
-export function startNode({ args, env = process.env, core, cwd = ROOT }) {
+export function startNode({ args, env = process.env, core, cwd = ROOT, cgroupProcs }) {
   const pinned = canPin && core !== undefined;
-  const command = pinned ? "taskset" : process.execPath;
-  const argv = pinned ? ["-c", String(core), process.execPath, ...args] : args;
+  let command = pinned ? "taskset" : process.execPath;
+  let argv = pinned ? ["-c", String(core), process.execPath, ...args] : args;
+  if (cgroupProcs) {
+    // The shell writes its own pid into the cgroup, then execs the rest: same pid throughout.
+    argv = ["-c", 'echo $$ > "$0" && exec "$@"', cgroupProcs, command, ...argv];
+    command = "/bin/sh";
+  }
   // taskset execs node, so the child's pid is node's.
   const child = spawn(command, argv, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -141,6 +148,45 @@ export function processCpuSeconds(pid) {
   }
 }
 
+/**
+ * CPU seconds the PostgreSQL server on this machine has used so far: every process named
+ * `postgres` (user + system), plus the postmaster's reaped children (backends that already
+ * exited), so the difference of two readings is the server's CPU in between. Null without
+ * `/proc` or without a local PostgreSQL.
+ */
+export function postgresCpuSeconds() {
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const procs = new Map();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (name !== "postgres" && name !== "postmaster") continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      procs.set(pid, {
+        ppid: fields[1],
+        own: Number(fields[11]) + Number(fields[12]),
+        children: Number(fields[13]) + Number(fields[14]),
+      });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  if (procs.size === 0) return null;
+  let ticks = 0;
+  for (const proc of procs.values()) {
+    ticks += proc.own;
+    // The postmaster (its parent is not a postgres process) carries its exited backends.
+    if (!procs.has(proc.ppid)) ticks += proc.children;
+  }
+  return ticks / CLOCK_TICKS;
+}
+
 /** The machine's CPU seconds so far: busy (all but idle and iowait) and interrupts, or null. */
 export function machineCpuSeconds() {
   try {
@@ -176,4 +222,30 @@ export async function waitForQuiet({ busyShare, maxSeconds }) {
     if (busy < busyShare) return busy;
   } while (Date.now() < deadline);
   return busy;
+}
+
+/**
+ * After a load: samples `pid`'s resident memory every `intervalMs` until it is back within
+ * `factor` times `idleMiB` or `maxSeconds` have passed. Resolves with whether and when it
+ * settled, the last reading and the lowest seen.
+ *
+ * @example
+ * const settle = await waitForSettle({ pid, idleMiB: 80, factor: 1.2, maxSeconds: 30 });
+ * settle.settled; settle.seconds; settle.rssMiB;
+ */
+export async function waitForSettle({ pid, idleMiB, factor, maxSeconds, intervalMs = 500 }) {
+  const started = performance.now();
+  const bound = idleMiB * factor;
+  let lowest = Infinity;
+  for (;;) {
+    const seconds = (performance.now() - started) / 1000;
+    const rss = memoryMiB(pid).now;
+    if (rss == null)
+      return { settled: false, seconds, rssMiB: null, lowestMiB: null, maxSeconds, gone: true };
+    lowest = Math.min(lowest, rss);
+    if (rss <= bound) return { settled: true, seconds, rssMiB: rss, lowestMiB: lowest, maxSeconds };
+    if (seconds >= maxSeconds)
+      return { settled: false, seconds, rssMiB: rss, lowestMiB: lowest, maxSeconds };
+    await sleep(intervalMs);
+  }
 }

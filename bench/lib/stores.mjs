@@ -4,6 +4,7 @@
  * chooses the server). After a run the bench reads the store directly to check that every
  * delivery answered 2xx was stored.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,8 +59,58 @@ export async function freshPostgres(prefix) {
   return {
     kind: "PostgreSQL",
     databaseUrl: schema.databaseUrl,
+    /** The schema's name, and a `pg` client configuration with it first on the search path. */
+    schema: schema.name,
+    clientConfig: { connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema.name}` },
+    query: (sql, values) => schema.query(sql, values),
     ids: async () => (await schema.query("SELECT id FROM deliveries")).map((row) => row.id),
     dispose: () => schema.drop(),
+  };
+}
+
+/**
+ * A PostgreSQL database of its own (created on the server of {@link freshPostgres}, dropped by
+ * `dispose`), so the server's per-database statistics count our app only; falls back to a fresh
+ * schema in the shared database (`shared: true`) where the bench may not create databases. Null
+ * when no server answers.
+ */
+export async function freshPostgresDatabase(prefix) {
+  const probe = await freshPostgres(prefix);
+  if (!probe) return null;
+  const name = `notifier_bench_${prefix}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } catch {
+    return { ...probe, shared: true };
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  await probe.dispose();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  pool.on("error", () => undefined);
+  return {
+    kind: "PostgreSQL",
+    shared: false,
+    database: name,
+    databaseUrl: url.toString(),
+    schema: "public",
+    clientConfig: { connectionString: url.toString() },
+    query: async (sql, values) => (await pool.query(sql, values)).rows,
+    ids: async () => (await pool.query("SELECT id FROM deliveries")).rows.map((row) => row.id),
+    async dispose() {
+      await pool.end();
+      const drop = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await drop.connect();
+      try {
+        await drop.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await drop.end();
+      }
+    },
   };
 }
 

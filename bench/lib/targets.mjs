@@ -50,12 +50,20 @@ export async function startProbotNoop({ privateKey }) {
 /**
  * Ours, as deployed. Pacing is off (`SLACK_PACE=0`) so the deliberate one-post-per-second pace
  * does not dominate, and bursts are not summarised (`BURST_SUMMARY_AFTER=0`); the worker runs as
- * usual and posts every delivery to `slackUrl`. Ready once `GET /healthz` answers 200.
+ * usual and posts every delivery to `slackUrl` (a webhook; null when `extraEnv` names a bot
+ * channel instead). Ready once `GET /healthz` answers 200. With `cgroupProcs` the process runs in
+ * that cgroup from its first instruction (see `cgroup.mjs`).
  *
  * @example
  * const app = await startOurApp({ databaseUrl: store.databaseUrl, slackUrl });
  */
-export async function startOurApp({ databaseUrl, slackUrl, extraEnv = {}, nodeArgs = [] }) {
+export async function startOurApp({
+  databaseUrl,
+  slackUrl,
+  extraEnv = {},
+  nodeArgs = [],
+  cgroupProcs,
+}) {
   const entry = join(ROOT, "lib/bin/start.js");
   if (!existsSync(entry)) {
     throw new Error(
@@ -70,13 +78,19 @@ export async function startOurApp({ databaseUrl, slackUrl, extraEnv = {}, nodeAr
     LOG_FORMAT: "json",
     NODE_ENV: "production",
     DATABASE_URL: databaseUrl,
-    SLACK_WEBHOOK_URL: slackUrl,
+    ...(slackUrl ? { SLACK_WEBHOOK_URL: slackUrl } : {}),
     SLACK_PACE: "0",
     BURST_SUMMARY_AFTER: "0",
     ...extraEnv,
   });
   // A neutral working directory, so a developer's .env never leaks in.
-  const proc = startNode({ args: [...nodeArgs, entry], env, core: SERVER_CORE, cwd: tmpdir() });
+  const proc = startNode({
+    args: [...nodeArgs, entry],
+    env,
+    core: SERVER_CORE,
+    cwd: tmpdir(),
+    cgroupProcs,
+  });
   const app = target(proc, port);
   const deadline = Date.now() + 30_000;
   for (;;) {
