@@ -12,6 +12,8 @@ import type { NotifierConfig } from "../repo-config/config-schema.js";
 import type { ActivityEvent } from "../normalize/activity-event.js";
 import { route, threadingOf, type ChannelTarget, type Threading } from "../route/route.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
+import { lateLabelTargets } from "../route/stateful-rules.js";
+import { OPT_IN_EVENTS, optInEventOf } from "../repo-config/globs.js";
 import { format } from "../format/format.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -134,8 +136,15 @@ export async function previewCommand(params: {
   io.stdout(
     `event: ${event.kind} on ${event.repository.fullName} by ${event.actor.login}\nconfig: ${source}\n`,
   );
+  for (const note of statefulNotes({ event, config })) io.stdout(`note: ${note}\n`);
   if (decision.kind === "skip") {
     io.stdout(`skip: ${decision.reason}\n`);
+    const optIn = optInEventOf(event.kind);
+    if (optIn !== null && decision.reason.startsWith("no route matched")) {
+      io.stdout(
+        `security alerts go to a channel only when a route names them: add a route with on: [${optIn}.*] (or ${event.kind}) and a channel; \`*\` and the default routes never send them (${OPT_IN_EVENTS.join(", ")})\n`,
+      );
+    }
     return 0;
   }
   const registry = channels;
@@ -147,6 +156,30 @@ export async function previewCommand(params: {
     `send to: ${decision.channels.join(", ")}\n${delivery.join("\n")}\nmessage:\n${JSON.stringify(format(event), null, 2)}\n`,
   );
   return 0;
+}
+
+/**
+ * What the worker's two stateful rules would add to this preview, which keeps no state: a
+ * success is "fixed" when the last run failed, and a label can send the item to a label route.
+ *
+ * @example statefulNotes({ event: succeededRun, config }) // ["workflow_run.succeeded is announced as workflow_run.fixed ..."]
+ */
+function statefulNotes(params: { event: ActivityEvent; config: NotifierConfig }): string[] {
+  const { event, config } = params;
+  const notes: string[] = [];
+  if (event.kind === "workflow_run.succeeded") {
+    notes.push(
+      `workflow_run.succeeded is announced as workflow_run.fixed when the previous completed run of this workflow on ${event.headBranch ?? "its branch"} failed (the worker keeps the last conclusion; this preview cannot know, and routes it as succeeded)`,
+    );
+  }
+  const late = lateLabelTargets({ event, config });
+  if (late !== null) {
+    const routes = late.routes.map((r) => `route ${r.index + 1} (${r.channel})`).join(", ");
+    notes.push(
+      `the label "${late.event.detail.lateLabel ?? ""}" also sends #${late.event.number ?? "?"} as ${late.event.kind} ("now labelled") to ${routes}, unless it was sent there before (when opened, or for an earlier label)`,
+    );
+  }
+  return notes;
 }
 
 /**

@@ -8,7 +8,13 @@ import type { Log } from "../shared/log.js";
 import type { ChannelRegistry } from "../settings/channels.js";
 import type { PeopleDirectory } from "../settings/people.js";
 import type { ConfigSource } from "../repo-config/config-source.js";
-import type { DeliveryHistory, DeliveryQueue, DeliveryRecord } from "../store/types.js";
+import type {
+  CiHistory,
+  DeliveryHistory,
+  DeliveryQueue,
+  DeliveryRecord,
+  LateLabels,
+} from "../store/types.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { RetryLaterError } from "../shared/retry-later.js";
 import { nextRetryDelay } from "../shared/retry-schedule.js";
@@ -37,8 +43,11 @@ export interface DeliveryRouting {
  * await routing.routeOne(delivery);
  */
 export function createDeliveryRouting(params: {
+  /** Records outcomes; routing reads and writes the stateful rules' CI history and late labels. */
   store: Pick<DeliveryQueue, "finishRouting" | "failDelivery"> &
-    Pick<DeliveryHistory, "recordAttempt">;
+    Pick<DeliveryHistory, "recordAttempt"> &
+    CiHistory &
+    LateLabels;
   configs: ConfigSource;
   channels: ChannelRegistry;
   /** GitHub login to Slack user, for mentions and direct messages; nobody when absent. */
@@ -100,6 +109,7 @@ export function createDeliveryRouting(params: {
           delivery,
           configs: params.configs,
           channels: params.channels,
+          state: store,
           people: params.people,
           mutes: active,
           now: now(),

@@ -14,9 +14,11 @@
 import { randomUUID } from "node:crypto";
 import type { Log } from "../shared/log.js";
 import type {
+  CiHistory,
   DeliveryHistory,
   DeliveryQueue,
   DeliveryRecord,
+  LateLabels,
   MuteStore,
   NotificationQueue,
   Pacing,
@@ -36,12 +38,17 @@ import { createReceiptPressure } from "./receipt-pressure.js";
 import { createSleeper } from "./sleeper.js";
 
 export interface WorkerParams {
-  /** Claims and routes deliveries, sends notifications (paced), appends history and prunes, reads mutes. */
+  /**
+   * Claims and routes deliveries (with the CI history and late labels routing keeps), sends
+   * notifications (paced), appends history and prunes, reads mutes.
+   */
   store: Omit<DeliveryQueue, "insertDelivery" | "requeueDelivery"> &
     NotificationQueue &
     Pacing &
     Pick<DeliveryHistory, "recordAttempt" | "prune"> &
-    Pick<MuteStore, "listMutes">;
+    Pick<MuteStore, "listMutes"> &
+    CiHistory &
+    LateLabels;
   channels: ChannelRegistry;
   poster: SlackPoster;
   /** Posts to bot channels and direct messages through the Web API; null without a bot token. */
@@ -183,8 +190,8 @@ export function createWorker(params: WorkerParams): Worker {
     if (params.retentionMs <= 0 || now().getTime() - lastPrune < PRUNE_EVERY_MS) return;
     lastPrune = now().getTime();
     const removed = await store.prune(new Date(now().getTime() - params.retentionMs));
-    if (removed.deliveries > 0 || removed.threadParents > 0) {
-      log.info(removed, "pruned finished deliveries and thread parents past retention");
+    if (Object.values(removed).some((count) => count > 0)) {
+      log.info(removed, "pruned finished deliveries and routing state past retention");
     }
   }
 

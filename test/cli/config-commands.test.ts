@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli } from "../helpers/cli.js";
-import { exampleOf } from "../helpers/examples.js";
+import { exampleOf, untypedExamplesFor } from "../helpers/examples.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const dir = tempDir("notifier-cli-config-");
@@ -37,8 +37,12 @@ describe("notifier config validate", () => {
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split("\n");
     expect(lines.at(-1)).toBe(`3 errors in ${file}`);
-    expect(lines.slice(0, -1).join("\n")).toMatch(/line 2: `routes\[0\]\.on\[0\]` .*issues\.opened/);
-    expect(run.stdout).toMatch(/line 3: `routes\[0\]\.channel` .*\(channels for this repository: default, triage\)/);
+    expect(lines.slice(0, -1).join("\n")).toMatch(
+      /line 2: `routes\[0\]\.on\[0\]` .*issues\.opened/,
+    );
+    expect(run.stdout).toMatch(
+      /line 3: `routes\[0\]\.channel` .*\(channels for this repository: default, triage\)/,
+    );
     expect(run.stdout).toMatch(/line 4: .*colour/);
   });
 
@@ -157,7 +161,9 @@ describe("notifier preview", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("event: issues.opened on Codertocat/Hello-World by Codertocat");
     expect(run.stdout).toContain("send to: default");
-    const message = JSON.parse(run.stdout.slice(run.stdout.indexOf("message:\n") + "message:\n".length)) as {
+    const message = JSON.parse(
+      run.stdout.slice(run.stdout.indexOf("message:\n") + "message:\n".length),
+    ) as {
       text: string;
       blocks: unknown[];
     };
@@ -168,7 +174,10 @@ describe("notifier preview", () => {
   it("shows the skip reason under a config that ignores the author", async () => {
     const payload = write("issue2.json", JSON.stringify(exampleOf("issues", "opened")));
     const config = write("ignore.yml", 'ignore:\n  authors: ["codertocat"]\n');
-    const run = await cli(["preview", "--payload", payload, "--event", "issues", "--config", config], { env });
+    const run = await cli(
+      ["preview", "--payload", payload, "--event", "issues", "--config", config],
+      { env },
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/skip: ignored: author "Codertocat"/);
   });
@@ -228,6 +237,62 @@ describe("notifier preview", () => {
     const run = await cli(args, { env: botEnv });
     expect(run.stdout).toContain(
       "- eng: bot channel, a top-level message (star.created is not about an issue or pull request, so it has no thread)",
+    );
+  });
+  it("says where a security alert would go: nowhere until a route names it", async () => {
+    const payload = write("alert.json", JSON.stringify(exampleOf("dependabot_alert", "created")));
+    const defaults = await cli(["preview", "--payload", payload, "--event", "dependabot_alert"], {
+      env,
+    });
+    expect(defaults.code).toBe(0);
+    expect(defaults.stdout.split("\n").slice(2)).toEqual([
+      "skip: no route matched dependabot_alert.created",
+      "security alerts go to a channel only when a route names them: add a route with on: [dependabot_alert.*] (or dependabot_alert.created) and a channel; `*` and the default routes never send them (dependabot_alert, code_scanning_alert, secret_scanning_alert)",
+      "",
+    ]);
+    const everything = write("everything.yml", 'routes:\n  - on: ["*"]\n');
+    const star = await cli(
+      ["preview", "--payload", payload, "--event", "dependabot_alert", "--config", everything],
+      { env },
+    );
+    expect(star.stdout).toContain(
+      "skip: no route matched dependabot_alert.created\nsecurity alerts go",
+    );
+    const named = write(
+      "alerts.yml",
+      'routes:\n  - on: ["dependabot_alert.*"]\n    severities: [medium]\n',
+    );
+    const routed = await cli(
+      ["preview", "--payload", payload, "--event", "dependabot_alert", "--config", named],
+      { env },
+    );
+    expect(routed.stdout).toContain("send to: default\n");
+  });
+
+  it("notes that a success may be announced as fixed, which only the worker knows", async () => {
+    // The package's first "completed" example is still queued: take a completed run.
+    const run = structuredClone(
+      untypedExamplesFor("workflow_run", "completed").find(
+        (p) => (p.workflow_run as { status: string }).status === "completed",
+      ),
+    );
+    const payload = write("run.json", JSON.stringify(run));
+    const out = await cli(["preview", "--payload", payload, "--event", "workflow_run"], { env });
+    expect(out.stdout.split("\n").slice(0, 4)).toEqual([
+      "event: workflow_run.succeeded on octo-org/octo-repo by Codertocat",
+      "config: the default routes (no --config)",
+      "note: workflow_run.succeeded is announced as workflow_run.fixed when the previous completed run of this workflow on master failed (the worker keeps the last conclusion; this preview cannot know, and routes it as succeeded)",
+      "skip: no route matched workflow_run.succeeded",
+    ]);
+  });
+
+  it("notes that a label can send the item to a label route as opened", async () => {
+    const payload = write("labeled.json", JSON.stringify(exampleOf("pull_request", "labeled")));
+    const config = write("late.yml", "routes:\n  - on: [pull_request.opened]\n    labels: [bug]\n");
+    const args = ["preview", "--payload", payload, "--event", "pull_request", "--config", config];
+    const out = await cli(args, { env });
+    expect(out.stdout).toContain(
+      'note: the label "bug" also sends #2 as pull_request.opened ("now labelled") to route 1 (default), unless it was sent there before (when opened, or for an earlier label)\nskip: no route matched pull_request.labeled\n',
     );
   });
 });

@@ -13,7 +13,8 @@ import { kindGlob, kindsMatching } from "../../src/repo-config/globs.js";
 import { explainRoutes, route } from "../../src/route/route.js";
 import { untypedExamplesFor } from "../helpers/examples.js";
 
-type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** Example payloads of several events, changed field by field in place: loosely typed on purpose. */
+type Payload = Record<string, any>;
 
 /** The first example of `event.action` that notifies, changed by `change`, normalised. */
 function eventOf(name: string, action: string | undefined, change?: (p: Payload) => void) {

@@ -4,13 +4,14 @@
  * people are mentioned, and the person an event is about gets one direct message on the DM
  * queue when their people entry asks for it, whatever the routes say.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeDelivery } from "../../src/worker/route-delivery.js";
 import { decodeQueuedMessage } from "../../src/worker/queued-message.js";
 import { DM_CHANNEL, readChannels } from "../../src/settings/channels.js";
 import { parsePeople } from "../../src/settings/people.js";
 import type { NotifierConfig } from "../../src/repo-config/config-schema.js";
-import type { DeliveryRecord } from "../../src/store/types.js";
+import type { DeliveryRecord, Store } from "../../src/store/types.js";
+import { createStore } from "../../src/store/create-store.js";
 import { exampleOf } from "../helpers/examples.js";
 
 const NOW = new Date("2026-12-06T12:00:00Z");
@@ -24,6 +25,14 @@ const people = parsePeople({
   file: "people.yml",
   text: "octocat: { slack: U0OCTOCAT, dm: [review_requested] }\nCodertocat: U0CODER\nhubot: { slack: U0HUBOT, dm: [assigned] }\n",
 });
+
+// The stateful rules' state, on a real (throwaway) database.
+let store: Store;
+beforeAll(async () => {
+  store = createStore(":memory:");
+  await store.migrate();
+});
+afterAll(() => store.close());
 
 function delivery(event: string, payload: unknown): DeliveryRecord {
   return {
@@ -63,6 +72,7 @@ async function routed(params: {
     delivery: delivery(params.event, params.payload),
     configs: { load: async () => params.config },
     channels: readChannels(params.env ?? BOT_ENV),
+    state: store,
     people,
     now: NOW,
   });

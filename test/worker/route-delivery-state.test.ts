@@ -1,0 +1,279 @@
+/**
+ * Routing with the two stateful rules, from real example payloads over a real (SQLite) store:
+ * a failing run then a passing one on the same workflow and branch is "failed" then "fixed";
+ * a pull request labelled `bug` after opening reaches a `labels: [bug]` route once. No GitHub
+ * API call is made: the network is closed and the config comes from a stub source.
+ */
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { routeDelivery, type RoutingOutcome } from "../../src/worker/route-delivery.js";
+import { decodeQueuedMessage } from "../../src/worker/queued-message.js";
+import { readChannels } from "../../src/settings/channels.js";
+import type { ActiveMutes } from "../../src/worker/mutes.js";
+import { createStore } from "../../src/store/create-store.js";
+import type { NotifierConfig } from "../../src/repo-config/config-schema.js";
+import type { DeliveryRecord, Store } from "../../src/store/types.js";
+import { untypedExamplesFor } from "../helpers/examples.js";
+
+/** Example payloads of several events, changed field by field in place: loosely typed on purpose. */
+type Payload = Record<string, any>;
+
+const NOW = new Date("2026-12-06T12:00:00Z");
+const channels = readChannels({
+  SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T0/B0/default",
+  SLACK_WEBHOOK_URL_TRIAGE: "https://hooks.slack.com/services/T0/B0/triage",
+});
+
+let store: Store;
+let sequence = 0;
+beforeAll(() => nock.disableNetConnect());
+afterAll(() => nock.enableNetConnect());
+beforeEach(async () => {
+  store = createStore(":memory:");
+  await store.migrate();
+});
+afterEach(() => store.close());
+
+/** The first example of `event.action` that `pick` accepts, changed by `change`. */
+function payloadOf(
+  event: string,
+  action: string,
+  change?: (p: Payload) => void,
+  pick: (p: Payload) => boolean = () => true,
+): Payload {
+  const found = untypedExamplesFor(event, action).find((example) => pick(example as Payload));
+  const payload = structuredClone(found) as Payload;
+  change?.(payload);
+  return payload;
+}
+
+async function routed(
+  event: string,
+  payload: Payload,
+  config: NotifierConfig = {},
+  mutes?: ActiveMutes,
+) {
+  const delivery: DeliveryRecord = {
+    id: `d-${++sequence}`,
+    event,
+    action: typeof payload.action === "string" ? payload.action : null,
+    installationId: 1,
+    repository: payload.repository?.full_name ?? null,
+    payload: JSON.stringify(payload),
+    receivedAt: NOW,
+    status: "processing",
+    reason: null,
+    error: null,
+    attempts: 1,
+    nextAttemptAt: null,
+    updatedAt: NOW,
+  };
+  return routeDelivery({
+    delivery,
+    configs: { load: async () => config },
+    channels,
+    state: store,
+    mutes,
+    now: NOW,
+  });
+}
+
+/** What was queued, per channel: the announced kind (and the late label, when there is one). */
+function sent(outcome: RoutingOutcome): string[] | string {
+  if (outcome.kind === "skip") return `skip: ${outcome.reason}`;
+  return outcome.notifications.map((notification) => {
+    const { event } = decodeQueuedMessage(notification.message, "test");
+    const late =
+      event.detail.lateLabel === undefined ? "" : ` (late label ${event.detail.lateLabel})`;
+    return `${notification.channel}: ${event.kind}${late}`;
+  });
+}
+
+describe("back to green", () => {
+  /** Run `runNumber` of workflow "test" (id 2823525) on `branch` of octo-org/octo-repo (default master). */
+  const run = (runNumber: number, conclusion: string, branch = "master") =>
+    payloadOf(
+      "workflow_run",
+      "completed",
+      (p) => {
+        Object.assign(p.workflow_run, { run_number: runNumber, conclusion, head_branch: branch });
+      },
+      // The package's first "completed" example is a queued run.
+      (p) => p.workflow_run.status === "completed",
+    );
+  const EVERY_RUN: NotifierConfig = { routes: [{ on: ["workflow_run.*"] }] };
+
+  it("announces fail, fail, success on the default branch as failed, failed, fixed by default", async () => {
+    expect(sent(await routed("workflow_run", run(1, "failure")))).toEqual([
+      "default: workflow_run.failed",
+    ]);
+    expect(sent(await routed("workflow_run", run(2, "timed_out")))).toEqual([
+      "default: workflow_run.failed",
+    ]);
+    const fixed = await routed("workflow_run", run(3, "success"));
+    expect(sent(fixed)).toEqual(["default: workflow_run.fixed"]);
+    expect(fixed.kind === "queue" && fixed.detail).toBe("workflow_run.fixed -> default");
+    // Green again: an ordinary success, which the defaults do not announce.
+    expect(sent(await routed("workflow_run", run(4, "success")))).toBe(
+      "skip: no route matched workflow_run.succeeded",
+    );
+  });
+
+  it("announces a success after a success as succeeded, never fixed", async () => {
+    expect(sent(await routed("workflow_run", run(1, "success"), EVERY_RUN))).toEqual([
+      "default: workflow_run.succeeded",
+    ]);
+    expect(sent(await routed("workflow_run", run(2, "success"), EVERY_RUN))).toEqual([
+      "default: workflow_run.succeeded",
+    ]);
+  });
+
+  it("does not flip on an older run that arrives late", async () => {
+    await routed("workflow_run", run(10, "failure"), EVERY_RUN);
+    expect(sent(await routed("workflow_run", run(9, "success"), EVERY_RUN))).toEqual([
+      "default: workflow_run.succeeded",
+    ]);
+    expect(sent(await routed("workflow_run", run(11, "success"), EVERY_RUN))).toEqual([
+      "default: workflow_run.fixed",
+    ]);
+  });
+
+  it("keeps branches apart, and says fixed again when the same delivery is routed again", async () => {
+    await routed("workflow_run", run(1, "failure", "dev"), EVERY_RUN);
+    expect(sent(await routed("workflow_run", run(2, "success"), EVERY_RUN))).toEqual([
+      "default: workflow_run.succeeded",
+    ]);
+    const fixedOnDev = run(2, "success", "dev");
+    expect(sent(await routed("workflow_run", fixedOnDev, EVERY_RUN))).toEqual([
+      "default: workflow_run.fixed",
+    ]);
+    // A retry (or GitHub's redelivery) of the same run answers the same.
+    expect(sent(await routed("workflow_run", fixedOnDev, EVERY_RUN))).toEqual([
+      "default: workflow_run.fixed",
+    ]);
+  });
+
+  it("records a muted repository's runs, so its fix is known once unmuted", async () => {
+    const mute = {
+      target: "octo-org/octo-repo",
+      kind: "repository" as const,
+      until: NOW,
+      reason: null,
+      createdAt: NOW,
+    };
+    const muted: ActiveMutes = {
+      repository: (name) => (name.toLowerCase() === mute.target ? mute : undefined),
+      channel: () => undefined,
+    };
+    expect(sent(await routed("workflow_run", run(1, "failure"), {}, muted))).toMatch(/^skip: /);
+    expect(sent(await routed("workflow_run", run(2, "success")))).toEqual([
+      "default: workflow_run.fixed",
+    ]);
+  });
+});
+
+describe("late labels", () => {
+  const BUG: NotifierConfig = {
+    routes: [
+      { on: ["pull_request.opened", "pull_request.merged"] },
+      { on: ["pull_request.opened"], labels: ["bug*"], channel: "triage" },
+    ],
+  };
+  /** Codertocat's pull request #2 on Codertocat/Hello-World, opened without labels. */
+  const opened = (labels: string[] = []) =>
+    payloadOf("pull_request", "opened", (p) => {
+      p.pull_request.labels = labels.map((name) => ({ id: 1, name, color: "d73a4a" }));
+    });
+  /** The same pull request, `label` just added; it now carries `labels`. */
+  const labeled = (label: string, labels: string[] = [label]) =>
+    payloadOf("pull_request", "labeled", (p) => {
+      p.label = { ...p.label, name: label };
+      p.pull_request.labels = labels.map((name) => ({ ...p.label, name }));
+    });
+
+  it("sends a pull request labelled bug after opening to the bug route once, as opened", async () => {
+    expect(sent(await routed("pull_request", opened(), BUG))).toEqual([
+      "default: pull_request.opened",
+    ]);
+    const late = await routed("pull_request", labeled("bug"), BUG);
+    expect(sent(late)).toEqual(["triage: pull_request.opened (late label bug)"]);
+    expect(late.kind === "queue" && late.detail).toBe(
+      'pull_request.opened -> triage (late label "bug")',
+    );
+    // A second matching label, or the same label again, does not send it again.
+    expect(
+      sent(await routed("pull_request", labeled("bug-critical", ["bug", "bug-critical"]), BUG)),
+    ).toBe("skip: no route matched pull_request.labeled");
+    expect(sent(await routed("pull_request", labeled("bug"), BUG))).toBe(
+      "skip: no route matched pull_request.labeled",
+    );
+  });
+
+  it("does not send again what the opened event already sent to the route", async () => {
+    expect(sent(await routed("pull_request", opened(["bug"]), BUG))).toEqual([
+      "default: pull_request.opened",
+      "triage: pull_request.opened",
+    ]);
+    expect(sent(await routed("pull_request", labeled("bug-2", ["bug", "bug-2"]), BUG))).toBe(
+      "skip: no route matched pull_request.labeled",
+    );
+  });
+
+  it("sends once when the labeled event is routed before the opened one (opened with a label)", async () => {
+    expect(sent(await routed("pull_request", labeled("bug"), BUG))).toEqual([
+      "triage: pull_request.opened (late label bug)",
+    ]);
+    expect(sent(await routed("pull_request", opened(["bug"]), BUG))).toEqual([
+      "default: pull_request.opened",
+    ]);
+    expect(
+      sent(
+        await routed("pull_request", opened(["bug"]), {
+          routes: [BUG.routes![1]!],
+        }),
+      ),
+    ).toBe("skip: already sent to route 1 when a label was added");
+  });
+
+  it("sends one message to a channel that also takes the labeled event: the late one", async () => {
+    const config: NotifierConfig = {
+      routes: [{ on: ["pull_request.labeled"], channel: "triage" }, ...BUG.routes!],
+    };
+    expect(sent(await routed("pull_request", labeled("bug"), config))).toEqual([
+      "triage: pull_request.opened (late label bug)",
+    ]);
+    // Later labels are the labeled route's business alone.
+    expect(sent(await routed("pull_request", labeled("docs", ["bug", "docs"]), config))).toEqual([
+      "triage: pull_request.labeled",
+    ]);
+  });
+
+  it("keeps ignore rules, and marks nothing an ignore rule dropped", async () => {
+    const ignoring: NotifierConfig = { ...BUG, ignore: { authors: ["Codertocat"] } };
+    expect(sent(await routed("pull_request", labeled("bug"), ignoring))).toBe(
+      'skip: ignored: author "Codertocat" matches ignore.authors "Codertocat"',
+    );
+    expect(sent(await routed("pull_request", labeled("bug"), BUG))).toEqual([
+      "triage: pull_request.opened (late label bug)",
+    ]);
+  });
+
+  it("works for issues too, one item apart from another", async () => {
+    const config: NotifierConfig = {
+      routes: [{ on: ["issues.opened"], labels: ["bug"], channel: "triage" }],
+    };
+    const issueLabeled = (number: number) =>
+      payloadOf("issues", "labeled", (p) => {
+        p.issue.number = number;
+      });
+    expect(sent(await routed("issues", issueLabeled(1), config))).toEqual([
+      "triage: issues.opened (late label bug)",
+    ]);
+    expect(sent(await routed("issues", issueLabeled(2), config))).toEqual([
+      "triage: issues.opened (late label bug)",
+    ]);
+    expect(sent(await routed("issues", issueLabeled(1), config))).toBe(
+      "skip: no route matched issues.labeled",
+    );
+  });
+});
