@@ -1,13 +1,14 @@
 /**
  * The live state of an issue or pull request a thread's parent shows, and how each event moves
  * it on. The payload's snapshot gives what GitHub knows now (state, labels, requested reviewers,
- * assignees); the verdicts of reviews are remembered here, since no payload lists them. Pure,
- * and kept in the store as text, which is read back as untrusted.
+ * assignees); the verdicts of reviews and the state of CI are remembered here, since no payload
+ * about the item lists them. Pure, and kept in the store as text, which is read back as untrusted.
  */
 import { truncate } from "../format/escape.js";
 import {
   ITEM_LIST_MAX,
   type ActivityEvent,
+  type ActivityKind,
   type ItemSnapshot,
 } from "../normalize/activity-event.js";
 import { count, text, untrusted, type Untrusted } from "../normalize/untrusted.js";
@@ -15,13 +16,29 @@ import { count, text, untrusted, type Untrusted } from "../normalize/untrusted.j
 /** A reviewer's latest verdict; a comment-only review leaves the previous one. */
 export type ReviewVerdict = "approved" | "changes_requested";
 
+/**
+ * The latest CI result of a pull request's head: `failing` (a workflow run or another app's
+ * check suite failed), `fixed` (back to green after a failure), `passing` (succeeded).
+ */
+export type CiState = "failing" | "fixed" | "passing";
+
 /** An issue or pull request as its thread's parent shows it. */
 export interface ItemState extends ItemSnapshot {
   /** `owner/name` of the repository. */
   repository: string;
   /** Latest review verdict by reviewer login, in the order they were given (oldest first). */
   reviews: Record<string, ReviewVerdict>;
+  /** The latest CI result threaded under a pull request; absent until one arrives. */
+  ci?: CiState;
 }
+
+/** The CI state each CI kind leaves a pull request in. */
+const CI_STATE_OF: Partial<Record<ActivityKind, CiState>> = {
+  "workflow_run.failed": "failing",
+  "check_suite.failed": "failing",
+  "workflow_run.fixed": "fixed",
+  "workflow_run.succeeded": "passing",
+};
 
 /** Reviewers remembered; past it the oldest verdicts are forgotten. */
 const REVIEWS_MAX = ITEM_LIST_MAX;
@@ -40,19 +57,33 @@ const REPOSITORY_MAX_LENGTH = 500;
 
 const STATES: readonly ItemState["state"][] = ["open", "draft", "merged", "closed"];
 const VERDICTS: readonly ReviewVerdict[] = ["approved", "changes_requested"];
+const CI_STATES: readonly CiState[] = ["failing", "fixed", "passing"];
 
 /**
  * The item's state after `event`, from the one before it (`null` for the first event seen).
  * `null` when the event is not about an issue or pull request. The snapshot replaces the state,
  * labels, reviewers, assignees and title; an approval or a change request records the
  * reviewer's verdict; a new review request of a user drops that user's verdict (they are asked
- * again). A `previous` of another item is ignored.
+ * again). A `previous` of another item is ignored. The CI state is kept from `previous`.
+ *
+ * CI events (`workflow_run.*`, `check_suite.failed`) have no item: they set `ci` on `previous`
+ * (`failing`, `fixed`, `passing`) when it is a pull request of the same repository that the
+ * event names (or the event names none: the caller matched its head commit), leave `previous`
+ * as it is otherwise, and give `null` without one.
+ *
+ * A comment on a pull request's conversation (`pull_request.commented`) comes with the pull
+ * request as an issue, which lists no requested reviewers and may not say it is a draft: those
+ * are kept from `previous`.
  *
  * @example
  * const opened = nextItemState(null, pullRequestOpened); // { state: "open", reviews: {}, ... }
  * nextItemState(opened, approvedByHubot)?.reviews // { hubot: "approved" }
+ * nextItemState(opened, workflowRunFailed)?.ci // "failing"
+ * nextItemState(null, workflowRunFailed) // null
  */
 export function nextItemState(previous: ItemState | null, event: ActivityEvent): ItemState | null {
+  const ci = CI_STATE_OF[event.kind];
+  if (ci !== undefined) return previous === null ? null : withCi({ previous, event, ci });
   // `?? null`: a queued event stored before items existed has none.
   const item = event.item ?? null;
   const repository = event.repository.fullName;
@@ -62,6 +93,8 @@ export function nextItemState(previous: ItemState | null, event: ActivityEvent):
     previous.repository === repository &&
     previous.number === item.number &&
     previous.type === item.type;
+  // An issue comment's pull request lists no reviewers and may not say it is a draft.
+  const partial = same && event.kind === "pull_request.commented";
   let reviews = Object.entries(same ? previous.reviews : {});
   const { kind, detail } = event;
   if (kind === "pull_request_review.approved" || kind === "pull_request_review.changes_requested") {
@@ -87,14 +120,29 @@ export function nextItemState(previous: ItemState | null, event: ActivityEvent):
     // A link too long to keep is dropped (the parent shows the title unlinked), not stored.
     url: item.url.length <= MAX_URL_LENGTH ? item.url : "",
     author: author !== null && isName(author) ? author : null,
-    state: item.state,
+    state: partial && item.state === "open" && previous.state === "draft" ? "draft" : item.state,
     labels: names(item.labels),
-    requestedReviewers: names(item.requestedReviewers),
-    requestedTeams: names(item.requestedTeams),
+    requestedReviewers: names(partial ? previous.requestedReviewers : item.requestedReviewers),
+    requestedTeams: names(partial ? previous.requestedTeams : item.requestedTeams),
     assignees: names(item.assignees),
     repository,
     reviews: Object.fromEntries(reviews.slice(-REVIEWS_MAX)),
+    ...(same && previous.ci !== undefined ? { ci: previous.ci } : {}),
   };
+}
+
+/**
+ * `previous` with `ci` when the CI event is about it: same repository, a pull request, and one
+ * of the pull requests the event names (any, when it names none). Else `previous` unchanged.
+ */
+function withCi(params: { previous: ItemState; event: ActivityEvent; ci: CiState }): ItemState {
+  const { previous, event, ci } = params;
+  const named = event.detail.pullRequestNumbers ?? [];
+  const about =
+    previous.type === "pull_request" &&
+    previous.repository === event.repository.fullName &&
+    (named.length === 0 || named.includes(previous.number));
+  return about ? { ...previous, ci } : previous;
 }
 
 /**
@@ -104,7 +152,7 @@ export function nextItemState(previous: ItemState | null, event: ActivityEvent):
  * decodeItemState(encodeItemState(state)) // equal to state
  */
 export function encodeItemState(state: ItemState): string {
-  const { repository, reviews, ...snapshot } = state;
+  const { repository, reviews, ci: _, ...snapshot } = state;
   return JSON.stringify({
     v: ENCODING_VERSION,
     repository,
@@ -120,6 +168,7 @@ export function encodeItemState(state: ItemState): string {
     assignees: snapshot.assignees,
     // Pairs, not an object: keeps the order, and a login is never an object key in JSON.
     reviews: Object.entries(reviews),
+    ...(state.ci === undefined ? {} : { ci: state.ci }),
   });
 }
 
@@ -152,7 +201,10 @@ export function decodeItemState(encoded: string): ItemState | null {
   const requestedTeams = nameList(stored.requestedTeams);
   const assignees = nameList(stored.assignees);
   const reviews = reviewList(stored.reviews);
+  // Absent in states stored before CI was shown, and when no CI result has arrived.
+  const ci = stored.ci === undefined ? undefined : CI_STATES.find((known) => known === stored.ci);
   if (
+    (stored.ci !== undefined && ci === undefined) ||
     (type !== "issue" && type !== "pull_request") ||
     !STATES.includes(state as ItemState["state"]) ||
     number === null ||
@@ -183,6 +235,7 @@ export function decodeItemState(encoded: string): ItemState | null {
     assignees,
     repository,
     reviews: Object.fromEntries(reviews),
+    ...(ci === undefined ? {} : { ci }),
   };
 }
 
@@ -201,6 +254,7 @@ interface StoredState {
   requestedTeams: string[];
   assignees: string[];
   reviews: [string, string][];
+  ci?: string;
 }
 
 /** A login, label or team name as normalize keeps them: not blank, not absurdly long. */

@@ -1,6 +1,6 @@
 /**
  * The parent message of an issue's or pull request's thread: what the item is, and its live
- * state (open, draft, merged or closed; labels; requested reviewers; review verdicts;
+ * state (open, draft, merged or closed; CI; labels; requested reviewers; review verdicts;
  * assignees), edited in place as events arrive. Pure; escaped and held to Slack's limits with
  * the same helpers as every other message.
  */
@@ -11,7 +11,7 @@ import { PART_LENGTH, personName, shortList, textOrLink } from "../format/render
 import type { SlackMessage } from "../format/slack-message.js";
 import { SLACK_LIMITS } from "../format/slack-limits.js";
 import { pathSegment } from "../normalize/shared-fields.js";
-import type { ItemState } from "./item-state.js";
+import type { CiState, ItemState } from "./item-state.js";
 
 /** Names listed on one line before "and N more". */
 const NAMES_SHOWN = 10;
@@ -30,9 +30,16 @@ const STATE_LOOK: Record<ItemState["state"], { emoji: string; word: string }> = 
   closed: { emoji: ":red_circle:", word: "Closed" },
 };
 
+const CI_LOOK: Record<CiState, { emoji: string; words: string }> = {
+  failing: { emoji: ":rotating_light:", words: "CI failing" },
+  fixed: { emoji: ":green_heart:", words: "CI fixed, back to green" },
+  passing: { emoji: ":heavy_check_mark:", words: "CI passing" },
+};
+
 /**
  * The parent of `state`'s thread: `blocks[0]` is the headline (type, `#number title` linked,
- * repository, author), `blocks[1]` the live state, one line each for the state, labels,
+ * repository, author), `blocks[1]` the live state, one line each for the state, CI (failing,
+ * fixed or passing, once a result arrived), labels,
  * requested reviewers (mentions where `options.slackIdOf` maps them; left out once the item is
  * merged or closed), approvals, change requests and assignees.
  *
@@ -45,8 +52,13 @@ export function formatParent(params: { state: ItemState; options?: FormatOptions
   const type = TYPE_LOOK[state.type];
   const look = STATE_LOOK[state.state];
   const headline = `${type.emoji} *${itemPart({ state, linked: true })}*${originPart({ state, linked: true })}`;
-  const lines = [`${look.emoji} *${look.word}*`, ...detailLines({ state, options })];
-  const text = `${type.noun} ${itemPart({ state, linked: false })}${originPart({ state, linked: false })}: ${look.word}`;
+  const ci = state.ci === undefined ? undefined : CI_LOOK[state.ci];
+  const lines = [
+    `${look.emoji} *${look.word}*`,
+    ...(ci === undefined ? [] : [`${ci.emoji} ${ci.words}`]),
+    ...detailLines({ state, options }),
+  ];
+  const text = `${type.noun} ${itemPart({ state, linked: false })}${originPart({ state, linked: false })}: ${look.word}${ci === undefined ? "" : `, ${ci.words}`}`;
   return {
     text: fitMarkup(text, SLACK_LIMITS.fallbackText),
     blocks: [

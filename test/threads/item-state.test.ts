@@ -150,12 +150,21 @@ describe("nextItemState over a pull request's life", () => {
     expect(nextItemState(approved, moved)?.reviews).toEqual({});
   });
 
-  it.each(["star.created", "fork", "watch.started", "release.published"] as const)(
-    "%s has no item state",
-    (kind) => {
-      expect(nextItemState(null, exampleEvent(kind))).toBeNull();
-    },
-  );
+  it.each([
+    "star.created",
+    "fork",
+    "watch.started",
+    "release.published",
+    "deployment_status.failure",
+    "discussion.created",
+    "discussion_comment.created",
+    "push.default_branch",
+    "dependabot_alert.created",
+    "code_scanning_alert.created",
+    "secret_scanning_alert.created",
+  ] as const)("%s has no item state", (kind) => {
+    expect(nextItemState(null, exampleEvent(kind))).toBeNull();
+  });
 
   it("keeps at most 50 verdicts, forgetting the oldest, and none of absurdly long logins", () => {
     const approved = exampleEvent("pull_request_review.approved");
@@ -185,6 +194,129 @@ describe("nextItemState over a pull request's life", () => {
     const state = nextItemState(null, event);
     state?.labels.push("changed");
     expect(event).toEqual(before);
+  });
+});
+
+describe("nextItemState and CI", () => {
+  /** Pull request #2 of Codertocat/Hello-World, opened; the CI examples name it. */
+  const opened = () => nextItemState(null, exampleEvent("pull_request.opened"))!;
+  /** A CI event of `kind` in the pull request's repository, naming `numbers`. */
+  function ci(
+    kind:
+      | "workflow_run.failed"
+      | "workflow_run.fixed"
+      | "workflow_run.succeeded"
+      | "check_suite.failed",
+    numbers: number[] = [2],
+  ): ActivityEvent {
+    const event = exampleEvent(kind);
+    return {
+      ...event,
+      repository: exampleEvent("pull_request.opened").repository,
+      detail: { ...event.detail, pullRequestNumbers: numbers },
+    };
+  }
+
+  it.each([
+    ["workflow_run.failed", "failing"],
+    ["check_suite.failed", "failing"],
+    ["workflow_run.fixed", "fixed"],
+    ["workflow_run.succeeded", "passing"],
+  ] as const)("%s leaves the pull request %s, and nothing else changed", (kind, shown) => {
+    const before = opened();
+    const after = nextItemState(before, ci(kind));
+    expect(after).toEqual({ ...before, ci: shown });
+    expect(before.ci).toBeUndefined();
+  });
+
+  it.each(["workflow_run.failed", "check_suite.failed", "workflow_run.succeeded"] as const)(
+    "%s without a previous state has none: CI events have no item",
+    (kind) => {
+      expect(exampleEvent(kind).item).toBeNull();
+      expect(nextItemState(null, ci(kind))).toBeNull();
+    },
+  );
+
+  it("failing, then fixed, then passing, and item events keep it", () => {
+    const life = pullRequestLife();
+    const states = replay([
+      life.opened,
+      ci("workflow_run.failed"),
+      life.reviewRequested,
+      ci("workflow_run.fixed"),
+      life.approved,
+      ci("workflow_run.succeeded"),
+      life.merged,
+    ]);
+    expect(states.map((state) => state?.ci)).toEqual([
+      undefined,
+      "failing",
+      "failing",
+      "fixed",
+      "fixed",
+      "passing",
+      "passing",
+    ]);
+    expect(decodeItemState(encodeItemState(states.at(-1)!))).toEqual(states.at(-1));
+  });
+
+  it("CI naming other pull requests, another repository's, or an issue leaves the state alone", () => {
+    const before = opened();
+    expect(nextItemState(before, ci("workflow_run.failed", [3, 4]))).toEqual(before);
+    const elsewhere = ci("workflow_run.failed");
+    const moved = { ...elsewhere, repository: { ...elsewhere.repository, fullName: "acme/api" } };
+    expect(nextItemState(before, moved)).toEqual(before);
+    const issue = nextItemState(null, exampleEvent("issues.opened"))!;
+    expect(nextItemState(issue, ci("workflow_run.failed", []))).toEqual(issue);
+  });
+
+  it("CI naming no pull request updates the state its caller matched by the head commit", () => {
+    expect(nextItemState(opened(), ci("check_suite.failed", []))?.ci).toBe("failing");
+  });
+
+  it("another item's event starts afresh, without the CI state", () => {
+    const failing = nextItemState(opened(), ci("workflow_run.failed"));
+    expect(nextItemState(failing, exampleEvent("issues.opened"))?.ci).toBeUndefined();
+  });
+});
+
+describe("nextItemState and comments", () => {
+  it("a comment on an issue updates the issue's snapshot", () => {
+    const opened = nextItemState(null, exampleEvent("issues.opened"));
+    const comment = exampleEvent("issue_comment.created");
+    const labelled = { ...comment, item: { ...comment.item!, labels: ["bug", "docs"] } };
+    expect(nextItemState(opened, labelled)).toMatchObject({
+      type: "issue",
+      number: 1,
+      labels: ["bug", "docs"],
+    });
+  });
+
+  it("a diff comment updates the pull request's snapshot and keeps its verdicts", () => {
+    const approved = nextItemState(
+      nextItemState(null, exampleEvent("pull_request.opened")),
+      by(exampleEvent("pull_request_review.approved"), "hubot"),
+    );
+    const next = nextItemState(approved, exampleEvent("pull_request_review_comment.created"));
+    expect(next).toMatchObject({ type: "pull_request", number: 2, reviews: { hubot: "approved" } });
+  });
+
+  it("a conversation comment keeps the reviewers and draft its issue payload cannot show", () => {
+    const life = pullRequestLife();
+    const asked = nextItemState(nextItemState(null, life.opened), life.reviewRequested)!;
+    const draft: ItemState = { ...asked, state: "draft", requestedTeams: ["docs"] };
+    const comment = exampleEvent("pull_request.commented");
+    const onTwo = { ...comment, item: { ...comment.item!, number: 2, labels: ["bug"] } };
+    expect(onTwo.item.requestedReviewers).toEqual([]);
+    expect(nextItemState(draft, onTwo)).toMatchObject({
+      state: "draft",
+      requestedReviewers: ["octocat"],
+      requestedTeams: ["docs"],
+      labels: ["bug"],
+    });
+    const closed = { ...onTwo, item: { ...onTwo.item, state: "closed" as const } };
+    expect(nextItemState(draft, closed)?.state).toBe("closed");
+    expect(nextItemState(null, onTwo)).toMatchObject({ state: "open", requestedReviewers: [] });
   });
 });
 
@@ -239,6 +371,8 @@ describe("encodeItemState and decodeItemState", () => {
     ["reviews as an object", JSON.stringify({ ...stored, reviews: { octocat: "approved" } })],
     ["an unknown verdict", JSON.stringify({ ...stored, reviews: [["octocat", "commented"]] })],
     ["a broken review pair", JSON.stringify({ ...stored, reviews: [["octocat"]] })],
+    ["an unknown CI state", JSON.stringify({ ...stored, ci: "flaky" })],
+    ["a null CI state", JSON.stringify({ ...stored, ci: null })],
     ["a huge text", `${valid}${" ".repeat(70_000)}`],
   ])("%s decodes to null", (_, text) => {
     expect(decodeItemState(text)).toBeNull();
@@ -258,6 +392,12 @@ describe("encodeItemState and decodeItemState", () => {
       { numRuns: 300 },
     );
     expect(decodeItemState(undefined as never)).toBeNull();
+  });
+
+  it("reads a stored state without a CI state (stored before CI was shown) and with one", () => {
+    expect(stored).not.toHaveProperty("ci");
+    expect(decodeItemState(valid)).not.toHaveProperty("ci");
+    expect(decodeItemState(JSON.stringify({ ...stored, ci: "fixed" }))?.ci).toBe("fixed");
   });
 
   it("reads a stored state with a null author", () => {

@@ -20,6 +20,44 @@ function lifeUntil(last: keyof ReturnType<typeof pullRequestLife>): ItemState {
 }
 
 describe("formatParent", () => {
+  it("shows the CI state of a pull request: failing, fixed, passing", () => {
+    const approved = lifeUntil("approved");
+    const failing = formatParent({ state: { ...approved, ci: "failing" } });
+    expect(failing.blocks[1]).toMatchInlineSnapshot(`
+      {
+        "text": {
+          "text": ":large_green_circle: *Open*
+      :rotating_light: CI failing
+      :white_check_mark: Approved by octocat",
+          "type": "mrkdwn",
+          "verbatim": true,
+        },
+        "type": "section",
+      }
+    `);
+    expect(failing.text).toMatchInlineSnapshot(
+      `"Pull request #2 Update the README with new information. in Codertocat/Hello-World by Codertocat: Open, CI failing"`,
+    );
+    const lines = (ci: ItemState["ci"]) => {
+      const block = formatParent({ state: { ...approved, ci } }).blocks[1];
+      return block?.type === "section" ? block.text?.text.split("\n")[1] : undefined;
+    };
+    expect(lines("fixed")).toMatchInlineSnapshot(`":green_heart: CI fixed, back to green"`);
+    expect(lines("passing")).toMatchInlineSnapshot(`":heavy_check_mark: CI passing"`);
+    expect(lines(undefined)).toMatchInlineSnapshot(`":white_check_mark: Approved by octocat"`);
+    expect(slackProblems(failing)).toEqual([]);
+  });
+
+  it("a CI event moves the parent's CI line", () => {
+    const event = exampleEvent("workflow_run.failed");
+    const state = lifeUntil("opened");
+    const failed = nextItemState(state, {
+      ...event,
+      repository: { ...event.repository, fullName: state.repository },
+    });
+    expect(formatParent({ state: failed! }).text).toContain(": Open, CI failing");
+  });
+
   it("a pull request waiting for a mapped reviewer", () => {
     const message = formatParent({ state: lifeUntil("reviewRequested"), options: { slackIdOf } });
     expect(message).toMatchInlineSnapshot(`
@@ -188,6 +226,7 @@ describe("formatParent", () => {
         hostileText,
         fc.constantFrom("approved" as const, "changes_requested" as const),
       ),
+      ci: fc.constantFrom("failing" as const, "fixed" as const, "passing" as const, undefined),
     });
     fc.assert(
       fc.property(state, (item) => {

@@ -1,30 +1,85 @@
 import { describe, expect, it } from "vitest";
-import type { ActivityKind } from "../../src/normalize/activity-event.js";
+import type { ActivityEvent, ActivityKind } from "../../src/normalize/activity-event.js";
 import { ACTIVITY_KINDS } from "../../src/normalize/activity-event.js";
-import { threadKey } from "../../src/threads/thread-key.js";
+import { ciPullRequest, CI_KINDS, threadKey } from "../../src/threads/thread-key.js";
 import { exampleEvent } from "../format/example-events.js";
 
-const WITHOUT_ITEM: ActivityKind[] = ["star.created", "fork", "watch.started", "release.published"];
+const WITHOUT_ITEM: ActivityKind[] = [
+  "star.created",
+  "fork",
+  "watch.started",
+  "release.published",
+  "deployment_status.success",
+  "deployment_status.failure",
+  "discussion.created",
+  "discussion.answered",
+  "discussion_comment.created",
+  "push.default_branch",
+  "dependabot_alert.created",
+  "code_scanning_alert.created",
+  "secret_scanning_alert.created",
+];
+const WITH_ITEM = ACTIVITY_KINDS.filter(
+  (kind) => !WITHOUT_ITEM.includes(kind) && !CI_KINDS.has(kind),
+);
+
+/** `event` naming `numbers` as its pull requests. */
+function naming(event: ActivityEvent, numbers: number[]): ActivityEvent {
+  return { ...event, detail: { ...event.detail, pullRequestNumbers: numbers } };
+}
 
 describe("threadKey", () => {
-  it.each(ACTIVITY_KINDS.filter((kind) => !WITHOUT_ITEM.includes(kind)))(
-    "%s threads on its repository and number",
-    (kind) => {
-      const number = kind.startsWith("issues.") ? 1 : 2;
-      expect(threadKey(exampleEvent(kind))).toEqual({
-        repository: "Codertocat/Hello-World",
-        number,
-      });
-    },
-  );
+  it.each(WITH_ITEM)("%s threads on its repository and number", (kind) => {
+    const number =
+      kind.startsWith("issues.") ||
+      kind === "issue_comment.created" ||
+      kind === "pull_request.commented"
+        ? 1
+        : 2;
+    expect(threadKey(exampleEvent(kind))).toEqual({
+      repository: "Codertocat/Hello-World",
+      number,
+    });
+  });
 
   it.each(WITHOUT_ITEM)("%s has no thread", (kind) => {
     expect(threadKey(exampleEvent(kind))).toBeNull();
   });
 
-  it("a review threads with its pull request, not on its own link", () => {
-    const review = exampleEvent("pull_request_review.approved");
-    expect(threadKey(review)).toEqual(threadKey(exampleEvent("pull_request.opened")));
+  it.each([...CI_KINDS])("%s threads under the one pull request it names", (kind) => {
+    const event = exampleEvent(kind);
+    expect(event.detail.pullRequestNumbers).toEqual([2]);
+    expect(threadKey(event)).toEqual({ repository: event.repository.fullName, number: 2 });
+  });
+
+  it.each([
+    ["no pull request", []],
+    ["two pull requests", [2, 3]],
+    ["a number that is no pull request's", [0]],
+  ])("CI naming %s has no thread", (_, numbers) => {
+    const event = naming(exampleEvent("workflow_run.failed"), numbers);
+    expect(ciPullRequest(event)).toBeNull();
+    expect(threadKey(event)).toBeNull();
+  });
+
+  it("CI follows its pull request numbers, not an item", () => {
+    const event = exampleEvent("check_suite.failed");
+    expect(event.item).toBeNull();
+    expect(
+      threadKey({ ...event, detail: { ...event.detail, pullRequestNumbers: undefined } }),
+    ).toBeNull();
+  });
+
+  it("a review and a comment thread with their pull request, not on their own link", () => {
+    const opened = threadKey(exampleEvent("pull_request.opened"));
+    expect(threadKey(exampleEvent("pull_request_review.approved"))).toEqual(opened);
+    expect(threadKey(exampleEvent("pull_request_review_comment.created"))).toEqual(opened);
+  });
+
+  it("a comment on an issue threads with the issue", () => {
+    expect(threadKey(exampleEvent("issue_comment.created"))).toEqual(
+      threadKey(exampleEvent("issues.opened")),
+    );
   });
 
   it("an event queued before items existed has no thread", () => {
