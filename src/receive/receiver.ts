@@ -18,7 +18,7 @@ export interface ReceiverParams {
   metrics: Pick<Metrics, "received" | "duplicates" | "replays">;
   /** Extra HTTP routes (health, metrics), tried before the webhook path. */
   routes?: HttpHandler[];
-  /** Verified raw bodies the webhook guard left by delivery id; stored as received. */
+  /** Verified bodies the webhook guard left by delivery id, decoded once; stored as they are. */
   rawBodies?: RawBodies;
   /** Called for each verified delivery after it is stored (the worker's wake-up in one process). */
   onStored?: () => void;
@@ -41,15 +41,17 @@ export function createReceiver(params: ReceiverParams): ApplicationFunction {
     app.onAny(async (context) => {
       const payload = context.payload as unknown;
       const meta = deliveryMeta(context.name, payload);
+      // Taken out now: the store holds the only reference while the batch commits.
       const raw = params.rawBodies?.get(context.id);
+      params.rawBodies?.delete(context.id);
       const outcome = await store.insertDelivery({
         id: context.id,
         event: context.name,
         action: meta.action,
         installationId: meta.installationId,
         repository: meta.repository,
-        // The signed bytes as received; decoded only now, after the guard verified them.
-        payload: raw ? raw.toString("utf8") : JSON.stringify(payload),
+        // The verified body as the guard decoded it once (the text Probot verified and parsed).
+        payload: raw ?? JSON.stringify(payload),
         receivedAt: new Date(),
       });
       if (outcome === "duplicate") {

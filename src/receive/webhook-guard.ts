@@ -3,7 +3,7 @@
  * take as a delivery (its path read the way the middleware reads it) has its body read here,
  * bounded in size, time and, across requests, in bytes held; its HMAC-SHA256 signature is
  * checked on the raw bytes before anything is copied or decoded. Only a verified body goes on
- * to Probot, pre-read, so Probot never reads a stranger's stream.
+ * to Probot, pre-read and decoded once, so Probot never reads a stranger's stream.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -19,8 +19,20 @@ import { deliveryPath } from "../shared/request-path.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
-/** Verified raw bodies by delivery id, from the guard to the receiver's store call. */
-export type RawBodies = Map<string, Buffer>;
+/**
+ * Verified bodies by delivery id, decoded once, from the guard to the receiver's store call.
+ * The receiver takes its entry out as it stores it; the guard drops any left when the answer
+ * is sent (a request Probot refused before the receiver ran).
+ */
+export type RawBodies = Map<string, string>;
+
+/**
+ * Decodes exactly as Probot's webhooks middleware decodes a pre-read body (`TextDecoder`:
+ * invalid sequences become U+FFFD, a leading byte-order mark is dropped), so the text Probot
+ * verifies and parses is the text stored. A body that does not survive this unchanged (invalid
+ * UTF-8, a BOM) no longer matches its signature there and is refused with 400, never stored.
+ */
+const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 /** Answers the request and returns `true`, or returns `false` to let the next handler answer. */
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -73,7 +85,7 @@ export function createWebhookGuard(params: WebhookGuardParams): HttpHandler {
     }
     const hmac = createHmac("sha256", secret);
     const lease = budget.lease();
-    let body: Buffer;
+    let text: string;
     try {
       const result = await readBody({
         req,
@@ -97,20 +109,25 @@ export function createWebhookGuard(params: WebhookGuardParams): HttpHandler {
         });
         return true;
       }
-      body = Buffer.concat(result.chunks, result.size);
+      // GitHub only ever sends an object; anything else (null, a number, an array) is refused
+      // here, before Probot's handlers would fail on it with a 500.
+      if (!looksLikeJsonObject(result.chunks)) {
+        rejectRequest(res, { status: 400, error: "payload must be a JSON object" });
+        return true;
+      }
+      // One copy of the body from here on: the text. A body in one chunk (most, at 12 KB) is
+      // decoded where it lies; the chunks are garbage as soon as this returns.
+      const [only] = result.chunks;
+      text = utf8.decode(
+        result.chunks.length === 1 && only ? only : Buffer.concat(result.chunks, result.size),
+      );
     } finally {
       lease.release();
     }
-    // GitHub only ever sends an object; anything else (null, a number, an array) is refused
-    // here, before Probot's handlers would fail on it with a 500.
-    if (!looksLikeJsonObject(body)) {
-      rejectRequest(res, { status: 400, error: "payload must be a JSON object" });
-      return true;
-    }
-    // Probot's middleware takes a pre-read body from here instead of the stream.
-    req.body = {};
-    req.rawBody = body;
-    if (deliveryId) rawBodies.set(deliveryId, body);
+    // Probot's middleware takes a pre-read string body as it is (no second decode, no Buffer
+    // kept for it); the receiver stores the same string.
+    req.body = text;
+    if (deliveryId) rawBodies.set(deliveryId, text);
     return false;
   };
 }
@@ -121,8 +138,17 @@ function header(req: IncomingMessage, name: string): string | null {
 }
 
 /** The first non-blank byte is `{` (or the body is empty, which Probot refuses as not JSON). */
-function looksLikeJsonObject(body: Buffer): boolean {
-  for (const byte of body) {
+function looksLikeJsonObject(chunks: readonly Buffer[]): boolean {
+  for (const chunk of chunks) {
+    const found = firstNonBlank(chunk);
+    if (found !== null) return found === 0x7b;
+  }
+  return true;
+}
+
+/** The first byte of `chunk` that is not blank, or `null` when all are. */
+function firstNonBlank(chunk: Buffer): number | null {
+  for (const byte of chunk) {
     // space, tab, line feed, carriage return, and a UTF-8 byte-order mark's bytes
     if (
       byte === 0x20 ||
@@ -134,7 +160,7 @@ function looksLikeJsonObject(body: Buffer): boolean {
       byte === 0xbf
     )
       continue;
-    return byte === 0x7b;
+    return byte;
   }
-  return true;
+  return null;
 }
