@@ -12,8 +12,8 @@ describe("format: one look per kind", () => {
       const text = format(exampleEvent(kind)).blocks[0];
       return text?.type === "section" ? text.text?.text.split(" ")[0] : undefined;
     });
-    // Reopening, labelling and assigning look the same on an issue and a pull request.
-    expect(new Set(emojis).size).toBe(ACTIVITY_KINDS.length - 3);
+    // Reopening, labelling, assigning and commenting look the same on an issue and a pull request.
+    expect(new Set(emojis).size).toBe(ACTIVITY_KINDS.length - 4);
   });
 
   it.each(ACTIVITY_KINDS)("%s is a safe message", (kind) => {
@@ -701,6 +701,35 @@ const PLACES: Record<string, (event: ActivityEvent, text: string) => ActivityEve
       requestedReviewer: text,
       forkFullName: text,
       tagName: text,
+      lateLabel: text,
+      workflowName: text,
+      conclusion: text,
+      headSha: text,
+      appName: text,
+      environment: text,
+      deploymentState: text,
+      path: text,
+      category: text,
+      answerAuthor: text,
+      pusher: text,
+      packageName: text,
+      ecosystem: text,
+      manifestPath: text,
+      ruleId: text,
+      toolName: text,
+      secretType: text,
+    },
+  }),
+  "commit messages": (event, text) => ({
+    ...event,
+    detail: {
+      ...event.detail,
+      commits: Array.from({ length: 5 }, (_, index) => ({
+        sha: index === 0 ? text : "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+        message: text,
+        url: index === 1 ? text : `https://github.com/${text}`,
+      })),
+      commitCount: 7,
     },
   }),
   urls: (event, text) => ({
