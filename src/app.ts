@@ -272,6 +272,7 @@ export function composeNotifier(params: {
             log,
           }),
           parents: store,
+          log,
           now,
           formatOptions: { slackIdOf },
           onCall: (call, result) => metrics.slackApiCalls.inc({ call, result }),

@@ -15,6 +15,11 @@ export interface ParentRecord {
   state: ItemState;
   /** The first message about the item in the channel, kept so every edit of the parent still shows it. */
   opening: SlackMessage;
+  /**
+   * When the delivery of the last event applied to `state` was received (epoch ms): an event
+   * received earlier (a retried post) does not set the parent back. 0 when unknown.
+   */
+  lastEventAt: number;
 }
 
 /** Version of the stored text; a row of another version is read as no parent (a new one starts). */
@@ -22,13 +27,14 @@ const RECORD_VERSION = 1;
 
 /**
  * @example
- * readParentRecord(writeParentRecord({ state, opening })) // { state, opening }
+ * readParentRecord(writeParentRecord({ state, opening, lastEventAt })) // { state, opening, lastEventAt }
  */
 export function writeParentRecord(record: ParentRecord): string {
   return JSON.stringify({
     v: RECORD_VERSION,
     state: encodeItemState(record.state),
     opening: record.opening,
+    lastEventAt: record.lastEventAt,
   });
 }
 
@@ -41,11 +47,20 @@ export function readParentRecord(text: string): ParentRecord | null {
     return null;
   }
   if (typeof parsed !== "object" || parsed === null) return null;
-  const { v, state, opening } = parsed as { v?: unknown; state?: unknown; opening?: unknown };
+  const { v, state, opening, lastEventAt } = parsed as {
+    v?: unknown;
+    state?: unknown;
+    opening?: unknown;
+    lastEventAt?: unknown;
+  };
   if (v !== RECORD_VERSION || typeof state !== "string") return null;
   const decoded = decodeItemState(state);
   if (decoded === null || !isMessage(opening)) return null;
-  return { state: decoded, opening };
+  return {
+    state: decoded,
+    opening,
+    lastEventAt: typeof lastEventAt === "number" && Number.isFinite(lastEventAt) ? lastEventAt : 0,
+  };
 }
 
 /**

@@ -18,7 +18,7 @@ import type {
 } from "../store/types.js";
 import type { SlackChannel } from "../settings/channels.js";
 import type { PostOutcome, SlackPoster } from "../slack/poster.js";
-import type { ThreadPoster } from "../threads/thread-poster.js";
+import type { PostedEvent, ThreadPoster } from "../threads/thread-poster.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { SlackMessage } from "../format/slack-message.js";
 import { formatSummary } from "../format/format.js";
@@ -228,8 +228,19 @@ async function postClaimed(params: {
     deliveryId: first.deliveryId,
     merged: claimed.length,
   });
-  const single = queued.length === 1 ? (queued[0] ?? null) : null;
-  const { outcome, calls, detail } = await send({ deps, channel, message, single });
+  // A digest (or quiet-hours hold) is never a thread reply, even with one message in it.
+  const single = queued.length === 1 && first.digestKey === null ? (queued[0] ?? null) : null;
+  const { outcome, calls, detail } = await send({
+    deps,
+    channel,
+    message,
+    single,
+    events: allowed.map(({ row, queued: entry }) => ({
+      event: entry.event,
+      receivedAt: row.receivedAt,
+      thread: entry.thread ?? false,
+    })),
+  });
   const now = deps.now();
   if (outcome.result === "sent") {
     deps.metrics.slackPosts.inc({ result: "sent" });
@@ -317,8 +328,10 @@ async function send(params: {
   deps: SendDeps;
   channel: SlackChannel;
   message: SlackMessage;
-  /** The one queued message posted, or null for a summary. */
+  /** The one queued message posted as its own (not a digest), or null for a summary or digest. */
   single: QueuedMessage | null;
+  /** Every event in the message, for the parents a summary moves on. */
+  events: PostedEvent[];
 }): Promise<{ outcome: PostOutcome; calls: number; detail: string | null }> {
   const { deps, channel, message, single } = params;
   if (channel.kind !== "bot" && channel.kind !== "dm") {
@@ -334,8 +347,8 @@ async function send(params: {
   const answer = await deps.threads.post({
     channel,
     message,
-    event: single?.event ?? null,
-    thread: single?.thread ?? false,
+    events: params.events,
+    reply: single !== null,
     broadcast: single?.broadcast ?? false,
     dmTo: single?.dmTo ?? null,
   });

@@ -267,18 +267,12 @@ describe("a bot channel threads each pull request under a live parent", () => {
     const app = await launch(dbPath, { SLACK_PACE: `${paceMs}ms` });
     const title = `Paced ${randomUUID().slice(0, 8)}`;
     const since = slack.calls.length;
-    const ids: string[] = [];
+    await deliver(app, dbPath, "pull_request", opened(601, title));
     // Sent at once: the queue backs up and the drain paces what it posts.
-    for (const payload of [
-      opened(601, title),
-      reviewRequested(601, title),
-      approved(601, title),
-      merged(601, title),
-    ]) {
+    for (const payload of [reviewRequested(601, title), approved(601, title), merged(601, title)]) {
       const id = randomUUID();
       const event = "review" in payload ? "pull_request_review" : "pull_request";
       expect((await sendDelivery({ baseUrl: app.baseUrl, event, payload, id })).status).toBe(200);
-      ids.push(id);
     }
     await vi.waitFor(
       () => {
@@ -290,12 +284,12 @@ describe("a bot channel threads each pull request under a live parent", () => {
       },
       { timeout: 20_000, interval: 50 },
     );
-    const toChannel = slack.calls
-      .slice(since)
-      .filter((call) => call.body.channel === CHANNEL_ID)
-      .map((call) => call.at);
-    // A parent, then an update and a reply for each of the three later events.
-    expect(toChannel.length).toBeGreaterThanOrEqual(7);
+    const calls = slack.calls.slice(since).filter((call) => call.body.channel === CHANNEL_ID);
+    const toChannel = calls.map((call) => call.at);
+    // The parent, then a reply for each later event, after an edit of the parent for each one
+    // received after the last the parent showed (routing may queue the three in any order).
+    expect(toChannel.length).toBeGreaterThanOrEqual(5);
+    expect(calls.some((call) => call.method === "chat.update")).toBe(true);
     const gaps = toChannel.slice(1).map((at, index) => at - toChannel[index]!);
     // Timers may fire a little early against this process's clock.
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(paceMs - 25);

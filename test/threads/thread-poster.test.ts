@@ -16,6 +16,7 @@ import { readChannels, type SlackChannel } from "../../src/settings/channels.js"
 import { format } from "../../src/format/format.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { pullRequestLife } from "./pull-request-life.js";
+import type { ActivityEvent } from "../../src/normalize/activity-event.js";
 
 const SLACK = "https://slack.test";
 const TOKEN = "xoxb-1-2-threadpostertest";
@@ -42,6 +43,8 @@ afterEach(async () => {
   await store.close();
 });
 
+const warnings: string[] = [];
+
 function setup() {
   const calls: string[] = [];
   const poster = createThreadPoster({
@@ -51,21 +54,55 @@ function setup() {
       log: { info: () => {}, warn: () => {}, error: () => {} },
     }),
     parents: store,
+    log: { warn: (_details: object, message: string) => warnings.push(message) },
     now: () => new Date("2026-12-06T12:00:00Z"),
     onCall: (call, result) => calls.push(`${call}:${result}`),
   });
   return { poster, calls };
 }
 
-function post(event: (typeof life)[keyof typeof life], overrides: Partial<BotPost> = {}): BotPost {
+let received = Date.parse("2026-12-06T10:00:00Z");
+
+/** The bot post of `event`'s own message, received after every earlier one unless told. */
+function post(
+  event: ActivityEvent,
+  overrides: {
+    thread?: boolean;
+    broadcast?: boolean;
+    channel?: SlackChannel;
+    dmTo?: string;
+    receivedAt?: Date;
+  } = {},
+): BotPost {
+  received += 1_000;
+  return {
+    channel: overrides.channel ?? channel,
+    message: format(event),
+    events: [
+      {
+        event,
+        receivedAt: overrides.receivedAt ?? new Date(received),
+        thread: overrides.thread ?? true,
+      },
+    ],
+    reply: true,
+    broadcast: overrides.broadcast ?? false,
+    dmTo: overrides.dmTo ?? null,
+  };
+}
+
+/** A summary of `events` (a burst or a digest), each threaded by its route. */
+function summary(events: ActivityEvent[]): BotPost {
   return {
     channel,
-    message: format(event),
-    event,
-    thread: true,
+    message: { text: "summary", blocks: [] },
+    events: events.map((event) => {
+      received += 1_000;
+      return { event, receivedAt: new Date(received), thread: true };
+    }),
+    reply: false,
     broadcast: false,
     dmTo: null,
-    ...overrides,
   };
 }
 
@@ -200,12 +237,87 @@ describe("threads on a bot channel", () => {
     expect(await store.findParent(KEY)).toBeNull();
   });
 
-  it("posts a summary (no single event) top-level", async () => {
+  it("posts a summary top-level and starts no parent", async () => {
     const { poster } = setup();
-    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "300.2" });
-    const outcome = await poster.post(post(life.opened, { event: null }));
+    const sent = expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "300.2" });
+    const outcome = await poster.post(summary([life.opened, life.reviewRequested]));
     expect(outcome).toEqual({ result: "sent", detail: "posted 300.2", calls: 1 });
+    expect(sent[0]).not.toHaveProperty("thread_ts");
     expect(await store.findParent(KEY)).toBeNull();
+  });
+
+  it("moves the parent of an item whose events went into a summary to their state", async () => {
+    const { poster, calls } = setup();
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    await poster.post(post(life.opened));
+
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "300.3" });
+    const updated = expectCall("chat.update", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    const outcome = await poster.post(summary([life.approved, life.merged]));
+
+    expect(outcome).toEqual({ result: "sent", detail: "posted 300.3", calls: 2 });
+    expect(updated).toHaveLength(1);
+    expect(updated[0]?.blocks).toContain("Merged");
+    const parent = await store.findParent(KEY);
+    expect(readParentRecord(parent!.state)?.state.state).toBe("merged");
+    expect(calls).toEqual(["post:ok", "post:ok", "update:ok"]);
+  });
+
+  it("replies with an event received before the parent's last one without setting the parent back", async () => {
+    const { poster } = setup();
+    const early = new Date(received + 1_500);
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    await poster.post(post(life.opened));
+    expectCall("chat.update", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.2" });
+    await poster.post(post(life.merged));
+
+    // The labelled event was received before the merge; its post was retried and comes last.
+    const replied = expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.3" });
+    const outcome = await poster.post(post(life.labeled, { receivedAt: early }));
+
+    expect(outcome).toEqual({
+      result: "sent",
+      detail: "thread reply under 100.1, parent kept (an older event)",
+      calls: 1,
+    });
+    expect(replied[0]?.thread_ts).toBe("100.1");
+    const parent = await store.findParent(KEY);
+    expect(readParentRecord(parent!.state)?.state.state).toBe("merged");
+  });
+
+  it("starts a new parent in the new Slack channel when the operator moved the channel", async () => {
+    const { poster } = setup();
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    await poster.post(post(life.opened));
+
+    const moved = readChannels({ SLACK_BOT_TOKEN: TOKEN, SLACK_CHANNEL_ID: "C0MOVEDTO" }).get(
+      "default",
+    ) as SlackChannel;
+    const sent = expectCall("chat.postMessage", { ok: true, channel: "C0MOVEDTO", ts: "500.1" });
+    const outcome = await poster.post(post(life.approved, { channel: moved }));
+
+    expect(outcome).toEqual({ result: "sent", detail: "thread parent 500.1", calls: 1 });
+    expect(sent[0]).toMatchObject({ channel: "C0MOVEDTO" });
+    expect(sent[0]).not.toHaveProperty("thread_ts");
+    expect(await store.findParent(KEY)).toMatchObject({ slackChannel: "C0MOVEDTO", ts: "500.1" });
+  });
+
+  it("still replies when the parent cannot be edited, and says so", async () => {
+    const { poster } = setup();
+    expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.1" });
+    await poster.post(post(life.opened));
+
+    expectCall("chat.update", { ok: false, error: "cant_update_message" });
+    const replied = expectCall("chat.postMessage", { ok: true, channel: CHANNEL_ID, ts: "100.2" });
+    const outcome = await poster.post(post(life.approved));
+
+    expect(outcome).toMatchObject({ result: "sent", calls: 2 });
+    expect((outcome as { detail: string }).detail).toMatch(
+      /parent not updated \(.*cant_update_message/,
+    );
+    expect(replied[0]?.thread_ts).toBe("100.1");
+    expect(warnings).toContain("could not edit a thread's parent");
   });
 });
 
