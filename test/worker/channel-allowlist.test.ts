@@ -225,4 +225,38 @@ describe("a channel reserved for other owners", () => {
       { status: "dead", error: RESERVED, sentAt: null },
     ]);
   });
+
+  it("is refused at send time on a bot channel too: no Web API call for a row queued before the restriction", async () => {
+    const api = "https://slack.test";
+    const bot = {
+      SLACK_BOT_TOKEN: "xoxb-1-2-allowlist",
+      SLACK_CHANNEL_ID: "C0ALLOW01",
+      SLACK_API_URL: `${api}/api/`,
+    };
+    const databaseUrl = join(dir, `${randomUUID()}.db`);
+    const first = (pipeline = await startPipeline({ databaseUrl, env: bot }));
+    // Slack fails the first post: the message waits in the store for its retry.
+    const failed = nock(api).post("/api/chat.postMessage").reply(500, "internal_error");
+    const id = await receiveIssue(first, "Codertocat");
+    await vi.waitFor(
+      async () =>
+        expect(await first.store.getNotifications(id)).toMatchObject([{ status: "failed" }]),
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(failed.isDone()).toBe(true);
+    await first.stop();
+    pipeline = null;
+
+    // Restricted to goodorg: with net connect disabled, any further Web API call would fail the
+    // row as a retry, not end it dead with the reason.
+    const second = (pipeline = await startPipeline({
+      databaseUrl,
+      env: { ...bot, SLACK_CHANNEL_OWNERS_DEFAULT: "goodorg" },
+    }));
+    const refused = await final(second.store, id);
+    expect([refused?.status, refused?.error]).toEqual(["dead", RESERVED]);
+    expect(await second.store.getNotifications(id)).toMatchObject([
+      { status: "dead", error: RESERVED, sentAt: null },
+    ]);
+  });
 });
