@@ -193,11 +193,18 @@ function readEntry(params: {
   let dm: DmKind[] = [];
   let slackSeen = false;
   let ok = true;
+  const seen = new Set<string>();
   for (const field of value.items) {
     const fieldKey = field.key as Node | null;
     const fieldValue = field.value as Node | null;
     const fieldLine = lineOf(fieldKey ?? fieldValue);
     const name = isScalar(fieldKey) ? String(fieldKey.value) : "";
+    if (seen.has(name)) {
+      problems.push({ line: fieldLine, message: `${login}: "${cut(name)}" is given twice` });
+      ok = false;
+      continue;
+    }
+    seen.add(name);
     if (name === "slack") {
       slackSeen = true;
       slackId = readSlackId({

@@ -131,6 +131,12 @@ describe("parsePeople", () => {
       );
     });
 
+    it("a key given twice in one entry, naming its line", () => {
+      expect(errorOf("octocat:\n  slack: U0123ABCD\n  slack: U0456EFGH\n").message).toBe(
+        'config/people.yml:3: octocat: "slack" is given twice',
+      );
+    });
+
     it.each(["acme/octocat", "-octocat", "octo--cat", "dependabot[bot]", "a".repeat(40)])(
       "%j, which is not a GitHub login",
       (login) => {
