@@ -13,6 +13,14 @@ import type { DeliveryQueue, IncomingDelivery, InsertOutcome } from "./types.js"
 /** Most deliveries one group-committed transaction writes. */
 const MAX_BATCH = 1000;
 
+/**
+ * Batches written at once. PostgreSQL: while one batch waits for its round trip and commit,
+ * others go out on other pooled connections (the server groups their WAL flushes itself); the
+ * pool keeps connections for the worker. SQLite: a batch commits on the event loop while the
+ * previous one's WAL sync runs on the thread pool (see `dialects/sqlite.ts`).
+ */
+const IN_FLIGHT: Record<Dialect["kind"], number> = { postgres: 4, sqlite: 2 };
+
 /** Clears a delivery's lease bookkeeping, in every write that ends a claim. */
 const UNLEASED = "lease_owner = NULL, lease_until = NULL, claimed_from = NULL";
 
@@ -95,6 +103,7 @@ export function createDeliveryQueue(backend: Backend): DeliveryQueue & { drain()
   const inserts = createGroupCommit({
     write: (batch: IncomingDelivery[]) => writeDeliveries({ db, dialect, batch }),
     maxBatch: MAX_BATCH,
+    maxInFlight: IN_FLIGHT[dialect.kind],
   });
 
   return {

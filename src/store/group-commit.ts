@@ -1,7 +1,9 @@
 /**
  * Group commit: calls that arrive in the same event-loop turn are written together in one
- * transaction, so N concurrent webhooks cost one fsync instead of N. One batch is written at
- * a time; calls arriving meanwhile form the next batch.
+ * transaction, so N concurrent webhooks cost one fsync instead of N. At most `maxInFlight`
+ * batches are written at a time (one by default); calls arriving meanwhile form the next batch.
+ * More than one lets a batch commit while an earlier one waits for its sync or its database
+ * round trip, which is where a durable write spends most of its time.
  */
 
 export interface GroupCommit<T, R> {
@@ -25,17 +27,25 @@ interface Waiting<T, R> {
  * const outcome = await inserts.submit(row); // "stored" | "duplicate"
  */
 export function createGroupCommit<T, R>(params: {
+  /** Commits one batch; one result per item, in order. Batches may overlap (`maxInFlight`). */
   write: (items: T[]) => R[] | Promise<R[]>;
+  /** Most items in one batch. */
   maxBatch: number;
+  /** Most batches being written at once; 1 when left out. */
+  maxInFlight?: number;
 }): GroupCommit<T, R> {
   const { write, maxBatch } = params;
+  const maxInFlight = params.maxInFlight ?? 1;
+  if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) {
+    throw new Error(`group commit: maxInFlight must be a whole number >= 1, got ${maxInFlight}`);
+  }
   let queue: Waiting<T, R>[] = [];
   let scheduled = false;
-  let writing = false;
+  let writing = 0;
   let idle: (() => void)[] = [];
 
   const schedule = () => {
-    if (scheduled || writing) return;
+    if (scheduled || writing >= maxInFlight) return;
     scheduled = true;
     // setImmediate runs after this turn's I/O callbacks: every request parsed in this turn joins.
     setImmediate(() => {
@@ -48,10 +58,12 @@ export function createGroupCommit<T, R>(params: {
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);
     if (batch.length === 0) {
-      for (const done of idle.splice(0)) done();
+      if (writing === 0) for (const done of idle.splice(0)) done();
       return;
     }
-    writing = true;
+    writing += 1;
+    // More than a batch was waiting: the rest may start at once if another write is allowed.
+    if (queue.length > 0) schedule();
     try {
       const results = await write(batch.map((w) => w.item));
       batch.forEach((w, i) => {
@@ -63,10 +75,10 @@ export function createGroupCommit<T, R>(params: {
     } catch (error) {
       for (const w of batch) w.reject(error);
     } finally {
-      writing = false;
+      writing -= 1;
     }
     if (queue.length > 0) schedule();
-    else for (const done of idle.splice(0)) done();
+    else if (writing === 0 && !scheduled) for (const done of idle.splice(0)) done();
   };
 
   return {
@@ -77,7 +89,7 @@ export function createGroupCommit<T, R>(params: {
       });
     },
     drain() {
-      if (queue.length === 0 && !writing && !scheduled) return Promise.resolve();
+      if (queue.length === 0 && writing === 0 && !scheduled) return Promise.resolve();
       return new Promise<void>((resolve) => idle.push(resolve));
     },
   };
