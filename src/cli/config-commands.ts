@@ -15,6 +15,9 @@ import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { lateLabelTargets } from "../route/stateful-rules.js";
 import { OPT_IN_EVENTS, optInEventOf } from "../repo-config/globs.js";
 import { format } from "../format/format.js";
+import { NO_PEOPLE, readPeopleFile, type PeopleDirectory } from "../settings/people.js";
+import { SettingsError } from "../settings/settings-error.js";
+import { directMessageFor } from "../threads/direct-messages.js";
 import { CliError, type CliIo } from "./io.js";
 
 const DEFAULT_CONFIG_PATH = ".github/notifier.yml";
@@ -152,10 +155,29 @@ export async function previewCommand(params: {
     (target) =>
       `- ${target.channel}: ${describeDelivery({ event, target, kind: registry.get(target.channel)?.kind })}`,
   );
+  const people = previewPeople(io);
+  const direct = registry.dm() === null ? null : directMessageFor({ event, people });
+  const message = format(event, { slackIdOf: (login) => people.lookup(login)?.slackId ?? null });
   io.stdout(
-    `send to: ${decision.channels.join(", ")}\n${delivery.join("\n")}\nmessage:\n${JSON.stringify(format(event), null, 2)}\n`,
+    `send to: ${decision.channels.join(", ")}\n${delivery.join("\n")}\n${
+      direct === null
+        ? ""
+        : `direct message: ${direct.login} (${direct.slackId}), whatever the routes say\n`
+    }message:\n${JSON.stringify(message, null, 2)}\n`,
   );
   return 0;
+}
+
+/** The operator's people file (`SLACK_PEOPLE_FILE`), as the app reads it: mentions and DMs in the preview. */
+function previewPeople(io: CliIo): PeopleDirectory {
+  const file = io.env.SLACK_PEOPLE_FILE?.trim();
+  if (!file) return NO_PEOPLE;
+  try {
+    return readPeopleFile(resolve(io.cwd, file));
+  } catch (error) {
+    if (error instanceof SettingsError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 /**

@@ -182,6 +182,33 @@ describe("notifier preview", () => {
     expect(run.stdout).toMatch(/skip: ignored: author "Codertocat"/);
   });
 
+  it("mentions mapped people and names the direct message the event would send, as the app would", async () => {
+    const payload = exampleOf("pull_request", "review_requested") as unknown as Record<
+      string,
+      unknown
+    >;
+    payload.requested_reviewer = { ...(payload.requested_reviewer as object), login: "octocat" };
+    delete payload.requested_team;
+    const file = write("review.json", JSON.stringify(payload));
+    const people = write("people.yml", "octocat: { slack: U0OCTOCAT, dm: [review_requested] }\n");
+    const config = write("reviews.yml", 'routes:\n  - on: ["pull_request.*"]\n');
+    const run = await cli(
+      ["preview", "--payload", file, "--event", "pull_request", "--config", config],
+      { env: { ...botEnv, SLACK_PEOPLE_FILE: people } },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("direct message: octocat (U0OCTOCAT), whatever the routes say");
+    expect(run.stdout).toContain("<@U0OCTOCAT>");
+
+    const broken = write("people-broken.yml", "octocat: nobody\n");
+    const refused = await cli(
+      ["preview", "--payload", file, "--event", "pull_request", "--config", config],
+      { env: { ...botEnv, SLACK_PEOPLE_FILE: broken } },
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/people-broken\.yml:1: octocat/);
+  });
+
   it("says an event is not notified", async () => {
     const payload = write("edited.json", JSON.stringify(exampleOf("issues", "edited")));
     const run = await cli(["preview", "--payload", payload, "--event", "issues"], { env });
