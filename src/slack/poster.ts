@@ -13,6 +13,7 @@ import {
 import type { FetchFunction } from "@slack/webhook";
 import type { SlackMessage } from "../format/slack-message.js";
 import type { SlackChannel } from "../settings/channels.js";
+import { describeError } from "../shared/error-text.js";
 
 export type PostOutcome =
   | { result: "sent" }
@@ -182,30 +183,6 @@ async function send(params: {
     }
     return { kind: "network", message: describeError(cause) };
   }
-}
-
-/** An error and its causes on one line: fetch hides the useful part (ECONNRESET...) in `cause`. */
-function describeError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  while (current !== undefined && current !== null && parts.length < 4) {
-    if (current instanceof Error) {
-      const code = (current as { code?: unknown }).code;
-      parts.push(
-        typeof code === "string" && !current.message.includes(code)
-          ? `${current.message} (${code})`
-          : current.message,
-      );
-      current = current.cause;
-    } else {
-      parts.push(String(current));
-      current = undefined;
-    }
-  }
-  return (
-    parts.filter((part, index) => part !== "" && parts.indexOf(part) === index).join(": ") ||
-    "unknown error"
-  );
 }
 
 function summariseBody(body: string): string {

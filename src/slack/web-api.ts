@@ -11,6 +11,7 @@
 import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPICallResult } from "@slack/web-api";
 import type { SlackMessage } from "../format/slack-message.js";
 import type { Log } from "../shared/log.js";
+import { describeError } from "../shared/error-text.js";
 
 /** What one Web API call came to. */
 export type ApiOutcome<T> =
@@ -296,18 +297,18 @@ export function classifyWebApiError(params: { method: string; error: unknown }):
     if (originalCode === "ECONNABORTED" || originalCode === "ETIMEDOUT") {
       return {
         result: "retry",
-        error: `${method}: no answer in time (${describe(original)})`,
+        error: `${method}: no answer in time (${describeError(original)})`,
         retryAfterMs: null,
       };
     }
     return {
       result: "retry",
-      error: `${method}: request failed: ${describe(original ?? error)}`,
+      error: `${method}: request failed: ${describeError(original ?? error)}`,
       retryAfterMs: null,
     };
   }
   // A 429 whose Retry-After the client could not read comes as a plain error.
-  const text = describe(error);
+  const text = describeError(error);
   if (/retry header did not contain a valid timeout/i.test(text)) {
     return {
       result: "retry",
@@ -353,30 +354,6 @@ function codeOf(error: unknown): unknown {
   return typeof error === "object" && error !== null
     ? (error as { code?: unknown }).code
     : undefined;
-}
-
-/** An error and its causes on one line, with the Node error code when the message lacks it. */
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  while (current !== undefined && current !== null && parts.length < 4) {
-    if (current instanceof Error) {
-      const code = codeOf(current);
-      parts.push(
-        typeof code === "string" && !current.message.includes(code)
-          ? `${current.message} (${code})`
-          : current.message,
-      );
-      current = current.cause;
-    } else {
-      parts.push(String(current));
-      current = undefined;
-    }
-  }
-  return (
-    parts.filter((part, index) => part !== "" && parts.indexOf(part) === index).join(": ") ||
-    "unknown error"
-  );
 }
 
 function summarise(body: unknown): string {
