@@ -211,13 +211,7 @@ export function createThreadPoster(params: {
     const state = newer ? (nextItemState(record.state, event) ?? record.state) : record.state;
     let edit = newer ? "parent updated" : "parent kept (an older event)";
     if (newer) {
-      const updated = await calls.call("update", () =>
-        api.update({
-          channel: found.slackChannel,
-          ts: found.ts,
-          message: parentMessage({ state, opening: record.opening, options }),
-        }),
-      );
+      const updated = await editParent({ calls, found, record, state });
       if (updated.result === "gone") {
         await parents.forgetParent(where);
         return newParent({ calls, post, channelId, where, state, receivedAt });
@@ -262,6 +256,22 @@ export function createThreadPoster(params: {
     return sentAs(`thread reply under ${found.ts}${also}, ${edit}`, calls.made());
   }
 
+  /** Edits a parent to show `state` under the message that opened its thread. */
+  function editParent(p: {
+    calls: Calls;
+    found: ThreadParent;
+    record: ParentRecord;
+    state: ItemState;
+  }) {
+    return p.calls.call("update", () =>
+      api.update({
+        channel: p.found.slackChannel,
+        ts: p.found.ts,
+        message: parentMessage({ state: p.state, opening: p.record.opening, options }),
+      }),
+    );
+  }
+
   async function topLevel(calls: Calls, post: BotPost, channelId: string) {
     const sent = await calls.call("post", () =>
       api.postMessage({ channel: channelId, message: post.message }),
@@ -304,13 +314,7 @@ export function createThreadPoster(params: {
       }
       if (lastEventAt === record.lastEventAt) continue;
       edits += 1;
-      const updated = await calls.call("update", () =>
-        api.update({
-          channel: found.slackChannel,
-          ts: found.ts,
-          message: parentMessage({ state, opening: record.opening, options }),
-        }),
-      );
+      const updated = await editParent({ calls, found, record, state });
       if (updated.result === "gone") {
         await parents.forgetParent(where);
         continue;
