@@ -75,7 +75,7 @@ export function normalizeWorkflowRun(params: {
   return {
     ...baseEvent({ kind, repository, actor, url: nonEmpty(text(run, "html_url")) }),
     title: workflowName === null ? null : readTitle(workflowName),
-    headBranch: nonEmpty(text(run, "head_branch")),
+    headBranch: ownHeadBranch({ payload, parent: run }),
     detail,
   };
 }
@@ -107,13 +107,29 @@ export function normalizeCheckSuite(params: { payload: CheckSuitePayload }): Act
       actor,
       url: found.headSha === undefined ? null : `${repository.url}/commit/${found.headSha}/checks`,
     }),
-    headBranch: nonEmpty(text(suite, "head_branch")),
+    headBranch: ownHeadBranch({ payload, parent: suite }),
     detail: {
       ...(appName === null ? {} : { appName: readTitle(appName) }),
       conclusion,
       ...found,
     },
   };
+}
+
+/**
+ * The head branch of a run or suite, or null when its head repository is another one (a fork's
+ * pull request): its `main` is the fork's, so neither a `branches` filter, the default branch
+ * nor the CI history of this repository's branches may take it. A payload naming no head
+ * repository (check suites do not) is taken as this repository's.
+ */
+function ownHeadBranch(params: {
+  payload: Untrusted<{ repository: { id: number } }>;
+  parent: Untrusted<{ head_branch: string | null; head_repository?: { id: number } | null }>;
+}): string | null {
+  const headId = count(child(params.parent, "head_repository"), "id");
+  const ownId = count(child(params.payload, "repository"), "id");
+  if (headId !== null && ownId !== null && headId !== ownId) return null;
+  return nonEmpty(text(params.parent, "head_branch"));
 }
 
 /** The head SHA (when it looks like one) and the pull requests' numbers of a run or suite. */

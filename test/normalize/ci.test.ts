@@ -105,6 +105,25 @@ describe("workflow_run", () => {
     });
   });
 
+  it("a fork's run has no head branch: its branch name is the fork's, not this repository's", () => {
+    const own = run({ conclusion: "failure" });
+    const repositoryId = (own.repository as { id: number }).id;
+    const headRepository = (own.workflow_run as { head_repository: object }).head_repository;
+    const fromFork = run({
+      conclusion: "failure",
+      head_branch: "master",
+      head_repository: { ...headRepository, id: repositoryId + 1 },
+    });
+    expect(normalize("workflow_run", own)?.headBranch).toBe("master");
+    const event = normalize("workflow_run", fromFork);
+    expect(event?.kind).toBe("workflow_run.failed");
+    expect(event?.headBranch).toBeNull();
+    // A run without a head repository, or the same one, keeps its branch.
+    expect(
+      normalize("workflow_run", run({ conclusion: "failure", head_repository: null }))?.headBranch,
+    ).toBe("master");
+  });
+
   it("without workflow_run is malformed", () => {
     const payload: Record<string, unknown> = { ...run({}) };
     delete payload.workflow_run;
@@ -157,6 +176,16 @@ describe("check_suite", () => {
       headSha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
       pullRequestNumbers: [2],
     });
+  });
+
+  it("a suite whose head repository is another (a fork) has no head branch", () => {
+    const payload = suite({ conclusion: "failure" });
+    const repositoryId = (payload.repository as { id: number }).id;
+    const fromFork = suite({ conclusion: "failure", head_repository: { id: repositoryId + 1 } });
+    const same = suite({ conclusion: "failure", head_repository: { id: repositoryId } });
+    expect(normalize("check_suite", fromFork)?.headBranch).toBeNull();
+    expect(normalize("check_suite", same)?.headBranch).toBe("changes");
+    expect(normalize("check_suite", payload)?.headBranch).toBe("changes");
   });
 
   it("an app without a name goes by its slug; without either, by nothing; without a SHA, links the repository", () => {

@@ -102,6 +102,7 @@ describe("back to green", () => {
       (p) => p.workflow_run.status === "completed",
     );
   const EVERY_RUN: NotifierConfig = { routes: [{ on: ["workflow_run.*"] }] };
+  const BRANCHES: NotifierConfig = { routes: [{ on: ["workflow_run.*"], branches: ["master"] }] };
 
   it("announces fail, fail, success on the default branch as failed, failed, fixed by default", async () => {
     expect(sent(await routed("workflow_run", run(1, "failure")))).toEqual([
@@ -150,6 +151,28 @@ describe("back to green", () => {
     // A retry (or GitHub's redelivery) of the same run answers the same.
     expect(sent(await routed("workflow_run", fixedOnDev, EVERY_RUN))).toEqual([
       "default: workflow_run.fixed",
+    ]);
+  });
+
+  it("neither announces by default nor records a fork's run on a branch named like the default", async () => {
+    const fromFork = (runNumber: number, conclusion: string) => {
+      const payload = run(runNumber, conclusion);
+      payload.workflow_run.head_repository.id = payload.repository.id + 1;
+      return payload;
+    };
+    expect(sent(await routed("workflow_run", fromFork(1, "failure")))).toBe(
+      "skip: no route matched workflow_run.failed",
+    );
+    expect(sent(await routed("workflow_run", fromFork(1, "failure"), BRANCHES))).toBe(
+      "skip: no route matched workflow_run.failed",
+    );
+    // The fork's failure is not in the history: a success of this repository's master is no fix.
+    expect(sent(await routed("workflow_run", run(2, "success"), EVERY_RUN))).toEqual([
+      "default: workflow_run.succeeded",
+    ]);
+    // A route without branches still hears of the fork's run.
+    expect(sent(await routed("workflow_run", fromFork(3, "failure"), EVERY_RUN))).toEqual([
+      "default: workflow_run.failed",
     ]);
   });
 
