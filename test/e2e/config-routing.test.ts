@@ -236,8 +236,9 @@ describe("routing by repository config read from GitHub", () => {
         ),
       { timeout: 10_000, interval: 50 },
     );
-    // Routing the push reads nothing; it only drops the cached file.
-    expect(github.count(CONTENTS) - contentsBefore).toBe(1);
+    // Routing the push drops the cached file, and (a push to the default branch being an
+    // event of its own, `push.default_branch`) reads the new one to route it: no route takes it.
+    expect(github.count(CONTENTS) - contentsBefore).toBe(2);
 
     await sendDelivery({
       baseUrl: app.baseUrl,
