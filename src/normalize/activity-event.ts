@@ -171,6 +171,8 @@ export interface ActivityDetail {
   workflowId?: number;
   /** `workflow_run.*`: the run's number within its workflow (`#36`). */
   runNumber?: number;
+  /** `workflow_run.*`: which attempt of the run this is (`workflow_run.run_attempt`, 2 for a re-run). */
+  runAttempt?: number;
   /** `workflow_run.*`, `check_suite.failed`: GitHub's conclusion (`failure`, `timed_out`...). */
   conclusion?: string;
   /** `workflow_run.*`, `check_suite.failed`: the commit that was built. */

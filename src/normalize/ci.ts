@@ -65,10 +65,12 @@ export function normalizeWorkflowRun(params: {
     nonEmpty(text(run, "name")) ?? nonEmpty(text(child(payload, "workflow"), "name"));
   const workflowId = count(run, "workflow_id");
   const runNumber = issueNumber(count(run, "run_number"));
+  const runAttempt = issueNumber(count(run, "run_attempt"));
   const detail: ActivityDetail = {
     ...(workflowName === null ? {} : { workflowName: readTitle(workflowName) }),
     ...(workflowId === null || !Number.isSafeInteger(workflowId) ? {} : { workflowId }),
     ...(runNumber === null ? {} : { runNumber }),
+    ...(runAttempt === null ? {} : { runAttempt }),
     conclusion,
     ...shaAndPullRequests(run),
   };

@@ -25,6 +25,8 @@ export interface CiConclusionRecord {
   branch: string;
   /** `workflow_run.run_number`. */
   runNumber: number;
+  /** `workflow_run.run_attempt`; 1 when the payload has none (a first run). */
+  runAttempt: number;
   /** Only these two are recorded: cancelled or skipped runs say nothing about the branch. */
   conclusion: "success" | "failure";
 }
@@ -35,7 +37,7 @@ export interface CiConclusionRecord {
  *
  * @example
  * ciConclusionOf(failedRunOnMain)
- * // { repository: "acme/api", workflowId: 161335, branch: "main", runNumber: 12, conclusion: "failure" }
+ * // { repository: "acme/api", workflowId: 161335, branch: "main", runNumber: 12, runAttempt: 1, conclusion: "failure" }
  */
 export function ciConclusionOf(event: ActivityEvent): CiConclusionRecord | null {
   const conclusion =
@@ -44,7 +46,7 @@ export function ciConclusionOf(event: ActivityEvent): CiConclusionRecord | null 
       : event.kind === "workflow_run.succeeded"
         ? "success"
         : null;
-  const { workflowId, runNumber } = event.detail;
+  const { workflowId, runNumber, runAttempt } = event.detail;
   if (conclusion === null || workflowId === undefined || runNumber === undefined) return null;
   if (event.headBranch === null) return null;
   return {
@@ -52,6 +54,7 @@ export function ciConclusionOf(event: ActivityEvent): CiConclusionRecord | null 
     workflowId,
     branch: event.headBranch,
     runNumber,
+    runAttempt: runAttempt ?? 1,
     conclusion,
   };
 }

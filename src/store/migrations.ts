@@ -179,6 +179,15 @@ function ciHistoryAndLateLabels(dialect: Dialect): string[] {
   ];
 }
 
+/**
+ * Routing state after review (issue 14):
+ * - `ci_conclusions.run_attempt`: a re-run keeps its run number and counts an attempt, so runs
+ *   are ordered by (run number, attempt); rows stored before are attempt 1.
+ */
+function routingStateAfterReview(): string[] {
+  return [`ALTER TABLE ci_conclusions ADD COLUMN run_attempt INTEGER NOT NULL DEFAULT 1`];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -209,6 +218,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "ci conclusions and late labels",
     sqlite: ciHistoryAndLateLabels("sqlite"),
     postgres: ciHistoryAndLateLabels("postgres"),
+  },
+  {
+    version: 6,
+    name: "ci run attempts",
+    sqlite: routingStateAfterReview(),
+    postgres: routingStateAfterReview(),
   },
 ];
 

@@ -432,18 +432,19 @@ export interface CiHistory {
    * same workflow and branch (null when there is none), in one transaction. The repository is
    * matched case-insensitively; the branch exactly, as git names are.
    *
-   * - A run numbered below the stored one arrived out of order: it is ignored (nothing is
-   *   written) and the answer is null, so an old success never turns into "fixed".
-   * - The stored run again with the same conclusion (a retried or redelivered event) writes
-   *   nothing new and answers what it answered the first time.
-   * - The stored run with another conclusion (a re-run of the same run number) or a later run
-   *   replaces the stored one and answers the stored conclusion.
+   * Runs are ordered by (run number, attempt): a re-run keeps its number and counts an attempt.
+   * - A run before the stored one arrived out of order: it is ignored (nothing is written) and
+   *   the answer is null, so an old success never turns into "fixed".
+   * - The stored run and attempt again (a retried or redelivered event) writes nothing and
+   *   answers what it answered the first time.
+   * - A later run, or a later attempt of the stored run, replaces the stored one and answers the
+   *   stored conclusion.
    *
    * Throws on a malformed argument, naming it.
    *
    * @example
    * await ci.recordConclusion({ repository: "acme/api", workflowId: 161335, branch: "main",
-   *   runNumber: 7, conclusion: "failure", now }) // => null (first run seen)
+   *   runNumber: 7, runAttempt: 1, conclusion: "failure", now }) // => null (first run seen)
    * await ci.recordConclusion({ ...same, runNumber: 8, conclusion: "success", now }) // => "failure"
    */
   recordConclusion(params: {
@@ -455,6 +456,8 @@ export interface CiHistory {
     branch: string;
     /** `workflow_run.run_number`: orders the runs of one workflow. */
     runNumber: number;
+    /** `workflow_run.run_attempt` (1 for a first run): orders the re-runs of one run number. */
+    runAttempt: number;
     /** `success` or `failure` (routing records no other). */
     conclusion: string;
     now: Date;

@@ -62,6 +62,7 @@ describe("workflow_run", () => {
       workflowName: "CI",
       workflowId: 2823525,
       runNumber: 163,
+      runAttempt: 1,
       conclusion: "failure",
       headSha: "3484a3fb816e0859fd6e1cea078d76385ff50625",
       pullRequestNumbers: [2],
@@ -93,10 +94,16 @@ describe("workflow_run", () => {
     ]);
   });
 
-  it("drops a head SHA that is not one, and a workflow id that is not a number", () => {
+  it("drops a head SHA that is not one, and a workflow id, run number or attempt that is not one", () => {
     const event = normalize(
       "workflow_run",
-      run({ conclusion: "failure", head_sha: "<!channel>", workflow_id: "1", run_number: 0 }),
+      run({
+        conclusion: "failure",
+        head_sha: "<!channel>",
+        workflow_id: "1",
+        run_number: 0,
+        run_attempt: "2",
+      }),
     );
     expect(event?.detail).toEqual({
       workflowName: "test",

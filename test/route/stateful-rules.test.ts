@@ -55,14 +55,28 @@ describe("back to green", () => {
       workflowId: 2823525,
       branch: "master",
       runNumber: 163,
+      runAttempt: 1,
       conclusion: "failure",
     });
+    const reRun = run("success", (p) => {
+      p.workflow_run.run_attempt = 3;
+    });
+    expect(ciConclusionOf(reRun)).toMatchObject({ runNumber: 163, runAttempt: 3 });
+    // A payload without an attempt is a first run.
+    const noAttempt = run("success", (p) => {
+      delete p.workflow_run.run_attempt;
+    });
+    expect(ciConclusionOf(noAttempt)?.runAttempt).toBe(1);
     expect(ciConclusionOf(run("timed_out"))?.conclusion).toBe("failure");
     expect(ciConclusionOf(run("success"))?.conclusion).toBe("success");
   });
 
   it("records nothing for other kinds, or a run without a head branch", () => {
     expect(ciConclusionOf(eventOf("issues", "opened"))).toBeNull();
+    const fromFork = run("failure", (p) => {
+      p.workflow_run.head_repository.id = p.repository.id + 1;
+    });
+    expect(ciConclusionOf(fromFork)).toBeNull();
     expect(ciConclusionOf(run("failure", (p) => (p.workflow_run.head_branch = null)))).toBeNull();
     const fixed: ActivityEvent = { ...run("success"), kind: "workflow_run.fixed" };
     expect(ciConclusionOf(fixed)).toBeNull();

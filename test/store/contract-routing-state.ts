@@ -13,6 +13,8 @@ const HOUR = 3_600_000;
 
 /** The migration that adds both tables; the store before it is at version 4. */
 const ROUTING_STATE_VERSION = 5;
+/** The migration that amends both after review. */
+const REVIEW_VERSION = 6;
 
 type Run = Parameters<CiHistory["recordConclusion"]>[0];
 
@@ -23,6 +25,7 @@ function run(runNumber: number, conclusion: string, t = 0, overrides: Partial<Ru
     workflowId: 161335,
     branch: "main",
     runNumber,
+    runAttempt: 1,
     conclusion,
     now: at(t),
     ...overrides,
@@ -30,6 +33,27 @@ function run(runNumber: number, conclusion: string, t = 0, overrides: Partial<Ru
 }
 
 const MARK = { repository: "octo-org/api", number: 42, routeKey: "route-a" };
+
+/** A store migrated to just before `version`, with the migrations applied the way `migrate` does. */
+async function storeBefore(
+  ctx: ContractContext,
+  version: number,
+): Promise<ReturnType<ContractContext["unmigrated"]>> {
+  const opened = ctx.unmigrated();
+  const { backend } = opened;
+  await backend.db.transaction(async (tx) => {
+    await backend.dialect.beforeMigrate(tx);
+    await tx.run(schemaMigrationsTable(backend.dialect.kind));
+    for (const migration of MIGRATIONS.filter((m) => m.version < version)) {
+      for (const statement of migration[backend.dialect.kind]) await tx.run(statement);
+      await tx.run(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)",
+        { version: migration.version, name: migration.name },
+      );
+    }
+  });
+  return opened;
+}
 
 export function routingStateContract(ctx: ContractContext): void {
   const { ready } = ctx;
@@ -64,13 +88,32 @@ export function routingStateContract(ctx: ContractContext): void {
       expect(await store.recordConclusion(run(1, "success", 0, other))).toBeNull();
     });
 
-    it("takes a re-run of the same run number with another conclusion as the next run", async () => {
+    it("takes a re-run (same run number, next attempt) as the next run", async () => {
       const store = await ready();
       await store.recordConclusion(run(1, "success"));
       expect(await store.recordConclusion(run(2, "failure"))).toBe("success");
-      // "Re-run failed jobs" keeps the run number and ends green.
-      expect(await store.recordConclusion(run(2, "success"))).toBe("failure");
+      // "Re-run failed jobs" keeps the run number, counts an attempt and ends green.
+      expect(await store.recordConclusion(run(2, "success", 0, { runAttempt: 2 }))).toBe("failure");
       expect(await store.recordConclusion(run(3, "success"))).toBe("success");
+    });
+
+    it("orders by run number then attempt: a redelivered first attempt answers as before and never flips back", async () => {
+      const store = await ready();
+      const first = run(2, "failure", 0, { runAttempt: 1 });
+      const second = run(2, "success", HOUR, { runAttempt: 2 });
+      expect(await store.recordConclusion(first)).toBeNull();
+      expect(await store.recordConclusion(second)).toBe("failure");
+      // Attempt 1 again (GitHub's redelivery, after attempt 2): the answer it had, nothing written.
+      expect(await store.recordConclusion({ ...first, now: at(2 * HOUR) })).toBeNull();
+      // Attempt 2 again: the answer it had.
+      expect(await store.recordConclusion({ ...second, now: at(2 * HOUR) })).toBe("failure");
+      // The stored run is still attempt 2's success: run 3's success follows a success.
+      expect(await store.recordConclusion(run(3, "success", 3 * HOUR))).toBe("success");
+      // Attempt 3 of run 2 now is older than run 3: ignored.
+      expect(
+        await store.recordConclusion(run(2, "failure", 3 * HOUR, { runAttempt: 3 })),
+      ).toBeNull();
+      expect(await store.recordConclusion(run(4, "success", 3 * HOUR))).toBe("success");
     });
 
     it("keeps repositories, workflows and branches apart; a repository in any case is one", async () => {
@@ -160,6 +203,11 @@ export function routingStateContract(ctx: ContractContext): void {
           "run number past INTEGER",
           { runNumber: 2 ** 31 },
           "runNumber must be an integer from 1 to 2147483647, got 2147483648",
+        ],
+        [
+          "attempt 0",
+          { runAttempt: 0 },
+          "runAttempt must be an integer from 1 to 2147483647, got 0",
         ],
         [
           "an empty conclusion",
@@ -292,18 +340,7 @@ export function routingStateContract(ctx: ContractContext): void {
     expect(MIGRATIONS.find((m) => m.version === ROUTING_STATE_VERSION)?.name).toBe(
       "ci conclusions and late labels",
     );
-    const { backend, store } = ctx.unmigrated();
-    await backend.db.transaction(async (tx) => {
-      await backend.dialect.beforeMigrate(tx);
-      await tx.run(schemaMigrationsTable(backend.dialect.kind));
-      for (const migration of MIGRATIONS.filter((m) => m.version < ROUTING_STATE_VERSION)) {
-        for (const statement of migration[backend.dialect.kind]) await tx.run(statement);
-        await tx.run(
-          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)",
-          { version: migration.version, name: migration.name },
-        );
-      }
-    });
+    const { store } = await storeBefore(ctx, ROUTING_STATE_VERSION);
     expect(await ctx.appliedVersions()).toEqual([1, 2, 3, 4]);
     await store.insertDelivery(incoming("before-upgrade", { receivedAt: at(7) }));
     const parentKey = { repository: "octo-org/api", number: 9, channel: "default" };
@@ -323,5 +360,21 @@ export function routingStateContract(ctx: ContractContext): void {
     expect(await store.findParent(parentKey)).toMatchObject({ ts: "1.0" });
     expect(await store.recordConclusion(run(1, "failure"))).toBeNull();
     expect(await store.markSent({ ...MARK, now: at(0) })).toBe(true);
+  });
+
+  it("upgrades stored conclusions to attempt 1 of their run (migration 6)", async () => {
+    expect(MIGRATIONS.find((m) => m.version === REVIEW_VERSION)?.name).toBe("ci run attempts");
+    const { backend, store } = await storeBefore(ctx, REVIEW_VERSION);
+    // Run 2 failed after run 1 passed, stored as version 5 stored it: no attempt.
+    await backend.db.run(
+      `INSERT INTO ci_conclusions (repository, workflow_id, branch, run_number, conclusion,
+        previous_conclusion, updated_at)
+      VALUES ('octo-org/api', 161335, 'main', 2, 'failure', 'success', 0)`,
+    );
+    await store.migrate();
+    expect(await ctx.appliedVersions()).toEqual(MIGRATIONS.map((m) => m.version));
+    // Attempt 1 again answers what it answered; attempt 2 is the next run.
+    expect(await store.recordConclusion(run(2, "failure"))).toBe("success");
+    expect(await store.recordConclusion(run(2, "success", 0, { runAttempt: 2 }))).toBe("failure");
   });
 }

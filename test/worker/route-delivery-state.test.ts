@@ -91,12 +91,17 @@ function sent(outcome: RoutingOutcome): string[] | string {
 
 describe("back to green", () => {
   /** Run `runNumber` of workflow "test" (id 2823525) on `branch` of octo-org/octo-repo (default master). */
-  const run = (runNumber: number, conclusion: string, branch = "master") =>
+  const run = (runNumber: number, conclusion: string, branch = "master", attempt = 1) =>
     payloadOf(
       "workflow_run",
       "completed",
       (p) => {
-        Object.assign(p.workflow_run, { run_number: runNumber, conclusion, head_branch: branch });
+        Object.assign(p.workflow_run, {
+          run_number: runNumber,
+          run_attempt: attempt,
+          conclusion,
+          head_branch: branch,
+        });
       },
       // The package's first "completed" example is a queued run.
       (p) => p.workflow_run.status === "completed",
@@ -173,6 +178,22 @@ describe("back to green", () => {
     // A route without branches still hears of the fork's run.
     expect(sent(await routed("workflow_run", fromFork(3, "failure"), EVERY_RUN))).toEqual([
       "default: workflow_run.failed",
+    ]);
+  });
+
+  it("a re-run's second attempt that passes is fixed; the first attempt redelivered does not flip it back", async () => {
+    const firstAttempt = run(2, "failure", "master", 1);
+    expect(sent(await routed("workflow_run", firstAttempt, EVERY_RUN))).toEqual([
+      "default: workflow_run.failed",
+    ]);
+    expect(sent(await routed("workflow_run", run(2, "success", "master", 2), EVERY_RUN))).toEqual([
+      "default: workflow_run.fixed",
+    ]);
+    expect(sent(await routed("workflow_run", firstAttempt, EVERY_RUN))).toEqual([
+      "default: workflow_run.failed",
+    ]);
+    expect(sent(await routed("workflow_run", run(3, "success"), EVERY_RUN))).toEqual([
+      "default: workflow_run.succeeded",
     ]);
   });
 
