@@ -183,9 +183,14 @@ function ciHistoryAndLateLabels(dialect: Dialect): string[] {
  * Routing state after review (issue 14):
  * - `ci_conclusions.run_attempt`: a re-run keeps its run number and counts an attempt, so runs
  *   are ordered by (run number, attempt); rows stored before are attempt 1.
+ * - `late_labels.delivery_id`: the delivery that set a mark, so a retried routing of it (whose
+ *   messages may never have been queued) sends them again; rows stored before have none.
  */
 function routingStateAfterReview(): string[] {
-  return [`ALTER TABLE ci_conclusions ADD COLUMN run_attempt INTEGER NOT NULL DEFAULT 1`];
+  return [
+    `ALTER TABLE ci_conclusions ADD COLUMN run_attempt INTEGER NOT NULL DEFAULT 1`,
+    `ALTER TABLE late_labels ADD COLUMN delivery_id TEXT`,
+  ];
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -221,7 +226,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: "ci run attempts",
+    name: "ci run attempts and late label deliveries",
     sqlite: routingStateAfterReview(),
     postgres: routingStateAfterReview(),
   },

@@ -470,13 +470,16 @@ export interface CiHistory {
  */
 export interface LateLabels {
   /**
-   * Marks the item as sent to the route; true when this call marked it, false when it was
-   * already marked (by an earlier label, or by the opened event itself). One atomic insert:
-   * of concurrent calls for one key exactly one answers true. Throws on a malformed argument.
+   * Marks the item as sent to the route; true when this call marked it or the mark is this
+   * delivery's (its routing retried: what the first routing sent may never have been queued),
+   * false when another delivery marked it (an earlier label, or the opened event itself). One
+   * atomic insert: of concurrent calls for one key from different deliveries exactly one
+   * answers true. Throws on a malformed argument.
    *
    * @example
-   * await late.markSent({ repository: "acme/api", number: 7, routeKey: "3f2a…", now }) // => true
-   * await late.markSent({ repository: "acme/api", number: 7, routeKey: "3f2a…", now }) // => false
+   * await late.markSent({ repository: "acme/api", number: 7, routeKey: "3f2a…", deliveryId: "d1", now }) // => true
+   * await late.markSent({ repository: "acme/api", number: 7, routeKey: "3f2a…", deliveryId: "d1", now }) // => true (a retry)
+   * await late.markSent({ repository: "acme/api", number: 7, routeKey: "3f2a…", deliveryId: "d2", now }) // => false
    */
   markSent(params: {
     /** `owner/name`, matched case-insensitively. */
@@ -485,6 +488,8 @@ export interface LateLabels {
     number: number;
     /** Names the route (routing derives it from the route's content and channel). */
     routeKey: string;
+    /** The delivery being routed, kept with the mark; null marks for no delivery (never fresh again). */
+    deliveryId: string | null;
     now: Date;
   }): Promise<boolean>;
 }

@@ -120,9 +120,16 @@ export async function routeDelivery(params: {
     config,
     decision: route(event, config),
     state,
+    deliveryId: delivery.id,
     now,
   });
-  const late = await lateLabelAnnouncement({ event, config, state, now });
+  const late = await lateLabelAnnouncement({
+    event,
+    config,
+    state,
+    deliveryId: delivery.id,
+    now,
+  });
   const announcements: Announcement[] = [];
   if (late !== null) {
     announcements.push({
@@ -205,15 +212,18 @@ export async function routeDelivery(params: {
  * An opened issue or pull request marks each label-filtered route it matched, so a label added
  * later does not send it there again. A route a late label already took (the `labeled` event
  * was routed first, as when an item is opened with a label) is left out: the item reached it.
+ * Marks are the delivery's: routing the same delivery again (a retry) sends the same.
  */
 async function withOpenedMarks(params: {
   event: ActivityEvent;
   config: NotifierConfig;
   decision: RouteDecision;
   state: LateLabels;
+  /** The delivery being routed: its own marks (a retried routing) do not hold it back. */
+  deliveryId: string;
   now: Date;
 }): Promise<RouteDecision> {
-  const { event, config, decision, state, now } = params;
+  const { event, config, decision, state, deliveryId, now } = params;
   if (decision.kind === "skip" || event.number === null) return decision;
   const taken: number[] = [];
   for (const mark of openedMarks({ event, config, matched: decision.routes })) {
@@ -221,6 +231,7 @@ async function withOpenedMarks(params: {
       repository: event.repository.fullName,
       number: event.number,
       routeKey: mark.routeKey,
+      deliveryId,
       now,
     });
     if (!marked) taken.push(mark.index);
@@ -247,9 +258,11 @@ async function lateLabelAnnouncement(params: {
   event: ActivityEvent;
   config: NotifierConfig;
   state: LateLabels;
+  /** The delivery being routed: a route it marked itself (a retried routing) is sent again. */
+  deliveryId: string;
   now: Date;
 }): Promise<{ event: ActivityEvent; targets: ChannelTarget[] } | null> {
-  const { event, config, state, now } = params;
+  const { event, config, state, deliveryId, now } = params;
   const late = lateLabelTargets({ event, config });
   if (late === null || late.event.number === null) return null;
   // Ignore rules first: a route is marked only when the item would really be sent there.
@@ -263,6 +276,7 @@ async function lateLabelAnnouncement(params: {
       repository: late.event.repository.fullName,
       number: late.event.number,
       routeKey: candidate.routeKey,
+      deliveryId,
       now,
     });
     if (marked) fresh.push(candidate.route);

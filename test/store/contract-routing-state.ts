@@ -32,7 +32,8 @@ function run(runNumber: number, conclusion: string, t = 0, overrides: Partial<Ru
   };
 }
 
-const MARK = { repository: "octo-org/api", number: 42, routeKey: "route-a" };
+/** A mark set by no particular delivery: every call but the first answers false. */
+const MARK = { repository: "octo-org/api", number: 42, routeKey: "route-a", deliveryId: null };
 
 /** A store migrated to just before `version`, with the migrations applied the way `migrate` does. */
 async function storeBefore(
@@ -235,6 +236,19 @@ export function routingStateContract(ctx: ContractContext): void {
       expect(await store.markSent({ ...MARK, repository: "OCTO-ORG/Api", now: at(2) })).toBe(false);
     });
 
+    it("answers true again to the delivery that set the mark (a retried routing), false to others", async () => {
+      const store = await ready();
+      const mark = { ...MARK, deliveryId: "delivery-1" };
+      expect(await store.markSent({ ...mark, now: at(0) })).toBe(true);
+      expect(await store.markSent({ ...mark, now: at(1) })).toBe(true);
+      expect(await store.markSent({ ...mark, deliveryId: "delivery-2", now: at(2) })).toBe(false);
+      expect(await store.markSent({ ...mark, now: at(3) })).toBe(true);
+      // A mark set without a delivery (as before migration 6) is no delivery's.
+      const unowned = { ...MARK, number: 2, deliveryId: null };
+      expect(await store.markSent({ ...unowned, now: at(0) })).toBe(true);
+      expect(await store.markSent({ ...unowned, now: at(1) })).toBe(false);
+    });
+
     it("keeps repositories, items and routes apart", async () => {
       const store = await ready();
       const keys = [
@@ -290,6 +304,16 @@ export function routingStateContract(ctx: ContractContext): void {
           "a long route key",
           { routeKey: "k".repeat(201) },
           "routeKey must be a non-empty string of at most 200 characters",
+        ],
+        [
+          "an empty delivery id",
+          { deliveryId: "" },
+          "deliveryId must be null or a non-empty string of at most 200 characters",
+        ],
+        [
+          "a long delivery id",
+          { deliveryId: "d".repeat(201) },
+          "deliveryId must be null or a non-empty string of at most 200 characters",
         ],
         ["an invalid time", { now: new Date(Number.NaN) }, "now must be a valid Date"],
       ];
@@ -362,8 +386,10 @@ export function routingStateContract(ctx: ContractContext): void {
     expect(await store.markSent({ ...MARK, now: at(0) })).toBe(true);
   });
 
-  it("upgrades stored conclusions to attempt 1 of their run (migration 6)", async () => {
-    expect(MIGRATIONS.find((m) => m.version === REVIEW_VERSION)?.name).toBe("ci run attempts");
+  it("upgrades stored conclusions to attempt 1 of their run and keeps marks as no delivery's (migration 6)", async () => {
+    expect(MIGRATIONS.find((m) => m.version === REVIEW_VERSION)?.name).toBe(
+      "ci run attempts and late label deliveries",
+    );
     const { backend, store } = await storeBefore(ctx, REVIEW_VERSION);
     // Run 2 failed after run 1 passed, stored as version 5 stored it: no attempt.
     await backend.db.run(
@@ -371,8 +397,13 @@ export function routingStateContract(ctx: ContractContext): void {
         previous_conclusion, updated_at)
       VALUES ('octo-org/api', 161335, 'main', 2, 'failure', 'success', 0)`,
     );
+    await backend.db.run(
+      `INSERT INTO late_labels (repository, item_number, route_key, sent_at)
+      VALUES ('octo-org/api', 42, 'route-a', 0)`,
+    );
     await store.migrate();
     expect(await ctx.appliedVersions()).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(await store.markSent({ ...MARK, deliveryId: "after-upgrade", now: at(1) })).toBe(false);
     // Attempt 1 again answers what it answered; attempt 2 is the next run.
     expect(await store.recordConclusion(run(2, "failure"))).toBe("success");
     expect(await store.recordConclusion(run(2, "success", 0, { runAttempt: 2 }))).toBe("failure");

@@ -52,9 +52,11 @@ async function routed(
   payload: Payload,
   config: NotifierConfig = {},
   mutes?: ActiveMutes,
+  /** The delivery's id; a new one each call when absent. Routing one id again is a retry. */
+  id = `d-${++sequence}`,
 ) {
   const delivery: DeliveryRecord = {
-    id: `d-${++sequence}`,
+    id,
     event,
     action: typeof payload.action === "string" ? payload.action : null,
     installationId: 1,
@@ -250,6 +252,34 @@ describe("late labels", () => {
     ).toBe("skip: no route matched pull_request.labeled");
     expect(sent(await routed("pull_request", labeled("bug"), BUG))).toBe(
       "skip: no route matched pull_request.labeled",
+    );
+  });
+
+  it("sends the same late message when the same delivery is routed again (a retry), and not for another", async () => {
+    expect(sent(await routed("pull_request", opened(), BUG))).toEqual([
+      "default: pull_request.opened",
+    ]);
+    const payload = labeled("bug");
+    const late = ["triage: pull_request.opened (late label bug)"];
+    expect(sent(await routed("pull_request", payload, BUG, undefined, "labeled-1"))).toEqual(late);
+    // The first routing marked the route but its messages were never queued (a crash, a lost
+    // lease): the retry must send them again.
+    expect(sent(await routed("pull_request", payload, BUG, undefined, "labeled-1"))).toEqual(late);
+    expect(sent(await routed("pull_request", payload, BUG, undefined, "labeled-2"))).toBe(
+      "skip: no route matched pull_request.labeled",
+    );
+  });
+
+  it("sends the opened item to its label route again when the opened delivery is routed again", async () => {
+    const both = ["default: pull_request.opened", "triage: pull_request.opened"];
+    expect(sent(await routed("pull_request", opened(["bug"]), BUG, undefined, "opened-1"))).toEqual(
+      both,
+    );
+    expect(sent(await routed("pull_request", opened(["bug"]), BUG, undefined, "opened-1"))).toEqual(
+      both,
+    );
+    expect(sent(await routed("pull_request", opened(["bug"]), BUG, undefined, "opened-2"))).toEqual(
+      ["default: pull_request.opened"],
     );
   });
 
