@@ -185,7 +185,7 @@ describe("the running app", () => {
 
   it("logs messages instead of posting when no Slack URL is configured, and says so at start-up", async () => {
     const app = await launch({ DATABASE_URL: freshDb() });
-    await app.waitForLog((line) => /no Slack webhook URL is configured/.test(line.msg));
+    await app.waitForLog((line) => /no Slack webhook URL or channel id is configured/.test(line.msg));
     const sent = await sendDelivery({
       baseUrl: app.baseUrl,
       event: "star",
