@@ -13,6 +13,7 @@ import type { ActivityEvent, ActivityKind } from "../normalize/activity-event.js
 import type { NotifierConfig, RouteConfig } from "../repo-config/config-schema.js";
 import { DEFAULT_CHANNEL, DEFAULT_ROUTES } from "../repo-config/defaults.js";
 import { compileGlobs, firstMatch, nameGlob } from "../repo-config/globs.js";
+import { pathSegment } from "../normalize/shared-fields.js";
 import { matchRoute, routeSelectsKind } from "./route.js";
 
 /** One completed run's conclusion, as the store's `CiHistory.recordConclusion` takes it (less `now`). */
@@ -102,25 +103,43 @@ const OPENED_KIND: Partial<Record<ActivityKind, ActivityKind>> = {
   "pull_request.labeled": "pull_request.opened",
 };
 
+/** What the late-label rule sends for a `labeled` event. */
+export interface LateLabelTargets {
+  /**
+   * The item as its opened kind with `detail.lateLabel`, as routed: its actor is still who
+   * added the label, so author filters and ignore rules read the labeller.
+   */
+  event: ActivityEvent;
+  /** The same, as announced: its actor is the item's author, who opened it. */
+  announced: ActivityEvent;
+  /** Each route that now takes it for that label. */
+  routes: LateLabelRoute[];
+}
+
+/** Item states in which a label added later may still say the item was opened. */
+const STILL_OPEN: ReadonlySet<string> = new Set(["open", "draft"]);
+
 /**
- * What a `labeled` event sends under the late-label rule: the item as its opened kind with
- * `detail.lateLabel`, and each route that now takes it for that label. A route qualifies when
- * it has a `labels` filter that the added label matches, does not itself take the labeled kind,
- * and takes the opened-shaped event (so its other filters, drafts included, still apply). The
- * caller sends only to routes the store had not marked. Null when nothing qualifies.
+ * What a `labeled` event sends under the late-label rule (see {@link LateLabelTargets}). Only
+ * an item still open (or a draft) is sent: a label added to a closed or merged one does not
+ * announce it as opened. A route qualifies when it has a `labels` filter that the added label
+ * matches, does not itself take the labeled kind, and takes the opened-shaped event (so its
+ * other filters, drafts and authors included, still apply). The caller sends only to routes the
+ * store had not marked. Null when nothing qualifies.
  *
  * @example
  * lateLabelTargets({ event: bugLabelAdded, config: { routes: [{ on: ["issues.opened"], labels: ["bug"], channel: "triage" }] } })
- * // { event: { kind: "issues.opened", detail: { label: "bug", lateLabel: "bug" }, ... }, routes: [{ index: 0, channel: "triage", ... }] }
+ * // { event: { kind: "issues.opened", detail: { label: "bug", lateLabel: "bug" }, ... }, announced: { actor: { login: "Codertocat" }, ... }, routes: [{ index: 0, channel: "triage", ... }] }
  */
 export function lateLabelTargets(params: {
   event: ActivityEvent;
   config: NotifierConfig;
-}): { event: ActivityEvent; routes: LateLabelRoute[] } | null {
+}): LateLabelTargets | null {
   const { event, config } = params;
   const opened = OPENED_KIND[event.kind];
   const label = event.detail.label;
   if (opened === undefined || label === undefined || event.number === null) return null;
+  if (event.item === null || !STILL_OPEN.has(event.item.state)) return null;
   const lateEvent: ActivityEvent = {
     ...event,
     kind: opened,
@@ -132,7 +151,21 @@ export function lateLabelTargets(params: {
       !routeSelectsKind({ route: candidate, kind: event.kind }) &&
       matchRoute({ event: lateEvent, route: candidate }).matched,
   );
-  return routes.length === 0 ? null : { event: lateEvent, routes };
+  if (routes.length === 0) return null;
+  const author = event.item.author;
+  // Without a known author the labeller stays: better than naming nobody.
+  const announced: ActivityEvent =
+    author === null || author === event.actor.login
+      ? lateEvent
+      : {
+          ...lateEvent,
+          actor: {
+            login: author,
+            url: `https://github.com/${pathSegment(author)}`,
+            isBot: author.endsWith("[bot]"),
+          },
+        };
+  return { event: lateEvent, announced, routes };
 }
 
 /**

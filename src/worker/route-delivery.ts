@@ -252,7 +252,8 @@ async function withOpenedMarks(params: {
 /**
  * A `labeled` event that makes an item match a label-filtered route taking opened items: the
  * item as its opened kind, to each such route the store had not marked (marked now). Routed with
- * the file's ignore rules and per-channel settings. Null when no route newly takes it.
+ * the file's ignore rules and per-channel settings, whose author filters read who added the
+ * label; announced as opened by the item's author. Null when no route newly takes it.
  */
 async function lateLabelAnnouncement(params: {
   event: ActivityEvent;
@@ -283,7 +284,8 @@ async function lateLabelAnnouncement(params: {
   }
   if (fresh.length === 0) return null;
   const sent = route(late.event, { ...config, routes: fresh });
-  return sent.kind === "send" ? { event: late.event, targets: sent.targets } : null;
+  // Routed as the labeller did it; announced as the author opened it.
+  return sent.kind === "send" ? { event: late.announced, targets: sent.targets } : null;
 }
 
 /**

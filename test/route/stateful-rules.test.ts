@@ -179,6 +179,54 @@ describe("late labels", () => {
     ).not.toBeNull();
   });
 
+  it("is nothing for a closed or merged item: a label added then does not say it was opened", () => {
+    const config: NotifierConfig = { routes: [BUG_ROUTE] };
+    const closedPr = prLabeled("bug", ["bug"], (p) => (p.pull_request.state = "closed"));
+    const mergedPr = prLabeled("bug", ["bug"], (p) => {
+      p.pull_request.state = "closed";
+      p.pull_request.merged = true;
+      p.pull_request.merged_at = "2019-05-15T15:20:40Z";
+    });
+    const closedIssue = eventOf("issues", "labeled", (p) => {
+      p.label = { ...p.label, name: "bug" };
+      p.issue.labels = [p.label];
+      p.issue.state = "closed";
+    });
+    expect(closedPr.item?.state).toBe("closed");
+    expect(mergedPr.item?.state).toBe("merged");
+    expect(closedIssue.item?.state).toBe("closed");
+    for (const event of [closedPr, mergedPr, closedIssue]) {
+      expect(lateLabelTargets({ event, config })).toBeNull();
+    }
+    // Open again: it is.
+    expect(lateLabelTargets({ event: prLabeled("bug"), config })).not.toBeNull();
+  });
+
+  it("announces the item as opened by its author; the route's author filters read who added the label", () => {
+    const byBot = prLabeled("bug", ["bug"], (p) => {
+      p.sender = { ...p.sender, login: "triage-bot[bot]", type: "Bot" };
+    });
+    expect(byBot.actor.login).toBe("triage-bot[bot]");
+    expect(byBot.item?.author).toBe("Codertocat");
+    const late = lateLabelTargets({ event: byBot, config: { routes: [BUG_ROUTE] } });
+    expect(late?.event.actor.login).toBe("triage-bot[bot]");
+    expect(late?.announced.actor).toEqual({
+      login: "Codertocat",
+      url: "https://github.com/Codertocat",
+      isBot: false,
+    });
+    expect(late?.announced).toEqual({ ...late?.event, actor: late?.announced.actor });
+    // A route that leaves out bots does not take what a bot labelled, though a person opened it.
+    const noBots = { ...BUG_ROUTE, exclude_authors: ["*[bot]"] };
+    expect(lateLabelTargets({ event: byBot, config: { routes: [noBots] } })).toBeNull();
+    // A route for the author alone takes it only when the author labelled it.
+    const onlyAuthor = { ...BUG_ROUTE, authors: ["Codertocat"] };
+    expect(lateLabelTargets({ event: byBot, config: { routes: [onlyAuthor] } })).toBeNull();
+    expect(
+      lateLabelTargets({ event: prLabeled("bug"), config: { routes: [onlyAuthor] } }),
+    ).not.toBeNull();
+  });
+
   it("is nothing for kinds other than issues.labeled and pull_request.labeled", () => {
     const opened = eventOf("issues", "opened");
     expect(lateLabelTargets({ event: opened, config: { routes: [BUG_ROUTE] } })).toBeNull();

@@ -283,6 +283,31 @@ describe("late labels", () => {
     );
   });
 
+  it("says the author opened it, not who added the label, and sends nothing for a closed or merged one", async () => {
+    const byMaintainer = labeled("bug");
+    byMaintainer.sender = { ...byMaintainer.sender, login: "octo-maintainer" };
+    const late = await routed("pull_request", byMaintainer, BUG);
+    const texts =
+      late.kind === "queue"
+        ? late.notifications.map((n) => decodeQueuedMessage(n.message, "test").message.text)
+        : [];
+    expect(texts).toMatchInlineSnapshot(`
+      [
+        "Codertocat opened pull request #2 Update the README with new information. in Codertocat/Hello-World — now labelled bug",
+      ]
+    `);
+    const merged = labeled("bug");
+    Object.assign(merged.pull_request, {
+      number: 3,
+      state: "closed",
+      merged: true,
+      merged_at: "2019-05-15T15:20:40Z",
+    });
+    expect(sent(await routed("pull_request", merged, BUG))).toBe(
+      "skip: no route matched pull_request.labeled",
+    );
+  });
+
   it("does not send again what the opened event already sent to the route", async () => {
     expect(sent(await routed("pull_request", opened(["bug"]), BUG))).toEqual([
       "default: pull_request.opened",
