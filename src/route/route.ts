@@ -217,8 +217,12 @@ export function matchRoute(params: { event: ActivityEvent; route: RouteConfig })
     candidate.severities !== undefined &&
     candidate.severities.length > 0 &&
     optInEventOf(event.kind) !== null &&
-    severity !== undefined
+    // Secret scanning alerts carry no severity and always pass; other alerts need one.
+    !(severity === undefined && event.kind.startsWith(SECRET_SCANNING_PREFIX))
   ) {
+    if (severity === undefined) {
+      return refuse(`has no severity to match severities [${candidate.severities.join(", ")}]`);
+    }
     const rank = (value: AlertSeverity) => ALERT_SEVERITIES.indexOf(value);
     const lowest = Math.min(...candidate.severities.map(rank));
     if (rank(severity) < lowest) {
@@ -248,6 +252,15 @@ export function routeSelectsKind(params: { route: RouteConfig; kind: ActivityKin
 
 /** Events whose `branches` filter reads the head branch: workflow runs, check suites, pushes. */
 const HEAD_BRANCH_EVENTS: ReadonlySet<string> = new Set(["workflow_run", "check_suite", "push"]);
+/**
+ * Kinds about a pull request whose payload does not name its base branch (GitHub sends a
+ * conversation comment as `issue_comment`): a route that sets `branches` does not take them.
+ */
+const UNKNOWN_BASE_BRANCH: ReadonlyMap<ActivityKind, string> = new Map([
+  ["pull_request.commented", "a comment on a pull request's conversation does not name it"],
+]);
+/** Secret scanning alerts, which carry no severity and pass every `severities` filter. */
+const SECRET_SCANNING_PREFIX = "secret_scanning_alert.";
 
 /**
  * Why `branches` refuses an event, or null when it passes or does not apply.
@@ -265,6 +278,8 @@ function branchRefusal(params: {
   const byHead = HEAD_BRANCH_EVENTS.has(event.kind.slice(0, event.kind.indexOf(".")));
   const branch = byHead ? event.headBranch : event.baseBranch;
   const listed = `branches [${branches.join(", ")}]`;
+  const unknown = UNKNOWN_BASE_BRANCH.get(event.kind);
+  if (unknown !== undefined) return `has no base branch to match ${listed} (${unknown})`;
   if (branch === null) return byHead ? `has no head branch to match ${listed}` : null;
   const defaultBranch = event.repository.defaultBranch;
   if (branches.includes(DEFAULT_BRANCH_TOKEN) && branch === defaultBranch) return null;

@@ -104,6 +104,24 @@ describe("branches", () => {
     }
   });
 
+  it("refuses a conversation comment on a pull request when branches is set: GitHub does not say its base branch", () => {
+    const comment = eventOf("issue_comment", "created", (p) => {
+      p.issue.pull_request = { url: `${p.issue.url.replace("/issues/", "/pulls/")}` };
+    });
+    expect(comment.kind).toBe("pull_request.commented");
+    expect(verdict(comment, { on: ["pull_request.*"] })).toEqual(["ops"]);
+    for (const branches of [["master"], ["**"], ["$default-branch"]]) {
+      expect(verdict(comment, { on: ["pull_request.*"], branches })).toEqual({
+        matched: false,
+        reason: `has no base branch to match branches [${branches.join(", ")}] (a comment on a pull request's conversation does not name it)`,
+      });
+    }
+    // A comment on an issue ignores branches, as issues do.
+    const onIssue = eventOf("issue_comment", "created");
+    expect(onIssue.kind).toBe("issue_comment.created");
+    expect(verdict(onIssue, { on: ["issue_comment.*"], branches: ["master"] })).toEqual(["ops"]);
+  });
+
   it('takes "$default-branch" as the repository\'s default branch, beside globs', () => {
     const onDefault = { on: ["workflow_run.*", "pull_request.*"], branches: ["$default-branch"] };
     expect(verdict(run("failure"), onDefault)).toEqual(["ops"]);
@@ -194,8 +212,38 @@ describe("severities", () => {
     });
   });
 
+  it("refuses a low alert to a route asking for medium and up", () => {
+    const low = eventOf("dependabot_alert", "created", (p) => {
+      p.alert.security_advisory.severity = "low";
+      p.alert.security_vulnerability.severity = "low";
+    });
+    expect(low.detail.severity).toBe("low");
+    expect(verdict(low, { ...alerts, severities: ["medium"] })).toEqual({
+      matched: false,
+      reason: 'severity "low" is below medium, the lowest of severities [medium]',
+    });
+    expect(verdict(low, { ...alerts, severities: ["low"] })).toEqual(["ops"]);
+  });
+
   it("always passes a secret scanning alert, which has no severity", () => {
     expect(verdict(secretScanning(), { ...alerts, severities: ["critical"] })).toEqual(["ops"]);
+  });
+
+  it("refuses a Dependabot or code scanning alert without a severity to a route that sets severities", () => {
+    const unrated = eventOf("dependabot_alert", "created", (p) => {
+      p.alert.security_advisory.severity = null;
+      p.alert.security_vulnerability.severity = null;
+    });
+    expect(unrated.detail.severity).toBeUndefined();
+    const { severity: _severity, ...detail } = codeScanning().detail;
+    const unratedRule: ActivityEvent = { ...codeScanning(), detail };
+    for (const event of [unrated, unratedRule]) {
+      expect(verdict(event, { ...alerts, severities: ["low"] })).toEqual({
+        matched: false,
+        reason: "has no severity to match severities [low]",
+      });
+      expect(verdict(event, alerts)).toEqual(["ops"]);
+    }
   });
 
   it("is ignored by kinds that are not alerts", () => {
