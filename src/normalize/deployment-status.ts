@@ -24,8 +24,8 @@ const STATE_KINDS: ReadonlyMap<string, "deployment_status.success" | "deployment
 /**
  * A created deployment status in state `success`, `failure` or `error` as an
  * {@link ActivityEvent} linking to the deployment's target (`target_url`, else
- * `environment_url`, else the repository's deployments page); `null` for other states
- * (`pending`, `queued`, `in_progress`, `inactive`).
+ * `environment_url`, else the repository's deployments page: the first the message can link);
+ * `null` for other states (`pending`, `queued`, `in_progress`, `inactive`).
  *
  * @example
  * normalizeDeploymentStatus({ payload })?.detail // { environment: "production", deploymentState: "success" }
@@ -49,8 +49,7 @@ export function normalizeDeploymentStatus(params: {
     nonEmpty(text(child(payload, "deployment"), "environment")) ??
     nonEmpty(text(status, "environment"));
   const url =
-    nonEmpty(text(status, "target_url")) ??
-    nonEmpty(text(status, "environment_url")) ??
+    [text(status, "target_url"), text(status, "environment_url")].find(linkable) ??
     `${repository.url}/deployments`;
   return {
     ...baseEvent({ kind, repository, actor, url }),
@@ -60,4 +59,27 @@ export function normalizeDeploymentStatus(params: {
       deploymentState: state,
     },
   };
+}
+
+/** Longest link a message keeps, as Slack text (format's `safeUrl` drops a longer one). */
+const MAX_LINK_LENGTH = 500;
+
+/**
+ * Whether format's `safeUrl` will link `url`: an http(s) URL at most {@link MAX_LINK_LENGTH}
+ * long once `|<>"'` and spaces are percent-encoded and `&` written `&amp;`. Normalize cannot
+ * import format (format reads normalize's types), so this mirrors it; a test pins the two
+ * together. A target the message would drop must not hide the next one.
+ */
+function linkable(url: string | null): url is string {
+  if (url === null || nonEmpty(url) === null || url.length > MAX_LINK_LENGTH * 4) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return false;
+  const encoded = parsed.href.replace(/[|<>"'`\s]/g, (character) => encodeURIComponent(character));
+  const ampersands = encoded.length - encoded.replaceAll("&", "").length;
+  return encoded.length + 4 * ampersands <= MAX_LINK_LENGTH;
 }

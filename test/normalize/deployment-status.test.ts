@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { safeUrl } from "../../src/format/escape.js";
 import { normalize } from "../../src/normalize/normalize.js";
 import { exampleOf } from "../helpers/examples.js";
 
@@ -51,6 +52,34 @@ describe("deployment_status", () => {
     expect(link({ target_url: null, environment_url: 7 })).toBe(
       "https://github.com/Codertocat/Hello-World/deployments",
     );
+  });
+
+  it("links the first of them that can be linked: a URL that is not http(s), not a URL or too long is passed over", () => {
+    const link = (change: Record<string, unknown>) =>
+      normalize("deployment_status", status(change))?.url;
+    const page = "https://github.com/Codertocat/Hello-World/deployments";
+    const unusable = [
+      "javascript:alert(1)",
+      "ftp://files.test/build",
+      "not a url",
+      `https://app.test/${"x".repeat(600)}`,
+      // Within 500 characters as written, past it once its 100 `&` are escaped for Slack.
+      `https://app.test/?${"&".repeat(100)}${"x".repeat(300)}`,
+    ];
+    for (const bad of unusable) {
+      expect(safeUrl(bad)).toBeNull();
+      expect(link({ target_url: bad, environment_url: "https://app.test" })).toBe(
+        "https://app.test",
+      );
+      expect(link({ target_url: bad, environment_url: bad })).toBe(page);
+      expect(link({ target_url: "https://ci.test/run/1", environment_url: bad })).toBe(
+        "https://ci.test/run/1",
+      );
+    }
+    // What is linked is what the message can link.
+    const edge = `https://app.test/?${"&".repeat(10)}${"x".repeat(400)}`;
+    expect(safeUrl(edge)).not.toBeNull();
+    expect(link({ target_url: edge })).toBe(edge);
   });
 
   it("falls back to the status's environment, and goes without one", () => {
