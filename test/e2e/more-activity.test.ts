@@ -7,16 +7,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startApp, unpacedEnv, type AppProcess } from "../helpers/app-process.js";
 import { startFakeSlack, type FakeSlack } from "../helpers/fake-slack.js";
 import { startFakeSlackApi, type FakeSlackApi } from "../helpers/fake-slack-api.js";
 import { startFakeGitHub, type FakeGitHub } from "../helpers/fake-github.js";
 import { exampleOf, untypedExamplesFor } from "../helpers/examples.js";
-import { sendDelivery } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { deliverSettled } from "../helpers/settled-delivery.js";
 import { writeTestAppKey } from "../helpers/app-key.js";
-import { readRows } from "../helpers/sqlite-rows.js";
 
 const dir = tempDir("notifier-e2e-activity-");
 const TOKEN = "xoxb-e2e-activity-0000-secret";
@@ -80,28 +79,9 @@ function completedRun(params: {
   return example;
 }
 
-/** Sends one delivery and waits until the app has finished with it. */
-async function deliver(app: AppProcess, dbPath: string, event: string, payload: unknown) {
-  const id = randomUUID();
-  const sent = await sendDelivery({ baseUrl: app.baseUrl, event, payload, id });
-  expect(sent.status).toBe(200);
-  await vi.waitFor(
-    () => {
-      const [delivery] = readRows<{ status: string }>(
-        dbPath,
-        `SELECT status FROM deliveries WHERE id = ?`,
-        id,
-      );
-      expect(delivery?.status).toMatch(/^(delivered|skipped|dead)$/);
-    },
-    { timeout: 15_000, interval: 50 },
-  );
-  const [row] = readRows<{ status: string; reason: string | null }>(
-    dbPath,
-    `SELECT status, reason FROM deliveries WHERE id = ?`,
-    id,
-  );
-  return row!;
+/** Sends one delivery and waits until the app has finished with it; its status and reason. */
+function deliver(app: AppProcess, dbPath: string, event: string, payload: unknown) {
+  return deliverSettled({ app, dbPath, event, payload });
 }
 
 describe("CI alerts by default", () => {

@@ -15,6 +15,7 @@ import { startFakeSlackApi, type FakeSlackApi } from "../helpers/fake-slack-api.
 import { exampleOf } from "../helpers/examples.js";
 import { sendDelivery } from "../helpers/webhook.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { deliverSettled } from "../helpers/settled-delivery.js";
 import { writeTestAppKey } from "../helpers/app-key.js";
 import { readRows } from "../helpers/sqlite-rows.js";
 import { cli } from "../helpers/cli.js";
@@ -129,29 +130,9 @@ function merged(number: number, title: string): Payload {
   return payload;
 }
 
-/** Sends one delivery and waits until the app has recorded every notification it queued. */
+/** Sends one delivery and waits until the app has finished with it; its id. */
 async function deliver(app: AppProcess, dbPath: string, event: string, payload: unknown) {
-  const id = randomUUID();
-  const sent = await sendDelivery({ baseUrl: app.baseUrl, event, payload, id });
-  expect(sent.status).toBe(200);
-  await vi.waitFor(
-    () => {
-      const [delivery] = readRows<{ status: string }>(
-        dbPath,
-        `SELECT status FROM deliveries WHERE id = ?`,
-        id,
-      );
-      expect(delivery?.status).toMatch(/^(delivered|skipped|dead)$/);
-      const waiting = readRows<{ n: number }>(
-        dbPath,
-        `SELECT count(*) AS n FROM notifications WHERE delivery_id = ? AND status NOT IN ('sent', 'dead')`,
-        id,
-      );
-      expect(waiting[0]?.n).toBe(0);
-    },
-    { timeout: 15_000, interval: 50 },
-  );
-  return id;
+  return (await deliverSettled({ app, dbPath, event, payload })).id;
 }
 
 const topLevel = (channel: string) => slack.messages(channel).filter((m) => !m.thread_ts);
