@@ -16,6 +16,7 @@ import { createPacing } from "./pacing.js";
 import { createThreadParents } from "./thread-parents.js";
 import { createCiHistory } from "./ci-history.js";
 import { createLateLabels } from "./late-labels.js";
+import { createHeadShas } from "./head-shas.js";
 import type { Store } from "./types.js";
 
 /** Lower-case, short enough to name a NOTIFY channel after it (63 bytes at most). */
@@ -60,6 +61,7 @@ export function composeStore(backend: Backend): Store {
     ...createThreadParents(backend.db),
     ...createCiHistory(backend),
     ...createLateLabels(backend.db),
+    ...createHeadShas(backend.db),
     ...createLifecycle({ backend, beforeClose: drain }),
   };
 }

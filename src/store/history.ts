@@ -18,6 +18,7 @@ import {
 } from "./rows.js";
 import { pruneCiConclusions } from "./ci-history.js";
 import { pruneLateLabels } from "./late-labels.js";
+import { prunePrHeads } from "./head-shas.js";
 import { pruneThreadParents } from "./thread-parents.js";
 import type { DeliveryHistory, DeliveryStatus } from "./types.js";
 
@@ -114,11 +115,12 @@ export function createDeliveryHistory(backend: Backend): DeliveryHistory {
         const threadParents = await pruneThreadParents(tx, before);
         const ciConclusions = await pruneCiConclusions(tx, before);
         const lateLabels = await pruneLateLabels(tx, before);
+        const prHeads = await prunePrHeads(tx, before);
         const deliveries = await tx.run(
           `DELETE FROM deliveries WHERE id IN (${FINISHED_BEFORE})`,
           params,
         );
-        return { deliveries, threadParents, ciConclusions, lateLabels };
+        return { deliveries, threadParents, ciConclusions, lateLabels, prHeads };
       });
     },
   };

@@ -185,11 +185,24 @@ function ciHistoryAndLateLabels(dialect: Dialect): string[] {
  *   are ordered by (run number, attempt); rows stored before are attempt 1.
  * - `late_labels.delivery_id`: the delivery that set a mark, so a retried routing of it (whose
  *   messages may never have been queued) sends them again; rows stored before have none.
+ * - `pr_heads`: the head commit of each pull request the app saw opened, reopened or pushed
+ *   to, so CI whose payload names no pull request (a fork's) threads under the one it built.
+ *   Pruned by `updated_at`.
  */
-function routingStateAfterReview(): string[] {
+function routingStateAfterReview(dialect: Dialect): string[] {
+  const { ms } = TYPES[dialect];
   return [
     `ALTER TABLE ci_conclusions ADD COLUMN run_attempt INTEGER NOT NULL DEFAULT 1`,
     `ALTER TABLE late_labels ADD COLUMN delivery_id TEXT`,
+    // NULL number: the commit is the head of more than one pull request.
+    `CREATE TABLE pr_heads (
+      repository TEXT NOT NULL,
+      sha TEXT NOT NULL,
+      number INTEGER,
+      updated_at ${ms} NOT NULL,
+      PRIMARY KEY (repository, sha)
+    )`,
+    `CREATE INDEX pr_heads_updated ON pr_heads (updated_at)`,
   ];
 }
 
@@ -226,9 +239,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: "ci run attempts and late label deliveries",
-    sqlite: routingStateAfterReview(),
-    postgres: routingStateAfterReview(),
+    name: "ci run attempts, late label deliveries and pull request heads",
+    sqlite: routingStateAfterReview("sqlite"),
+    postgres: routingStateAfterReview("postgres"),
   },
 ];
 

@@ -345,6 +345,8 @@ export interface PruneCounts {
   ciConclusions: number;
   /** Late-label marks deleted: set before the cut-off. */
   lateLabels: number;
+  /** Pull request heads deleted: not remembered since the cut-off. */
+  prHeads: number;
 }
 
 /** `notifier mute`: written by the CLI, read by routing. */
@@ -494,6 +496,44 @@ export interface LateLabels {
   }): Promise<boolean>;
 }
 
+/**
+ * The head commit of each pull request the app saw opened, reopened or pushed to, so CI of that
+ * commit threads under the pull request when its payload names none (a fork's run names none).
+ */
+export interface HeadShas {
+  /**
+   * Remembers that `sha` is the head of pull request `number`. A commit remembered as the head
+   * of two pull requests names neither from then on. The repository and SHA are matched
+   * case-insensitively. Throws on a malformed argument, naming it.
+   *
+   * @example
+   * await heads.rememberHead({ repository: "acme/api", sha: "ec26c3e5…", number: 7, now })
+   */
+  rememberHead(params: {
+    /** `owner/name`. */
+    repository: string;
+    /** `pull_request.head.sha`. */
+    sha: string;
+    /** The pull request's number. */
+    number: number;
+    now: Date;
+  }): Promise<void>;
+
+  /**
+   * The one pull request whose head `sha` is, or null (none remembered, or several). Throws
+   * on a malformed argument, naming it.
+   *
+   * @example
+   * await heads.pullRequestOf({ repository: "acme/api", sha: "ec26c3e5…" }) // => 7
+   */
+  pullRequestOf(params: {
+    /** `owner/name`. */
+    repository: string;
+    /** The commit CI built (`workflow_run.head_sha`, `check_suite.head_sha`). */
+    sha: string;
+  }): Promise<number | null>;
+}
+
 /** Opening, checking and closing the database. */
 export interface StoreLifecycle {
   /** Which implementation, for logs and metrics. */
@@ -518,4 +558,5 @@ export type Store = DeliveryQueue &
   ThreadParents &
   CiHistory &
   LateLabels &
+  HeadShas &
   StoreLifecycle;

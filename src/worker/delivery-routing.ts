@@ -10,6 +10,7 @@ import type { PeopleDirectory } from "../settings/people.js";
 import type { ConfigSource } from "../repo-config/config-source.js";
 import type {
   CiHistory,
+  HeadShas,
   DeliveryHistory,
   DeliveryQueue,
   DeliveryRecord,
@@ -43,11 +44,12 @@ export interface DeliveryRouting {
  * await routing.routeOne(delivery);
  */
 export function createDeliveryRouting(params: {
-  /** Records outcomes; routing reads and writes the stateful rules' CI history and late labels. */
+  /** Records outcomes; routing reads and writes the stateful rules' CI history and late labels, and pull requests' head commits. */
   store: Pick<DeliveryQueue, "finishRouting" | "failDelivery"> &
     Pick<DeliveryHistory, "recordAttempt"> &
     CiHistory &
-    LateLabels;
+    LateLabels &
+    HeadShas;
   configs: ConfigSource;
   channels: ChannelRegistry;
   /** GitHub login to Slack user, for mentions and direct messages; nobody when absent. */

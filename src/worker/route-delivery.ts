@@ -3,12 +3,20 @@
  * labels), check mutes, load the repository's config, route, plan each channel (mutes, quiet
  * hours, digests), format. Returns what to queue, or why nothing is sent. I/O only through
  * `configs` and `state` (the store); never a GitHub API call for the kinds issue 14 added.
+ * A pull request's head commit is remembered, so CI naming no pull request finds its own.
  */
-import type { CiHistory, DeliveryRecord, LateLabels, NewNotification } from "../store/types.js";
+import type {
+  CiHistory,
+  DeliveryRecord,
+  HeadShas,
+  LateLabels,
+  NewNotification,
+} from "../store/types.js";
 import { DM_CHANNEL, type ChannelRegistry } from "../settings/channels.js";
 import { NO_PEOPLE, type PeopleDirectory } from "../settings/people.js";
 import type { ActivityEvent } from "../normalize/activity-event.js";
 import { directMessageFor } from "../threads/direct-messages.js";
+import { headToLookUp, pullRequestHeadOf } from "../threads/thread-key.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
 import { route, type ChannelTarget, type RouteDecision } from "../route/route.js";
@@ -59,9 +67,10 @@ export async function routeDelivery(params: {
   /**
    * What the stateful rules remember: the last CI conclusion per workflow and branch (a success
    * after a failure is `workflow_run.fixed`), and which items were sent to which label-filtered
-   * route (a label added later sends an item once).
+   * route (a label added later sends an item once), and each pull request's head commit (CI
+   * naming no pull request threads under the one whose head it built).
    */
-  state: CiHistory & LateLabels;
+  state: CiHistory & LateLabels & HeadShas;
   /** The mutes in force; none when absent. */
   mutes?: ActiveMutes;
   /** The routing instant digest windows and quiet hours are read at; the clock when absent. */
@@ -87,6 +96,10 @@ export async function routeDelivery(params: {
     });
   }
 
+  // Remembered whatever is announced: `synchronize` is not, but it moves the head.
+  const head = pullRequestHeadOf({ eventName: delivery.event, payload });
+  if (head !== null) await state.rememberHead({ ...head, now });
+
   let event;
   try {
     event = normalize(delivery.event, payload);
@@ -101,6 +114,12 @@ export async function routeDelivery(params: {
   if (conclusion !== null) {
     const previous = await state.recordConclusion({ ...conclusion, now });
     event = afterPreviousConclusion({ event, previous });
+  }
+  const lookUp = headToLookUp(event);
+  if (lookUp !== null) {
+    const number = await state.pullRequestOf(lookUp);
+    if (number !== null)
+      event = { ...event, detail: { ...event.detail, pullRequestNumbers: [number] } };
   }
   const repositoryMute = mutes.repository(event.repository.fullName);
   if (repositoryMute !== undefined) return { kind: "skip", reason: muteReason(repositoryMute) };

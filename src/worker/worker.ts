@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import type { Log } from "../shared/log.js";
 import type {
   CiHistory,
+  HeadShas,
   DeliveryHistory,
   DeliveryQueue,
   DeliveryRecord,
@@ -48,7 +49,8 @@ export interface WorkerParams {
     Pick<DeliveryHistory, "recordAttempt" | "prune"> &
     Pick<MuteStore, "listMutes"> &
     CiHistory &
-    LateLabels;
+    LateLabels &
+    HeadShas;
   channels: ChannelRegistry;
   poster: SlackPoster;
   /** Posts to bot channels and direct messages through the Web API; null without a bot token. */

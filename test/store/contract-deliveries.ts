@@ -68,6 +68,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
       expect(await store.insertDelivery(again())).toBe("replay");
       expect(await store.prune(at(5))).toEqual({
@@ -75,6 +76,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
       expect(await store.insertDelivery(again())).toBe("stored");
     });
@@ -521,6 +523,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
       expect(
         await store.knownDeliveryIds([
@@ -539,6 +542,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
     });
   });

@@ -160,6 +160,7 @@ export function portContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
       expect(
         await store.knownDeliveryIds([
@@ -177,6 +178,7 @@ export function portContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
     });
   });

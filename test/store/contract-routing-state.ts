@@ -168,6 +168,7 @@ export function routingStateContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 2,
         lateLabels: 0,
+        prHeads: 0,
       });
       // Forgotten: the next success has nothing to follow.
       expect(
@@ -281,6 +282,7 @@ export function routingStateContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 2,
+        prHeads: 0,
       });
       expect(await store.markSent({ ...MARK, number: 1, now: at(2 * HOUR) })).toBe(true);
       expect(await store.markSent({ ...MARK, number: 3, now: at(2 * HOUR) })).toBe(false);
@@ -330,7 +332,91 @@ export function routingStateContract(ctx: ContractContext): void {
     });
   });
 
-  it("prunes deliveries, parents, conclusions and marks in one call, each counted", async () => {
+  describe("pull request heads", () => {
+    const SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+    const HEAD = { repository: "octo-org/api", sha: SHA };
+
+    it("answers the pull request whose head a commit is, any case of the repository or SHA", async () => {
+      const store = await ready();
+      expect(await store.pullRequestOf(HEAD)).toBeNull();
+      await store.rememberHead({ ...HEAD, number: 7, now: at(0) });
+      expect(await store.pullRequestOf(HEAD)).toBe(7);
+      expect(
+        await store.pullRequestOf({ repository: "Octo-Org/API", sha: SHA.toUpperCase() }),
+      ).toBe(7);
+      expect(await store.pullRequestOf({ ...HEAD, repository: "octo-org/web" })).toBeNull();
+      expect(
+        await store.pullRequestOf({ ...HEAD, sha: "3484a3fb816e0859fd6e1cea078d76385ff50625" }),
+      ).toBeNull();
+      // The same head remembered again (a synchronize, a retried routing) stays.
+      await store.rememberHead({ ...HEAD, number: 7, now: at(1) });
+      expect(await store.pullRequestOf(HEAD)).toBe(7);
+    });
+
+    it("answers null for a commit that is the head of two pull requests, for good", async () => {
+      const store = await ready();
+      await store.rememberHead({ ...HEAD, number: 7, now: at(0) });
+      await store.rememberHead({ ...HEAD, number: 8, now: at(1) });
+      expect(await store.pullRequestOf(HEAD)).toBeNull();
+      await store.rememberHead({ ...HEAD, number: 7, now: at(2) });
+      expect(await store.pullRequestOf(HEAD)).toBeNull();
+    });
+
+    it("remembers from many instances at once without an error", async () => {
+      const stores = [await ready(), await ready(), await ready()];
+      await Promise.all(
+        Array.from({ length: 12 }, (_, n) =>
+          stores[n % stores.length]!.rememberHead({ ...HEAD, number: 7, now: at(n) }),
+        ),
+      );
+      expect(await stores[1]!.pullRequestOf(HEAD)).toBe(7);
+    });
+
+    it("prunes heads not remembered since the cut-off, and counts them", async () => {
+      const store = await ready();
+      await store.rememberHead({ ...HEAD, number: 1, now: at(0) });
+      await store.rememberHead({ ...HEAD, sha: "a".repeat(40), number: 2, now: at(HOUR - 1) });
+      await store.rememberHead({ ...HEAD, sha: "b".repeat(40), number: 3, now: at(HOUR) });
+      await store.rememberHead({ ...HEAD, sha: "c".repeat(40), number: 4, now: at(0) });
+      await store.rememberHead({ ...HEAD, sha: "c".repeat(40), number: 4, now: at(2 * HOUR) });
+      expect(await store.prune(at(HOUR))).toEqual({
+        deliveries: 0,
+        threadParents: 0,
+        ciConclusions: 0,
+        lateLabels: 0,
+        prHeads: 2,
+      });
+      expect(await store.pullRequestOf(HEAD)).toBeNull();
+      expect(await store.pullRequestOf({ ...HEAD, sha: "b".repeat(40) })).toBe(3);
+      expect(await store.pullRequestOf({ ...HEAD, sha: "c".repeat(40) })).toBe(4);
+    });
+
+    describe("refuses a malformed head, naming what is wrong", () => {
+      const bad: [string, Record<string, unknown>, string][] = [
+        ["no owner", { repository: "api" }, 'repository must be "owner/name", got "api"'],
+        ["a SHA that is not one", { sha: "main" }, 'sha must be 7 to 64 hex digits, got "main"'],
+        ["number 0", { number: 0 }, "number must be an integer from 1 to 2147483647, got 0"],
+        ["an invalid time", { now: new Date(Number.NaN) }, "now must be a valid Date"],
+      ];
+      for (const [what, overrides, message] of bad) {
+        it(`a head with ${what}`, async () => {
+          const store = await ready();
+          const head = { ...HEAD, number: 7, now: at(0), ...overrides };
+          await expect(
+            store.rememberHead(head as Parameters<Store["rememberHead"]>[0]),
+          ).rejects.toThrow(`pull request head: ${message}`);
+        });
+      }
+      it("a lookup with a SHA that is not one", async () => {
+        const store = await ready();
+        await expect(store.pullRequestOf({ ...HEAD, sha: "" })).rejects.toThrow(
+          'pull request head: sha must be 7 to 64 hex digits, got ""',
+        );
+      });
+    });
+  });
+
+  it("prunes deliveries, parents, conclusions, marks and heads in one call, each counted", async () => {
     const store = await ready();
     await store.insertDelivery(incoming("old-skipped", { receivedAt: at(0) }));
     await store.claimDeliveries({ owner: "w", limit: 1, leaseMs: HOUR, now: at(0) });
@@ -352,11 +438,18 @@ export function routingStateContract(ctx: ContractContext): void {
     });
     await store.recordConclusion(run(1, "failure"));
     await store.markSent({ ...MARK, now: at(0) });
+    await store.rememberHead({
+      repository: "octo-org/api",
+      sha: "a".repeat(40),
+      number: 1,
+      now: at(0),
+    });
     expect(await store.prune(at(HOUR))).toEqual({
       deliveries: 1,
       threadParents: 1,
       ciConclusions: 1,
       lateLabels: 1,
+      prHeads: 1,
     });
   });
 
@@ -386,9 +479,9 @@ export function routingStateContract(ctx: ContractContext): void {
     expect(await store.markSent({ ...MARK, now: at(0) })).toBe(true);
   });
 
-  it("upgrades stored conclusions to attempt 1 of their run and keeps marks as no delivery's (migration 6)", async () => {
+  it("upgrades stored conclusions to attempt 1 of their run, keeps marks as no delivery's, adds pull request heads (migration 6)", async () => {
     expect(MIGRATIONS.find((m) => m.version === REVIEW_VERSION)?.name).toBe(
-      "ci run attempts and late label deliveries",
+      "ci run attempts, late label deliveries and pull request heads",
     );
     const { backend, store } = await storeBefore(ctx, REVIEW_VERSION);
     // Run 2 failed after run 1 passed, stored as version 5 stored it: no attempt.
@@ -404,6 +497,9 @@ export function routingStateContract(ctx: ContractContext): void {
     await store.migrate();
     expect(await ctx.appliedVersions()).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await store.markSent({ ...MARK, deliveryId: "after-upgrade", now: at(1) })).toBe(false);
+    const head = { repository: "octo-org/api", sha: "a".repeat(40) };
+    await store.rememberHead({ ...head, number: 5, now: at(1) });
+    expect(await store.pullRequestOf(head)).toBe(5);
     // Attempt 1 again answers what it answered; attempt 2 is the next run.
     expect(await store.recordConclusion(run(2, "failure"))).toBe("success");
     expect(await store.recordConclusion(run(2, "success", 0, { runAttempt: 2 }))).toBe("failure");

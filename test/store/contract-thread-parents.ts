@@ -153,6 +153,7 @@ export function threadParentsContract(ctx: ContractContext): void {
         threadParents: 2,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
       expect(await store.findParent(key(1))).toBeNull();
       expect(await store.findParent(key(2))).toBeNull();
@@ -164,6 +165,7 @@ export function threadParentsContract(ctx: ContractContext): void {
         threadParents: 0,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
     });
 
@@ -184,6 +186,7 @@ export function threadParentsContract(ctx: ContractContext): void {
         threadParents: 1,
         ciConclusions: 0,
         lateLabels: 0,
+        prHeads: 0,
       });
     });
 

@@ -33,6 +33,7 @@ const ALL_TABLES = [
   "mutes",
   "notifications",
   "pacing",
+  "pr_heads",
   "schema_migrations",
   "state",
   "thread_parents",

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { ActivityEvent, ActivityKind } from "../../src/normalize/activity-event.js";
 import { ACTIVITY_KINDS } from "../../src/normalize/activity-event.js";
-import { ciPullRequest, CI_KINDS, threadKey } from "../../src/threads/thread-key.js";
+import {
+  ciPullRequest,
+  CI_KINDS,
+  headToLookUp,
+  pullRequestHeadOf,
+  threadKey,
+} from "../../src/threads/thread-key.js";
+import { untypedExamplesFor } from "../helpers/examples.js";
 import { exampleEvent } from "../format/example-events.js";
 
 const WITHOUT_ITEM: ActivityKind[] = [
@@ -85,5 +92,80 @@ describe("threadKey", () => {
   it("an event queued before items existed has no thread", () => {
     const { item: _, ...old } = exampleEvent("pull_request.opened");
     expect(threadKey(old as never)).toBeNull();
+  });
+});
+
+describe("pull request heads", () => {
+  /** The first `pull_request` example of `action`, with `change`. */
+  const payloadOf = (action: string, change?: (p: Record<string, any>) => void) => {
+    const payload = structuredClone(untypedExamplesFor("pull_request", "opened")[0]!) as Record<
+      string,
+      any
+    >;
+    payload.action = action;
+    change?.(payload);
+    return payload;
+  };
+
+  it.each(["opened", "reopened", "synchronize"])(
+    "a pull request %s leaves its head at head.sha",
+    (action) => {
+      expect(pullRequestHeadOf({ eventName: "pull_request", payload: payloadOf(action) })).toEqual({
+        repository: "Codertocat/Hello-World",
+        sha: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+        number: 2,
+      });
+    },
+  );
+
+  it("nothing for other actions, other events, and payloads without a usable head", () => {
+    const head = (eventName: string, payload: unknown) => pullRequestHeadOf({ eventName, payload });
+    expect(head("pull_request", payloadOf("labeled"))).toBeNull();
+    expect(head("pull_request", payloadOf("closed"))).toBeNull();
+    expect(head("issues", payloadOf("opened"))).toBeNull();
+    expect(head("pull_request", null)).toBeNull();
+    expect(
+      head(
+        "pull_request",
+        payloadOf("opened", (p) => (p.pull_request.head.sha = "<!here>")),
+      ),
+    ).toBeNull();
+    expect(
+      head(
+        "pull_request",
+        payloadOf("opened", (p) => (p.pull_request.number = 0)),
+      ),
+    ).toBeNull();
+    expect(
+      head(
+        "pull_request",
+        payloadOf("opened", (p) => (p.pull_request.number = 2 ** 31)),
+      ),
+    ).toBeNull();
+    expect(
+      head(
+        "pull_request",
+        payloadOf("opened", (p) => (p.repository.full_name = "x")),
+      ),
+    ).toBeNull();
+    expect(
+      head(
+        "pull_request",
+        payloadOf("opened", (p) => delete p.pull_request.head),
+      ),
+    ).toBeNull();
+  });
+
+  it("CI naming no pull request is looked up by its head commit; CI naming one, or other kinds, is not", () => {
+    const run = exampleEvent("workflow_run.failed");
+    const sha = run.detail.headSha!;
+    expect(headToLookUp(naming(run, []))).toEqual({ repository: run.repository.fullName, sha });
+    expect(headToLookUp(naming(exampleEvent("check_suite.failed"), []))?.sha).toMatch(
+      /^[0-9a-f]{40}$/,
+    );
+    expect(headToLookUp(run)).toBeNull();
+    expect(headToLookUp(naming(run, [2, 3]))).toBeNull();
+    expect(headToLookUp({ ...naming(run, []), detail: { pullRequestNumbers: [] } })).toBeNull();
+    expect(headToLookUp(exampleEvent("push.default_branch"))).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { routeDelivery, type RoutingOutcome } from "../../src/worker/route-delivery.js";
 import { decodeQueuedMessage } from "../../src/worker/queued-message.js";
+import { threadKey } from "../../src/threads/thread-key.js";
 import { readChannels } from "../../src/settings/channels.js";
 import type { ActiveMutes } from "../../src/worker/mutes.js";
 import { createStore } from "../../src/store/create-store.js";
@@ -374,5 +375,65 @@ describe("late labels", () => {
     expect(sent(await routed("issues", issueLabeled(1), config))).toBe(
       "skip: no route matched issues.labeled",
     );
+  });
+});
+
+describe("CI of a pull request's head commit", () => {
+  const EVERY_RUN: NotifierConfig = { routes: [{ on: ["workflow_run.*"] }] };
+  /** The completed run example (octo-org/octo-repo), naming no pull request, as a fork's does. */
+  const forkRun = (sha: string) =>
+    payloadOf(
+      "workflow_run",
+      "completed",
+      (p) => {
+        Object.assign(p.workflow_run, { conclusion: "failure", head_sha: sha, pull_requests: [] });
+        p.workflow_run.head_repository.id = p.repository.id + 1;
+      },
+      (p) => p.workflow_run.status === "completed",
+    );
+  /** Pull request `number` of the run's repository, `action` with head `sha`. */
+  const pullRequest = (action: string, number: number, sha: string) => {
+    const run = forkRun(sha);
+    return payloadOf("pull_request", "opened", (p) => {
+      p.action = action;
+      p.repository = run.repository;
+      p.pull_request.number = number;
+      p.pull_request.head.sha = sha;
+    });
+  };
+  /** The events routing queued. */
+  const queued = (outcome: RoutingOutcome) =>
+    outcome.kind === "queue"
+      ? outcome.notifications.map((n) => decodeQueuedMessage(n.message, "test").event)
+      : [];
+  const FIRST = "1111111111111111111111111111111111111111";
+  const SECOND = "2222222222222222222222222222222222222222";
+
+  it("threads a run naming no pull request under the one whose head it built, from the opened and synchronize events", async () => {
+    expect(queued(await routed("workflow_run", forkRun(FIRST), EVERY_RUN)).map(threadKey)).toEqual([
+      null,
+    ]);
+    await routed("pull_request", pullRequest("opened", 9, FIRST));
+    const [first] = queued(await routed("workflow_run", forkRun(FIRST), EVERY_RUN));
+    expect(first?.detail.pullRequestNumbers).toEqual([9]);
+    expect(first && threadKey(first)).toEqual({ repository: "octo-org/octo-repo", number: 9 });
+    // A push to the pull request (synchronize, not announced) moves its head.
+    expect(sent(await routed("pull_request", pullRequest("synchronize", 9, SECOND)))).toBe(
+      "skip: not a notified event",
+    );
+    const [second] = queued(await routed("workflow_run", forkRun(SECOND), EVERY_RUN));
+    expect(second?.detail.pullRequestNumbers).toEqual([9]);
+  });
+
+  it("leaves a run that names its pull requests, or whose head is two pull requests', as it is", async () => {
+    await routed("pull_request", pullRequest("opened", 9, FIRST));
+    await routed("pull_request", pullRequest("reopened", 10, FIRST));
+    const [run] = queued(await routed("workflow_run", forkRun(FIRST), EVERY_RUN));
+    expect(run?.detail.pullRequestNumbers).toEqual([]);
+    const naming = forkRun(SECOND);
+    naming.workflow_run.pull_requests = [{ number: 4 }];
+    await routed("pull_request", pullRequest("opened", 11, SECOND));
+    const [named] = queued(await routed("workflow_run", naming, EVERY_RUN));
+    expect(named?.detail.pullRequestNumbers).toEqual([4]);
   });
 });
