@@ -7,6 +7,7 @@ import { bodySha256 } from "./body-hash.js";
 import type { Backend, Db, Dialect } from "./db.js";
 import { createGroupCommit, firstOccurrences } from "./group-commit.js";
 import { byArrival, DELIVERY_COLUMNS, toDelivery, type DeliveryRow } from "./rows.js";
+import { appendHistory } from "./history.js";
 import { settle } from "./settle.js";
 import type { DeliveryQueue, IncomingDelivery, InsertOutcome } from "./types.js";
 
@@ -151,6 +152,7 @@ export function createDeliveryQueue(backend: Backend): DeliveryQueue & { drain()
           { id: params.id, owner: params.owner },
         );
         if (!held) return false;
+        await appendHistory({ tx, deliveryId: params.id, at: now, lines: params.history ?? [] });
         if (params.notifications.length === 0) {
           await tx.run(
             `UPDATE deliveries SET status = 'skipped', reason = @reason, error = NULL,

@@ -3,7 +3,7 @@
  * attempts), what metrics and redelivery ask, and pruning what is finished and old (with the
  * thread parents, CI conclusions and late-label marks nobody touched within retention).
  */
-import type { Backend } from "./db.js";
+import type { Backend, Db } from "./db.js";
 import {
   DEFAULT_LIST_LIMIT,
   DELIVERY_COLUMNS,
@@ -20,7 +20,29 @@ import { pruneCiConclusions } from "./ci-history.js";
 import { pruneLateLabels } from "./late-labels.js";
 import { prunePrHeads } from "./head-shas.js";
 import { pruneThreadParents } from "./thread-parents.js";
-import type { DeliveryHistory, DeliveryStatus } from "./types.js";
+import type { DeliveryHistory, DeliveryStatus, HistoryLine } from "./types.js";
+
+/**
+ * Appends history lines of one delivery inside the caller's transaction, so they commit with
+ * the step they describe.
+ *
+ * @example
+ * await appendHistory({ tx, deliveryId, at: now, lines: [{ channel: null, outcome: "routed", detail }] });
+ */
+export async function appendHistory(params: {
+  tx: Db;
+  deliveryId: string;
+  at: number;
+  lines: readonly HistoryLine[];
+}): Promise<void> {
+  for (const line of params.lines) {
+    await params.tx.run(
+      `INSERT INTO attempts (delivery_id, channel, at, outcome, detail)
+      VALUES (@deliveryId, @channel, @at, @outcome, @detail)`,
+      { deliveryId: params.deliveryId, at: params.at, ...line },
+    );
+  }
+}
 
 /** Deliveries `prune` may delete: finished, and received before `@before`. */
 const FINISHED_BEFORE =
@@ -36,12 +58,8 @@ const FINISHED_BEFORE =
 export function createDeliveryHistory(backend: Backend): DeliveryHistory {
   const { db, dialect } = backend;
   return {
-    async recordAttempt(attempt) {
-      await db.run(
-        `INSERT INTO attempts (delivery_id, channel, at, outcome, detail)
-        VALUES (@deliveryId, @channel, @at, @outcome, @detail)`,
-        { ...attempt, at: attempt.at.getTime() },
-      );
+    async recordAttempt({ deliveryId, at, ...line }) {
+      await appendHistory({ tx: db, deliveryId, at: at.getTime(), lines: [line] });
     },
 
     async getDelivery(id) {

@@ -13,6 +13,7 @@ import {
   toClaimedNotification,
   type ClaimedNotificationRow,
 } from "./rows.js";
+import { appendHistory } from "./history.js";
 import { settle } from "./settle.js";
 import type { NotificationQueue } from "./types.js";
 
@@ -141,6 +142,14 @@ export function createNotificationQueue(backend: Backend): NotificationQueue {
             now,
           },
         );
+        if (params.history) {
+          await appendHistory({
+            tx,
+            deliveryId: params.deliveryId,
+            at: now,
+            lines: [{ channel: params.channel, ...params.history }],
+          });
+        }
         if (changed === 0) return false;
         if (params.status !== "failed") await settle({ tx, id: params.deliveryId, now });
         return true;

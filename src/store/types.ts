@@ -129,6 +129,9 @@ export interface AttemptRecord {
   detail: string | null;
 }
 
+/** A history line written with the step that ends a routing or a post, at that step's `now`. */
+export type HistoryLine = Pick<AttemptRecord, "channel" | "outcome" | "detail">;
+
 export interface ClaimParams {
   /** Unique id of the claiming worker (process). */
   owner: string;
@@ -205,6 +208,7 @@ export interface DeliveryQueue {
    * never queues a channel twice) and leaves the delivery `processing` with no lease;
    * it becomes `delivered` or `dead` when its notifications finish.
    * Without notifications, marks the delivery `skipped` with `reason`.
+   * `history` is appended in the same transaction (one commit, not one per line).
    * Returns false (and changes nothing) when `owner` no longer holds the lease.
    */
   finishRouting(params: {
@@ -213,6 +217,8 @@ export interface DeliveryQueue {
     notifications: NewNotification[];
     reason: string | null;
     now: Date;
+    /** History lines of this routing (`routed`, `skipped`, channels dropped), at `now`. */
+    history?: readonly HistoryLine[];
   }): Promise<boolean>;
 
   /** Marks a claimed delivery `failed` (retry at `nextAttemptAt`) or `dead`. False when not held. */
@@ -276,6 +282,7 @@ export interface NotificationQueue {
    * Ends a post. `sent` and `dead` are final; `failed` waits for `nextAttemptAt`.
    * When every notification of the delivery is final, the delivery becomes `delivered`
    * (all sent) or `dead` (any dead, with that error). False when `owner` lost the lease.
+   * `history` is appended in the same transaction, held or not: the post happened either way.
    */
   finishNotification(params: {
     deliveryId: string;
@@ -285,6 +292,8 @@ export interface NotificationQueue {
     error: string | null;
     nextAttemptAt: Date | null;
     now: Date;
+    /** The post's history line (its channel is this notification's), at `now`. */
+    history?: Omit<HistoryLine, "channel">;
   }): Promise<boolean>;
 }
 

@@ -120,39 +120,33 @@ export function createDeliveryRouting(params: {
       params.routingDeadlineMs,
       routingDeadlineMessage(params.routingDeadlineMs),
     );
-    const at = now();
+    // The history lines commit with the routing's end: one transaction, not one per line.
+    const history =
+      outcome.kind === "skip"
+        ? [{ channel: null, outcome: "skipped", detail: outcome.reason }]
+        : [
+            { channel: null, outcome: "routed", detail: outcome.detail },
+            ...outcome.dropped.map((dropped) => ({
+              channel: dropped.channel,
+              outcome: "skipped",
+              detail: dropped.reason,
+            })),
+          ];
     const held = await store.finishRouting({
       id: delivery.id,
       owner,
       notifications: outcome.kind === "skip" ? [] : outcome.notifications,
       reason: outcome.kind === "skip" ? outcome.reason : null,
-      now: at,
+      now: now(),
+      history,
     });
-    if (outcome.kind === "skip") {
-      await store.recordAttempt({
-        deliveryId: delivery.id,
-        channel: null,
-        at,
-        outcome: "skipped",
-        detail: outcome.reason,
-      });
-      dlog.debug({ reason: outcome.reason }, "delivery skipped");
-      return;
-    }
     if (!held) {
       dlog.warn({}, "lease lost while routing; another worker has the delivery");
       return;
     }
-    const attempts = [
-      { channel: null, outcome: "routed" as const, detail: outcome.detail },
-      ...outcome.dropped.map((dropped) => ({
-        channel: dropped.channel,
-        outcome: "skipped" as const,
-        detail: dropped.reason,
-      })),
-    ];
-    for (const attempt of attempts) {
-      await store.recordAttempt({ deliveryId: delivery.id, at, ...attempt });
+    if (outcome.kind === "skip") {
+      dlog.debug({ reason: outcome.reason }, "delivery skipped");
+      return;
     }
     dlog.info({ route: outcome.detail }, "delivery routed");
   }

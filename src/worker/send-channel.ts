@@ -10,12 +10,7 @@
  * is not posted, and ends `dead` with the reason.
  */
 import type { Log } from "../shared/log.js";
-import type {
-  ClaimedNotification,
-  DeliveryHistory,
-  NotificationQueue,
-  Pacing,
-} from "../store/types.js";
+import type { ClaimedNotification, NotificationQueue, Pacing } from "../store/types.js";
 import type { SlackChannel } from "../settings/channels.js";
 import type { PostOutcome, SlackPoster } from "../slack/poster.js";
 import type { PostedEvent, ThreadPoster } from "../threads/thread-poster.js";
@@ -28,7 +23,7 @@ import { decodeQueuedMessage, type QueuedMessage } from "./queued-message.js";
 import { reservedChannelReason } from "./channel-plan.js";
 
 export interface SendDeps {
-  store: NotificationQueue & Pacing & Pick<DeliveryHistory, "recordAttempt">;
+  store: NotificationQueue & Pacing;
   poster: SlackPoster;
   /** Posts to bot channels and direct messages (threads, live parents); null without a bot token. */
   threads: ThreadPoster | null;
@@ -400,6 +395,11 @@ async function finish(params: {
     error,
     nextAttemptAt,
     now,
+    // The history line commits with the post's end: one transaction, not two.
+    history: {
+      outcome: params.outcome ?? (status === "failed" ? "retry" : status),
+      detail: params.detail ?? error,
+    },
   });
   if (!held) {
     deps.log.warn(
@@ -407,11 +407,4 @@ async function finish(params: {
       "lease lost before the post was recorded",
     );
   }
-  await deps.store.recordAttempt({
-    deliveryId: row.deliveryId,
-    channel: row.channel,
-    at: now,
-    outcome: params.outcome ?? (status === "failed" ? "retry" : status),
-    detail: params.detail ?? error,
-  });
 }

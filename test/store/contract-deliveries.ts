@@ -144,6 +144,42 @@ export function deliveriesContract(ctx: ContractContext): void {
       expect(routed).toBe(true);
     });
 
+    it("writes a routing's history lines with its end, and none when the lease was lost", async () => {
+      const store = await ready();
+      await store.insertDelivery(incoming("history-1"));
+      await store.claimDeliveries({ owner: "slow", limit: 1, leaseMs: 1000, now: at(0) });
+      await store.claimDeliveries({ owner: "fast", limit: 1, leaseMs: 1000, now: at(1000) });
+      const lost = await store.finishRouting({
+        id: "history-1",
+        owner: "slow",
+        notifications: [],
+        reason: "not routed",
+        now: at(1500),
+        history: [{ channel: null, outcome: "skipped", detail: "not routed" }],
+      });
+      expect(lost).toBe(false);
+      expect(await store.getAttempts("history-1")).toEqual([]);
+
+      const held = await store.finishRouting({
+        id: "history-1",
+        owner: "fast",
+        notifications: [{ channel: "eng", message: "{}" }],
+        reason: null,
+        now: at(1600),
+        history: [
+          { channel: null, outcome: "routed", detail: "issues.opened -> eng, ops" },
+          { channel: "ops", outcome: "skipped", detail: "muted" },
+        ],
+      });
+      expect(held).toBe(true);
+      expect(
+        (await store.getAttempts("history-1")).map((a) => [a.channel, a.outcome, a.detail, a.at]),
+      ).toEqual([
+        [null, "routed", "issues.opened -> eng, ops", at(1600)],
+        ["ops", "skipped", "muted", at(1600)],
+      ]);
+    });
+
     it("retries a failed delivery when due and gives up on a dead one", async () => {
       const store = await ready();
       await store.insertDelivery(incoming("retry-1"));

@@ -50,6 +50,43 @@ export function notificationsContract(ctx: ContractContext): void {
         now: extra.now ?? at(100),
       });
 
+    it("writes a post's history line with its end, also when the lease was lost", async () => {
+      const store = await ready();
+      await routed(store, "nh-1", ["eng"]);
+      const claim = (owner: string, now: Date) =>
+        store.claimNotifications({ channel: "eng", owner, limit: 1, leaseMs: LEASE, now });
+      await claim("slow", at(30));
+      await claim("fast", at(30 + LEASE));
+      const line = { outcome: "sent", detail: null };
+      const lost = await store.finishNotification({
+        deliveryId: "nh-1",
+        channel: "eng",
+        owner: "slow",
+        status: "sent",
+        error: null,
+        nextAttemptAt: null,
+        now: at(40 + LEASE),
+        history: line,
+      });
+      expect(lost).toBe(false);
+      const held = await store.finishNotification({
+        deliveryId: "nh-1",
+        channel: "eng",
+        owner: "fast",
+        status: "sent",
+        error: null,
+        nextAttemptAt: null,
+        now: at(50 + LEASE),
+        history: line,
+      });
+      expect(held).toBe(true);
+      expect(await store.getDelivery("nh-1")).toMatchObject({ status: "delivered" });
+      expect((await store.getAttempts("nh-1")).map((a) => [a.channel, a.outcome, a.at])).toEqual([
+        ["eng", "sent", at(40 + LEASE)],
+        ["eng", "sent", at(50 + LEASE)],
+      ]);
+    });
+
     it("queues one notification per channel and keeps the delivery `processing` without a lease", async () => {
       const store = await ready();
       await routed(store, "n-1", ["eng", "ops", "eng"]);
