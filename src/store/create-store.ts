@@ -54,7 +54,7 @@ export function composeStore(backend: Backend): Store {
   return {
     ...queue,
     ...createNotificationQueue(backend),
-    ...createPacing(backend.db),
+    ...createPacing(backend),
     ...createDeliveryHistory(backend),
     ...createMuteStore(backend.db),
     ...createKeyValueStore(backend.db),

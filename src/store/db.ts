@@ -33,6 +33,14 @@ export interface Db {
    * PostgreSQL: every statement already commits durably; `fn` runs as is.
    */
   durably<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * A `transaction` of the worker's bookkeeping (ending a routing or a post, claiming a digest,
+   * giving claims back): a power cut may undo its commit, and the worker then redoes the step
+   * (the lease expires, the row is claimed again). PostgreSQL commits it with
+   * `synchronous_commit = off` (no wait for its WAL sync; later commits stay in order after
+   * it); SQLite runs `transaction`, whose commits already wait for no sync of their own.
+   */
+  bookkeeping<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
 }
 
 export type StoreKind = "sqlite" | "postgres";
@@ -89,11 +97,21 @@ export interface Dialect {
    * Claims rows in one atomic step; resolves with the claimed rows in no particular order.
    * PostgreSQL: one `UPDATE ... WHERE key IN (claimable ... SKIP LOCKED)`. SQLite: the
    * claimable keys, then an update by key each, in one synchronous transaction (SQLite runs a
-   * multi-row `UPDATE ... IN (subquery) RETURNING` markedly slower than that).
+   * multi-row `UPDATE ... IN (subquery) RETURNING` markedly slower than that). A claim is
+   * bookkeeping: on its own, it commits as {@link Dialect.asyncCommit} says (each row returned
+   * may carry an extra `async_commit` column).
    */
   claim<R>(db: Db, write: ClaimWrite, params: SqlParams): Promise<R[]>;
   /** A condition: `column` is one of the array parameter `param` (`json_each` or `ANY`). */
   inList(column: string, param: string): string;
+  /**
+   * Appended to the RETURNING list of a bookkeeping write run on its own (a pacing turn): on
+   * PostgreSQL `, set_config('synchronous_commit', 'off', true)`, evaluated for each row the
+   * statement wrote, so a statement that wrote a row commits (its own transaction) without
+   * waiting for its WAL sync. Empty on SQLite. In RETURNING, not WHERE: a volatile condition
+   * next to a claim's `IN (... LIMIT ... SKIP LOCKED)` changes the plan, and the limit with it.
+   */
+  readonly asyncCommit: string;
   /** Appended to a read that a write in the same transaction depends on (`FOR UPDATE`, or nothing under SQLite's lock). */
   readonly forUpdate: string;
   /** Inserts rows (one prepared statement a row, or one `unnest` statement); resolves with the returned rows. */

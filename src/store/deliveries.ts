@@ -146,7 +146,7 @@ export function createDeliveryQueue(backend: Backend): DeliveryQueue & { drain()
     async finishRouting(params) {
       const now = params.now.getTime();
       const values = { id: params.id, reason: params.reason, now };
-      return db.transaction(async (tx) => {
+      return db.bookkeeping(async (tx) => {
         const held = await tx.get(
           `SELECT 1 AS held FROM deliveries WHERE id = @id AND status = 'processing' AND lease_owner = @owner${dialect.forUpdate}`,
           { id: params.id, owner: params.owner },
@@ -238,7 +238,8 @@ export function createDeliveryQueue(backend: Backend): DeliveryQueue & { drain()
     },
 
     async releaseAll(owner) {
-      await db.transaction(async (tx) => {
+      // A release a power cut undoes is a lease that expires instead.
+      await db.bookkeeping(async (tx) => {
         // The claim's attempt never happened: give it back along with the status.
         const deliveries = await tx.run(
           `UPDATE deliveries SET status = COALESCE(claimed_from, 'pending'),

@@ -77,7 +77,7 @@ export function createNotificationQueue(backend: Backend): NotificationQueue {
         { channel: params.channel, now, candidates: DIGEST_CANDIDATES },
       );
       if (due.length === 0) return [];
-      const rows = await db.transaction(async (tx) => {
+      const rows = await db.bookkeeping(async (tx) => {
         for (const { digest_key: digestKey } of due) {
           // SKIP LOCKED alone could split a window: two instances would each lock part of its
           // rows. The key's lock makes one claimer take them all; the other moves on.
@@ -120,7 +120,7 @@ export function createNotificationQueue(backend: Backend): NotificationQueue {
 
     async finishNotification(params) {
       const now = params.now.getTime();
-      return db.transaction(async (tx) => {
+      return db.bookkeeping(async (tx) => {
         // The delivery row serialises the last two notifications finishing at once: without it
         // each would still see the other open and neither would settle the delivery.
         await tx.get(`SELECT 1 AS locked FROM deliveries WHERE id = @id${dialect.forUpdate}`, {

@@ -13,15 +13,27 @@ export interface CountedTransaction {
   statements: string[];
   /** Whether any statement changed a row (INSERT, UPDATE, DELETE, a claim that took one, a NOTIFY). */
   writes: boolean;
-  /** Whether it is a `transaction`/`durably` block (on PostgreSQL: BEGIN and COMMIT round trips too). */
+  /** Whether it is a `transaction`/`durably`/`bookkeeping` block (on PostgreSQL: BEGIN and COMMIT round trips too). */
   block: boolean;
+  /**
+   * Whether its commit is bookkeeping (a `bookkeeping` block, a claim, a statement with the
+   * dialect's `asyncCommit`): on PostgreSQL it does not wait for a WAL sync.
+   */
+  bookkeeping: boolean;
+  /**
+   * Whether its commit, when it writes, waits for its WAL sync: SQLite syncs only `durably`
+   * blocks; PostgreSQL (`synchronous_commit = on`) all but bookkeeping.
+   */
+  synced: boolean;
 }
 
 /** What was counted since the last {@link StoreCounter.reset}. */
 export interface StoreCounts {
   transactions: number;
-  /** Transactions that write: each a commit PostgreSQL syncs (under `synchronous_commit = on`). */
+  /** Transactions that write. */
   writeTransactions: number;
+  /** Transactions that write and wait for their commit's WAL sync (see {@link CountedTransaction.synced}). */
+  syncedCommits: number;
   statements: number;
   /** Round trips to PostgreSQL: the statements, plus BEGIN and COMMIT of each block. */
   roundTrips: number;
@@ -66,30 +78,50 @@ export function countedBackend(inner: Backend): StoreCounter {
   const real = new WeakMap<Db, Db>();
   const unwrap = (db: Db) => real.get(db) ?? db;
   const openOf = new WeakMap<Db, CountedTransaction | null>();
+  const sqlite = inner.dialect.kind === "sqlite";
 
-  const note = (open: CountedTransaction | null, what: string, writes: boolean) => {
+  const note = (
+    open: CountedTransaction | null,
+    what: string,
+    writes: boolean,
+    bookkeeping: boolean,
+  ) => {
     if (open) {
       open.statements.push(what);
       open.writes ||= writes;
     } else {
-      log.push({ statements: [what], writes, block: false });
+      log.push({
+        statements: [what],
+        writes,
+        block: false,
+        bookkeeping,
+        synced: !sqlite && !bookkeeping,
+      });
     }
   };
+  const async = (sql: string) =>
+    inner.dialect.asyncCommit !== "" && sql.includes(inner.dialect.asyncCommit);
 
   const wrap = (db: Db, open: CountedTransaction | null): Db => {
     const statement =
       <T>(run: (sql: string, params?: SqlParams) => Promise<T>) =>
       async (sql: string, params?: SqlParams) => {
         const result = await run(sql, params);
-        note(open, label(sql), WRITE.test(sql) && changed(result));
+        note(open, label(sql), WRITE.test(sql) && changed(result), async(sql));
         return result;
       };
     const block =
-      (kind: "transaction" | "durably") =>
+      (kind: "transaction" | "durably" | "bookkeeping") =>
       <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
         // A nested block joins the open transaction.
         if (open) return db[kind]((tx) => fn(wrap(tx, open)));
-        const counted: CountedTransaction = { statements: [], writes: false, block: true };
+        const counted: CountedTransaction = {
+          statements: [],
+          writes: false,
+          block: true,
+          bookkeeping: kind === "bookkeeping",
+          synced: sqlite ? kind === "durably" : kind !== "bookkeeping",
+        };
         log.push(counted);
         return db[kind]((tx) => fn(wrap(tx, counted)));
       };
@@ -99,6 +131,7 @@ export function countedBackend(inner: Backend): StoreCounter {
       run: statement((sql, params) => db.run(sql, params)),
       transaction: block("transaction"),
       durably: block("durably"),
+      bookkeeping: block("bookkeeping"),
     };
     real.set(wrapped, db);
     openOf.set(wrapped, open);
@@ -113,20 +146,20 @@ export function countedBackend(inner: Backend): StoreCounter {
     ...inner.dialect,
     claim: async (on, write, params) => {
       const claimed = await inner.dialect.claim(unwrap(on), write, params);
-      note(openFor(on), `claim ${write.claimable.table}`, claimed.length > 0);
+      note(openFor(on), `claim ${write.claimable.table}`, claimed.length > 0, true);
       return claimed as never;
     },
     insertMany: async (on, insert) => {
       const inserted = await inner.dialect.insertMany(unwrap(on), insert);
-      note(openFor(on), `insertMany ${insert.table}`, inserted.length > 0);
+      note(openFor(on), `insertMany ${insert.table}`, inserted.length > 0, false);
       return inserted as never;
     },
     tryLock: (tx, key) => {
-      note(openFor(tx), "tryLock", false);
+      note(openFor(tx), "tryLock", false, false);
       return inner.dialect.tryLock(unwrap(tx), key);
     },
     announce: (on) => {
-      note(openFor(on), "announce", true);
+      note(openFor(on), "announce", true, false);
       return inner.dialect.announce(unwrap(on));
     },
     beforeMigrate: (tx) => inner.dialect.beforeMigrate(unwrap(tx)),
@@ -139,6 +172,7 @@ export function countedBackend(inner: Backend): StoreCounter {
       return {
         transactions: log.length,
         writeTransactions: log.filter((t) => t.writes).length,
+        syncedCommits: log.filter((t) => t.writes && t.synced).length,
         statements,
         roundTrips: statements + 2 * log.filter((t) => t.block).length,
         log: [...log],

@@ -191,6 +191,43 @@ if (unreachable) {
       }
     });
 
+    it("commits the worker's bookkeeping without waiting for its WAL sync, and nothing else", async () => {
+      const schema = `store_test_${randomBytes(6).toString("hex")}`;
+      // One connection: a SET LOCAL that outlived its transaction would show on the next statement.
+      const backend = openPostgres({ ...parsePostgresUrl(withSchema(schema)), poolMax: 1 });
+      const store = composeStore(backend);
+      cleanup.push(
+        () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).then(() => undefined),
+        () => store.close(),
+      );
+      await store.migrate();
+      const setting = (db: Db) =>
+        db
+          .get<{ synchronous_commit: string }>("SHOW synchronous_commit")
+          .then((r) => r?.synchronous_commit);
+      const server = await setting(backend.db);
+      expect(server).toBe("on");
+      expect(await backend.db.bookkeeping(setting)).toBe("off");
+      expect(await backend.db.transaction(setting)).toBe(server);
+      expect(await backend.db.durably(setting)).toBe(server);
+      expect(await setting(backend.db)).toBe(server);
+
+      // A claim on its own sets it for its own transaction once it wrote a row.
+      await store.insertDelivery(incoming("async-1"));
+      const claimed = await backend.dialect.claim<{ id: string; async_commit: string }>(
+        backend.db,
+        {
+          claimable: { table: "deliveries", columns: "id", limit: "1", lock: true },
+          key: ["id"],
+          set: "status = 'processing', lease_owner = 'w', lease_until = 0",
+          returning: "id",
+        },
+        { now: Date.now() },
+      );
+      expect(claimed).toEqual([{ id: "async-1", async_commit: "off" }]);
+      expect(await setting(backend.db)).toBe(server);
+    });
+
     it("refuses a statement whose named parameter has no value, naming it", async () => {
       const backend = openPostgres(parsePostgresUrl(DATABASE_URL));
       cleanup.push(() => backend.close());

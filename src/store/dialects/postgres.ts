@@ -55,11 +55,18 @@ function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * In RETURNING: makes the commit of the statement's own transaction asynchronous (`SET LOCAL`
+ * of that transaction) once it wrote a row; see `Dialect.asyncCommit`.
+ */
+const ASYNC_COMMIT = ", set_config('synchronous_commit', 'off', true) AS async_commit";
+
 /** A `Db` over one pooled client (inside a transaction) or the pool (each statement on its own). */
 function createDb(params: {
   on: pg.Pool | pg.PoolClient;
   compile: (sql: string) => Compiled;
   transaction: Db["transaction"];
+  bookkeeping: Db["bookkeeping"];
 }): Db {
   const query = async <R extends pg.QueryResultRow>(sql: string, values?: SqlParams) => {
     const { text, names } = params.compile(sql);
@@ -77,6 +84,7 @@ function createDb(params: {
       (await query<pg.QueryResultRow>(sql, values)).rows[0] as R | undefined,
     run: async (sql, values) => (await query(sql, values)).rowCount ?? 0,
     transaction: params.transaction,
+    bookkeeping: params.bookkeeping,
     // Every commit is already synced (synchronous_commit = on).
     durably: (fn) => fn(db),
   };
@@ -120,12 +128,18 @@ export function openPostgres(options: PostgresOptions): Backend {
     return found;
   };
 
-  const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+  /** A transaction; `begin` opens it (one round trip, with any `SET LOCAL` in the same text). */
+  const run = async <T>(begin: string, fn: (tx: Db) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     let broken: Error | undefined;
-    const tx: Db = createDb({ on: client, compile, transaction: (inner) => inner(tx) });
+    const tx: Db = createDb({
+      on: client,
+      compile,
+      transaction: (inner) => inner(tx),
+      bookkeeping: (inner) => inner(tx),
+    });
     try {
-      await client.query("BEGIN");
+      await client.query(begin);
       const result = await fn(tx);
       await client.query("COMMIT");
       return result;
@@ -139,7 +153,13 @@ export function openPostgres(options: PostgresOptions): Backend {
       client.release(broken);
     }
   };
-  const db = createDb({ on: pool, compile, transaction });
+  const db = createDb({
+    on: pool,
+    compile,
+    transaction: (fn) => run("BEGIN", fn),
+    // The worker redoes what a power cut undoes (leases): its commits need not wait for the sync.
+    bookkeeping: (fn) => run("BEGIN; SET LOCAL synchronous_commit = off", fn),
+  });
 
   const dialect: Dialect = {
     kind: "postgres",
@@ -150,11 +170,12 @@ export function openPostgres(options: PostgresOptions): Backend {
       return on.all<R>(
         `UPDATE ${write.claimable.table} SET ${write.set}
         WHERE ${keys} IN (SELECT ${key} FROM (${claimableRows(write.claimable)}) AS claimable)
-        RETURNING ${write.returning}`,
+        RETURNING ${write.returning}${ASYNC_COMMIT}`,
         params,
       );
     },
     inList: (column, param) => `${column} = ANY(${param}::text[])`,
+    asyncCommit: ASYNC_COMMIT,
     forUpdate: " FOR UPDATE",
     async insertMany<R>(on: Db, insert: BatchInsert): Promise<R[]> {
       if (insert.rows.length === 0) return [];

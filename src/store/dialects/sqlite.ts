@@ -205,6 +205,7 @@ export function openSqlite(params: {
     run: async (sql, p) => direct.run(sql, p),
     transaction: (fn) => fn(inTransaction),
     durably: (fn) => fn(inTransaction),
+    bookkeeping: (fn) => fn(inTransaction),
   };
 
   /** Runs `fn` holding the lock, after whatever holds it now. */
@@ -272,6 +273,7 @@ export function openSqlite(params: {
     run: (sql, p) => statement(() => direct.run(sql, p)),
     transaction: (fn) => transaction(fn, false),
     durably: (fn) => transaction(fn, true),
+    bookkeeping: (fn) => transaction(fn, false),
   };
 
   /** A claim's keys, then an update by key each: no promise a row, one write lock. */
@@ -307,6 +309,8 @@ export function openSqlite(params: {
         ? Promise.resolve(claimNow<R>(write, params))
         : statement(() => claimInTransaction.immediate(write, params) as R[]),
     inList: (column, param) => `${column} IN (SELECT value FROM json_each(${param}))`,
+    // Bookkeeping commits already wait for no sync of their own (synchronous = NORMAL).
+    asyncCommit: "",
     forUpdate: "",
     async insertMany<R>(tx: Db, insert: BatchInsert): Promise<R[]> {
       const names = Object.keys(insert.columns);
