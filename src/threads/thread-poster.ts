@@ -80,7 +80,14 @@ export interface ThreadPoster {
 }
 
 /** Parents a summary edits at most: the rest keep their state for their next event. */
-const SUMMARY_PARENT_EDITS = 10;
+const SUMMARY_PARENT_EDITS = 3;
+
+/**
+ * The most Web API calls one post makes: an edit of the parent, the reply and a new parent when
+ * Slack lost the old one; or a summary and its parents' edits. The sender holds the channel's
+ * turn and leases the rows for that many calls.
+ */
+export const MAX_BOT_CALLS = Math.max(3, 1 + SUMMARY_PARENT_EDITS);
 
 /**
  * @example

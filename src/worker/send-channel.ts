@@ -13,7 +13,7 @@ import type { Log } from "../shared/log.js";
 import type { ClaimedNotification, NotificationQueue, Pacing } from "../store/types.js";
 import type { SlackChannel } from "../settings/channels.js";
 import type { PostOutcome, SlackPoster } from "../slack/poster.js";
-import type { PostedEvent, ThreadPoster } from "../threads/thread-poster.js";
+import { MAX_BOT_CALLS, type PostedEvent, type ThreadPoster } from "../threads/thread-poster.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { SlackMessage } from "../format/slack-message.js";
 import { formatSummary } from "../format/format.js";
@@ -81,7 +81,7 @@ export async function drainChannel(params: {
       const digest = await deps.store.claimDigest({
         channel: channel.name,
         owner: deps.owner,
-        leaseMs: deps.leaseMs,
+        leaseMs: leaseFor({ deps, channel }),
         now: deps.now(),
       });
       // Direct messages go to different people: never merged into one summary.
@@ -94,7 +94,7 @@ export async function drainChannel(params: {
               channel: channel.name,
               owner: deps.owner,
               limit: merge ? SUMMARY_LIMIT : 1,
-              leaseMs: deps.leaseMs,
+              leaseMs: leaseFor({ deps, channel }),
               now: deps.now(),
             });
       if (claimed.length === 0) return;
@@ -121,8 +121,24 @@ export async function drainChannel(params: {
   }
 }
 
-/** How long a post holds its webhook's turn at most: the poster's timeout, and a margin. */
+/** How long one call to Slack takes at most: the poster's timeout, and a margin. */
 const POST_HOLD_MS = DEFAULT_POST_TIMEOUT_MS + 1_000;
+
+/**
+ * How long one post to `channel` may take at most: one call to a webhook; for a bot channel
+ * the most Web API calls one post makes ({@link MAX_BOT_CALLS}: edit the parent, reply, start a
+ * new parent; or a summary and its parents' edits), the pace apart. The turn is held, and a
+ * claimed row leased, at least that long, so no other instance posts it while it is under way.
+ */
+function postBudgetMs(params: { deps: SendDeps; channel: SlackChannel }): number {
+  const { deps, channel } = params;
+  if (channel.kind !== "bot" && channel.kind !== "dm") return POST_HOLD_MS;
+  return MAX_BOT_CALLS * POST_HOLD_MS + (MAX_BOT_CALLS - 1) * deps.slackPaceMs;
+}
+
+function leaseFor(params: { deps: SendDeps; channel: SlackChannel }): number {
+  return Math.max(params.deps.leaseMs, postBudgetMs(params) + 1_000);
+}
 
 /**
  * Waits until this process holds the webhook's turn. With a pace, one post to a webhook is in
@@ -134,14 +150,7 @@ async function takeTurn(params: {
   channel: SlackChannel;
 }): Promise<{ hold: Date; waited: boolean } | "stopped"> {
   const { deps, channel } = params;
-  // A bot post may make three Web API calls (update the parent, reply, start a new parent),
-  // the pace apart.
-  const holdMs =
-    deps.slackPaceMs > 0
-      ? channel.kind === "webhook"
-        ? POST_HOLD_MS
-        : 3 * POST_HOLD_MS + 2 * deps.slackPaceMs
-      : 0;
+  const holdMs = deps.slackPaceMs > 0 ? postBudgetMs({ deps, channel }) : 0;
   let waited = false;
   for (;;) {
     const start = await deps.store.tryStartPost({
