@@ -270,7 +270,8 @@ export function createThreadPoster(params: {
     record: ParentRecord;
     state: ItemState;
   }) {
-    return p.calls.call("update", () =>
+    const { calls } = p;
+    return calls.call("update", () =>
       api.update({
         channel: p.found.slackChannel,
         ts: p.found.ts,
