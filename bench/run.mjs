@@ -443,7 +443,9 @@ async function scaleRun({ instances }) {
     const totalCost = postgresCost({
       before,
       after: afterDrain,
-      deliveries: Math.min(stored, posted),
+      // Every stored delivery's ingest is in the figures; divided by the posted ones only, an
+      // undrained backlog made each delivery look as costly as many (the model then said 0.0).
+      deliveries: stored,
       seconds: (performance.now() - startedAt) / 1000,
     });
     delete figures.ackedIds;
