@@ -118,6 +118,14 @@ export function createNotificationQueue(backend: Backend): NotificationQueue {
       return row?.waiting ?? 0;
     },
 
+    async openChannels() {
+      const rows = await db.all<{ channel: string; open: number }>(
+        `SELECT channel, CAST(COUNT(*) AS INTEGER) AS open FROM notifications
+        WHERE status IN ('queued', 'failed', 'sending') GROUP BY channel ORDER BY channel`,
+      );
+      return rows.map((row) => ({ channel: row.channel, open: Number(row.open) }));
+    },
+
     async finishNotification(params) {
       const now = params.now.getTime();
       return db.bookkeeping(async (tx) => {

@@ -279,6 +279,13 @@ export interface NotificationQueue {
   countWaiting(params: { channel: string; now: Date; cap: number }): Promise<number>;
 
   /**
+   * Channels with notifications not yet final (queued, held, failed for a retry, or being
+   * sent), each with how many: read at start-up to warn about a channel the operator no longer
+   * configures, whose rows nothing will post.
+   */
+  openChannels(): Promise<{ channel: string; open: number }[]>;
+
+  /**
    * Ends a post. `sent` and `dead` are final; `failed` waits for `nextAttemptAt`.
    * When every notification of the delivery is final, the delivery becomes `delivered`
    * (all sent) or `dead` (any dead, with that error). False when `owner` lost the lease.

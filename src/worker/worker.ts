@@ -35,6 +35,7 @@ import { createMuteCache } from "./mutes.js";
 import { createRoutingPool } from "./routing-pool.js";
 import { createDeliveryRouting } from "./delivery-routing.js";
 import { createChannelDrains } from "./channel-drains.js";
+import { strandedChannels } from "./stranded-channels.js";
 import { createReceiptPressure } from "./receipt-pressure.js";
 import { createSleeper } from "./sleeper.js";
 
@@ -261,6 +262,16 @@ export function createWorker(params: WorkerParams): Worker {
       const heartbeat = setInterval(renewClaims, Math.max(1, Math.floor(leaseMs / 3)));
       heartbeat.unref();
       running = { unsubscribe: store.onWork(wake), heartbeat, loop: run() };
+      // Rows for a channel the operator removed wait in the store, posted by nothing: say so.
+      store
+        .openChannels()
+        .then((open) => {
+          for (const line of strandedChannels({ open, channels: params.channels }))
+            log.warn({ stranded: true }, line);
+        })
+        .catch((error: unknown) =>
+          log.warn({ err: error }, "could not check for notifications no channel will post"),
+        );
     },
     async stop(graceMs = 10_000) {
       if (!running) return;

@@ -118,6 +118,28 @@ export function notificationsContract(ctx: ContractContext): void {
       expect(await store.countWaiting({ channel: "ops", now: at(100), cap: 10 })).toBe(0);
     });
 
+    it("lists the channels with notifications not yet final, with how many", async () => {
+      const store = await ready();
+      expect(await store.openChannels()).toEqual([]);
+      await routed(store, "o-1", ["eng", "gone"], 1);
+      await routed(store, "o-2", ["gone"], 2);
+      expect(await store.openChannels()).toEqual([
+        { channel: "eng", open: 1 },
+        { channel: "gone", open: 2 },
+      ]);
+      await store.claimNotifications({
+        channel: "eng",
+        owner: "s",
+        limit: 1,
+        leaseMs: LEASE,
+        now: at(30),
+      });
+      // Being sent is still open; sent is final.
+      expect(await store.openChannels()).toContainEqual({ channel: "eng", open: 1 });
+      expect(await finish(store, "o-1", "eng", "sent")).toBe(true);
+      expect(await store.openChannels()).toEqual([{ channel: "gone", open: 2 }]);
+    });
+
     it("claims a channel's notifications oldest first with the delivery's repository and receipt time", async () => {
       const store = await ready();
       await routed(store, "n-old", ["eng"], 1);
