@@ -37,6 +37,14 @@ async function violations(root: string): Promise<Violation[]> {
   return summary.violations.map((v) => ({ ...v, from: ts(v.from), to: ts(v.to) }));
 }
 
+/**
+ * A fixture module's text: `import <spec> from "<from>";` then `body`. Built rather than written
+ * out, so the fixtures' paths (relative to the temporary tree) never read as imports of this one.
+ */
+function importing(spec: string, from: string, body: string): string {
+  return `import ${spec} from "${from}";\n${body}\n`;
+}
+
 function write(root: string, path: string, text: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
   writeFileSync(join(root, path), text);
@@ -52,70 +60,62 @@ describe("the layering rules (.dependency-cruiser.cjs)", () => {
     write(
       root,
       "src/route/route.ts",
-      'import { db } from "../store/db.js";\nexport const route = db;\n',
+      importing("{ db }", "../store/db.js", "export const route = db;"),
     );
     write(
       root,
       "src/normalize/normalize.ts",
-      'import { readFileSync } from "node:fs";\nexport const n = readFileSync;\n',
+      importing("{ readFileSync }", "node:fs", "export const n = readFileSync;"),
     );
     write(
       root,
       "src/format/format.ts",
-      'import { Probot } from "probot";\nexport const f = Probot;\n',
+      importing("{ Probot }", "probot", "export const f = Probot;"),
     );
     // An arrow that carries only a type counts too.
     write(
       root,
       "src/route/types.ts",
-      'import type { db } from "../store/db.js";\nexport type T = typeof db;\n',
+      importing("type { db }", "../store/db.js", "export type T = typeof db;"),
     );
     // threads' state is pure; only its poster talks to Slack and the store.
     write(
       root,
       "src/threads/item-state.ts",
-      'import { db } from "../store/db.js";\nexport const s = db;\n',
+      importing("{ db }", "../store/db.js", "export const s = db;"),
     );
     write(
       root,
       "src/threads/thread-poster.ts",
-      'import { db } from "../store/db.js";\nexport const t = db;\n',
+      importing("{ db }", "../store/db.js", "export const t = db;"),
     );
     // repo-config's parsing is pure too; its loader may do I/O.
     write(
       root,
       "src/repo-config/parse-config.ts",
-      'import { db } from "../store/db.js";\nexport const p = db;\n',
+      importing("{ db }", "../store/db.js", "export const p = db;"),
     );
     write(
       root,
       "src/repo-config/config-loader.ts",
-      'import { db } from "../store/db.js";\nexport const l = db;\n',
+      importing("{ db }", "../store/db.js", "export const l = db;"),
     );
     // A module below the composition root importing it.
-    write(root, "src/cli/main.ts", 'import { app } from "../app.js";\nexport const m = app;\n');
+    write(root, "src/cli/main.ts", importing("{ app }", "../app.js", "export const m = app;"));
     // shared importing a feature.
     write(
       root,
       "src/shared/log.ts",
-      'import { worker } from "../worker/worker.js";\nexport const log = worker;\n',
+      importing("{ worker }", "../worker/worker.js", "export const log = worker;"),
     );
     // A cycle between two folders.
-    write(
-      root,
-      "src/ops/a.ts",
-      'import { b } from "../receive/b.js";\nexport const a = () => b;\n',
-    );
-    write(
-      root,
-      "src/receive/b.ts",
-      'import { a } from "../ops/a.js";\nexport const b = () => a;\n',
-    );
+    write(root, "src/ops/a.ts", importing("{ b }", "../receive/b.js", "export const a = () => b;"));
+    write(root, "src/receive/b.ts", importing("{ a }", "../ops/a.js", "export const b = () => a;"));
 
     // Two folders importing each other through different modules: no module cycle, a folder cycle.
-    write(root, "src/format/x.ts", 'import { y } from "../slack/y.js";\nexport const x = y;\n');
+    write(root, "src/format/x.ts", importing("{ y }", "../slack/y.js", "export const x = y;"));
     write(root, "src/slack/y.ts", "export const y = 1;\n");
-    write(root, "src/slack/z.ts", 'import { w } from "../format/w.js";\nexport const z = w;\n');
+    write(root, "src/slack/z.ts", importing("{ w }", "../format/w.js", "export const z = w;"));
     write(root, "src/format/w.ts", "export const w = 1;\n");
 
     const found = (await violations(root)).map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
