@@ -16,7 +16,6 @@ import { lateLabelTargets } from "../route/stateful-rules.js";
 import { OPT_IN_EVENTS, optInEventOf } from "../repo-config/globs.js";
 import { format } from "../format/format.js";
 import { NO_PEOPLE, readPeopleFile, type PeopleDirectory } from "../settings/people.js";
-import { SettingsError } from "../settings/settings-error.js";
 import { directMessageFor } from "../threads/direct-messages.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -168,16 +167,13 @@ export async function previewCommand(params: {
   return 0;
 }
 
-/** The operator's people file (`SLACK_PEOPLE_FILE`), as the app reads it: mentions and DMs in the preview. */
+/**
+ * The operator's people file (`SLACK_PEOPLE_FILE`), as the app reads it: mentions and DMs in the
+ * preview. A bad file is a SettingsError naming the file and line, which the CLI prints.
+ */
 function previewPeople(io: CliIo): PeopleDirectory {
   const file = io.env.SLACK_PEOPLE_FILE?.trim();
-  if (!file) return NO_PEOPLE;
-  try {
-    return readPeopleFile(resolve(io.cwd, file));
-  } catch (error) {
-    if (error instanceof SettingsError) throw new CliError(error.message);
-    throw error;
-  }
+  return file ? readPeopleFile(resolve(io.cwd, file)) : NO_PEOPLE;
 }
 
 /**

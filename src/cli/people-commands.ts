@@ -7,9 +7,9 @@ import { resolve } from "node:path";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { readPeopleFile, type Person } from "../settings/people.js";
 import { createSlackWebApi, type ApiOutcome, type SlackUserInfo } from "../slack/web-api.js";
+import { readSlackApiUrl, readSlackBotToken } from "../settings/settings.js";
 import { CliError, type CliIo } from "./io.js";
 
-const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
 /** Tries of one lookup that Slack asks to retry (rate limit, 5xx, no answer). */
 const MAX_TRIES = 3;
 /** The longest wait between tries, whatever Retry-After says: this is a command someone watches. */
@@ -46,7 +46,7 @@ export async function peopleCheckCommand(params: {
     );
   }
   const token = readToken(io.env.SLACK_BOT_TOKEN);
-  const apiUrl = readApiUrl(io.env.SLACK_API_URL);
+  const apiUrl = readSlackApiUrl(io.env.SLACK_API_URL);
   // Throws a SettingsError naming the file and line, which runCli prints.
   const people = readPeopleFile(resolve(io.cwd, file)).all();
 
@@ -112,28 +112,18 @@ function problemOf(person: Person, outcome: ApiOutcome<SlackUserInfo>): string |
   }
 }
 
-/** SLACK_BOT_TOKEN, which the check needs; messages say what is wrong with it, never what it is. */
+/**
+ * SLACK_BOT_TOKEN, which the check needs; checked as the app checks it (a SettingsError, which
+ * the CLI prints, says what is wrong with it, never what it is).
+ */
 function readToken(text: string | undefined): string {
-  const token = nonEmpty(text);
+  const token = nonEmpty(text) === null ? null : readSlackBotToken(text);
   if (token === null) {
     throw new CliError(
       "people check needs SLACK_BOT_TOKEN, the Slack app's bot token (xoxb-…), to ask Slack about each user",
     );
   }
-  if (!/^xoxb-[\x21-\x7e]+$/.test(token)) {
-    throw new CliError(
-      "SLACK_BOT_TOKEN is not a bot token: use the Slack app's Bot User OAuth Token, which starts with xoxb-",
-    );
-  }
   return token;
-}
-
-function readApiUrl(text: string | undefined): string {
-  const value = nonEmpty(text) ?? DEFAULT_SLACK_API_URL;
-  if (!URL.canParse(value) || !["http:", "https:"].includes(new URL(value).protocol)) {
-    throw new CliError(`SLACK_API_URL must be an http(s) URL like ${DEFAULT_SLACK_API_URL}`);
-  }
-  return value.endsWith("/") ? value : `${value}/`;
 }
 
 function nonEmpty(text: string | undefined): string | null {

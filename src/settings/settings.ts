@@ -220,7 +220,7 @@ function readPrivateKey(env: Env): string | null {
 }
 
 /** Unset means webhooks only; a set token is a bot token, which Slack starts with `xoxb-`. */
-function readSlackBotToken(text: string | undefined): string | null {
+export function readSlackBotToken(text: string | undefined): string | null {
   if (text === undefined) return null;
   const token = text.trim();
   // The value is a secret: messages say what is wrong with it, never what it is.
@@ -240,7 +240,7 @@ function readSlackBotToken(text: string | undefined): string | null {
 }
 
 /** The Web API base, always ending with `/` so method names append to it. */
-function readSlackApiUrl(text: string | undefined): string {
+export function readSlackApiUrl(text: string | undefined): string {
   const value = nonEmpty(text);
   if (value === null) return DEFAULT_SLACK_API_URL;
   requireUrl("SLACK_API_URL", value, ["http:", "https:"]);
