@@ -214,6 +214,17 @@ function urlVariableFor(name: string): string {
   return variableFor(URL_VAR, name);
 }
 
+/**
+ * The two variables that would configure channel `name`, for messages that tell the operator
+ * what to set.
+ *
+ * @example
+ * channelVariables("release-notes") // { webhook: "SLACK_WEBHOOK_URL_RELEASE_NOTES", channelId: "SLACK_CHANNEL_ID_RELEASE_NOTES" }
+ */
+export function channelVariables(name: string): { webhook: string; channelId: string } {
+  return { webhook: urlVariableFor(name), channelId: variableFor(CHANNEL_ID_VAR, name) };
+}
+
 /** The variable that configures channel `name` under `prefix`: the bare prefix for `default`. */
 function variableFor(prefix: string, name: string): string {
   return name === DEFAULT_CHANNEL ? prefix : `${prefix}_${name.toUpperCase().replaceAll("-", "_")}`;

@@ -5,7 +5,7 @@
  * the setting posts them, `notifier replay` can send their deliveries again); the worker says so
  * at start-up, naming the setting. Pure.
  */
-import { DM_CHANNEL, type ChannelRegistry } from "../settings/channels.js";
+import { channelVariables, DM_CHANNEL, type ChannelRegistry } from "../settings/channels.js";
 
 /**
  * One warning line per open channel the registry cannot post to.
@@ -30,9 +30,9 @@ export function strandedChannels(params: {
       continue;
     }
     if (params.channels.get(channel) !== undefined) continue;
-    const suffix = channel === "default" ? "" : `_${channel.toUpperCase().replaceAll("-", "_")}`;
+    const variables = channelVariables(channel);
     lines.push(
-      `${count} for channel "${channel}", which is not configured: set SLACK_WEBHOOK_URL${suffix} (or SLACK_CHANNEL_ID${suffix}) to post them, or replay their deliveries (notifier replay)`,
+      `${count} for channel "${channel}", which is not configured: set ${variables.webhook} (or ${variables.channelId}) to post them, or replay their deliveries (notifier replay)`,
     );
   }
   return lines;
