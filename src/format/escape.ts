@@ -3,27 +3,16 @@
  * (`<!channel>`) or a link, and `&` starts an entity, so user text must have all three escaped;
  * and every text field has a length limit that escaping (up to 5x) must not push it past.
  */
+import { escapeText, safeUrl } from "../shared/slack-text.js";
+
+export { escapeText, safeUrl };
 
 const ELLIPSIS = "…";
-/** Longest URL we will link to; a longer one is hostile or useless, and would eat the text budget. */
-const MAX_URL_LENGTH = 500;
 /** Default room for a link label. */
 const DEFAULT_LABEL_LENGTH = 200;
 
 // Graphemes, not code units, so a cut never splits a surrogate pair, a flag or a ZWJ emoji.
 const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
-
-/**
- * `&`, `<` and `>` as Slack's entities, so user text can mention, broadcast and link nothing.
- *
- * @example
- * escapeText("<!channel> & <@U123>") // "&lt;!channel&gt; &amp; &lt;@U123&gt;"
- */
-export function escapeText(value: string): string {
-  return value.replace(/[&<>]/g, (character) => ENTITIES[character as "&" | "<" | ">"]);
-}
-
-const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;" } as const;
 
 /**
  * `value` cut to at most `max` UTF-16 code units (what Slack counts), ending in `…` when cut.
@@ -60,29 +49,6 @@ export function singleLine(value: string): string {
     .replace(/[\u202a-\u202e\u2066-\u2069]/g, "")
     .replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, " ")
     .trim();
-}
-
-/**
- * A URL fit to sit inside `<...|...>`: `http(s)` only, `|`, `<`, `>`, quotes and spaces
- * percent-encoded, `&` escaped, at most {@link MAX_URL_LENGTH}; `null` when unusable.
- *
- * @example
- * safeUrl("https://github.com/a/b/issues?q=x|y") // "https://github.com/a/b/issues?q=x%7Cy"
- * safeUrl("javascript:alert(1)") // null
- */
-export function safeUrl(url: string | null | undefined): string | null {
-  if (typeof url !== "string" || url.length > MAX_URL_LENGTH * 4) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
-  const encoded = escapeText(
-    parsed.href.replace(/[|<>"'`\s]/g, (character) => encodeURIComponent(character)),
-  );
-  return encoded.length <= MAX_URL_LENGTH ? encoded : null;
 }
 
 /**

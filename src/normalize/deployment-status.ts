@@ -12,6 +12,7 @@ import {
   type PayloadSource,
 } from "./shared-fields.js";
 import { child, text, type Untrusted } from "./untrusted.js";
+import { safeUrl } from "../shared/slack-text.js";
 
 /** States of a deployment status that are announced, and the kind each becomes. */
 const STATE_KINDS: ReadonlyMap<string, "deployment_status.success" | "deployment_status.failure"> =
@@ -49,8 +50,10 @@ export function normalizeDeploymentStatus(params: {
     nonEmpty(text(child(payload, "deployment"), "environment")) ??
     nonEmpty(text(status, "environment"));
   const url =
-    [text(status, "target_url"), text(status, "environment_url")].find(linkable) ??
-    `${repository.url}/deployments`;
+    // The first the message can link: one format would drop must not hide the next.
+    [text(status, "target_url"), text(status, "environment_url")].find(
+      (candidate) => safeUrl(candidate) !== null,
+    ) ?? `${repository.url}/deployments`;
   return {
     ...baseEvent({ kind, repository, actor, url }),
     body: excerpt(text(status, "description")),
@@ -59,27 +62,4 @@ export function normalizeDeploymentStatus(params: {
       deploymentState: state,
     },
   };
-}
-
-/** Longest link a message keeps, as Slack text (format's `safeUrl` drops a longer one). */
-const MAX_LINK_LENGTH = 500;
-
-/**
- * Whether format's `safeUrl` will link `url`: an http(s) URL at most {@link MAX_LINK_LENGTH}
- * long once `|<>"'` and spaces are percent-encoded and `&` written `&amp;`. Normalize cannot
- * import format (format reads normalize's types), so this mirrors it; a test pins the two
- * together. A target the message would drop must not hide the next one.
- */
-function linkable(url: string | null): url is string {
-  if (url === null || nonEmpty(url) === null || url.length > MAX_LINK_LENGTH * 4) return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return false;
-  const encoded = parsed.href.replace(/[|<>"'`\s]/g, (character) => encodeURIComponent(character));
-  const ampersands = encoded.length - encoded.replaceAll("&", "").length;
-  return encoded.length + 4 * ampersands <= MAX_LINK_LENGTH;
 }
