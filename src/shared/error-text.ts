@@ -30,3 +30,15 @@ export function describeError(error: unknown): string {
     "unknown error"
   );
 }
+
+/**
+ * What a server answered, for an error line: white space folded to single spaces, cut to `max`
+ * characters with `…`.
+ *
+ * @example
+ * answerText("invalid_payload\n\n  (see docs)", 200) // "invalid_payload (see docs)"
+ */
+export function answerText(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

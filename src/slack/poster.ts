@@ -13,7 +13,7 @@ import {
 import type { FetchFunction } from "@slack/webhook";
 import type { SlackMessage } from "../format/slack-message.js";
 import type { SlackChannel } from "../settings/channels.js";
-import { describeError } from "../shared/error-text.js";
+import { answerText, describeError } from "../shared/error-text.js";
 
 export type PostOutcome =
   | { result: "sent" }
@@ -186,9 +186,7 @@ async function send(params: {
 }
 
 function summariseBody(body: string): string {
-  const flat = body.replace(/\s+/g, " ").trim();
-  if (flat === "") return "(empty body)";
-  return flat.length > MAX_BODY_CHARS ? `${flat.slice(0, MAX_BODY_CHARS)}…` : flat;
+  return answerText(body, MAX_BODY_CHARS) || "(empty body)";
 }
 
 function scrubOutcome(outcome: FailedPost, url: string): FailedPost {

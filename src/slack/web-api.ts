@@ -11,7 +11,7 @@
 import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPICallResult } from "@slack/web-api";
 import type { SlackMessage } from "../format/slack-message.js";
 import type { Log } from "../shared/log.js";
-import { describeError } from "../shared/error-text.js";
+import { answerText, describeError } from "../shared/error-text.js";
 
 /** What one Web API call came to. */
 export type ApiOutcome<T> =
@@ -358,8 +358,7 @@ function codeOf(error: unknown): unknown {
 
 function summarise(body: unknown): string {
   const text = typeof body === "string" ? body : body === undefined ? "" : JSON.stringify(body);
-  const flat = (text ?? "").replace(/\s+/g, " ").trim();
-  return flat.length > MAX_DETAIL_CHARS ? `${flat.slice(0, MAX_DETAIL_CHARS)}…` : flat;
+  return answerText(text ?? "", MAX_DETAIL_CHARS);
 }
 
 function scrubToken(text: string, token: string): string {

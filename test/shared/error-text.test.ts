@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeError } from "../../src/shared/error-text.js";
+import { answerText, describeError } from "../../src/shared/error-text.js";
 
 describe("describeError", () => {
   it("joins an error and its causes, adding a code the message lacks", () => {
@@ -24,5 +24,13 @@ describe("describeError", () => {
       error = new Error(`level ${level}`, { cause: error });
     expect(describeError(error)).toBe("level 1: level 2: level 3: level 4");
     expect(describeError(new Error(""))).toBe("unknown error");
+  });
+});
+
+describe("answerText", () => {
+  it("folds white space and cuts to the limit with an ellipsis", () => {
+    expect(answerText("invalid_payload\n\n  (see docs)", 200)).toBe("invalid_payload (see docs)");
+    expect(answerText("abcdef", 3)).toBe("abc…");
+    expect(answerText("  \n ", 10)).toBe("");
   });
 });
