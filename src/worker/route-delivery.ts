@@ -131,7 +131,10 @@ export async function routeDelivery(params: {
   });
   const people = params.people ?? NO_PEOPLE;
   const formatOptions = { slackIdOf: (login: string) => people.lookup(login)?.slackId ?? null };
-  const message = format(event, formatOptions);
+  // Formatted once, and only when something is sent: most events are skipped by their routes.
+  const announced = event;
+  let formatted: SlackMessage | undefined;
+  const message = (): SlackMessage => (formatted ??= format(announced, formatOptions));
   // A direct message goes to the person the event is about, whatever the routes say.
   const direct = directMessage({ event, message, channels, people });
   const decision = await withOpenedMarks({
@@ -162,7 +165,9 @@ export async function routeDelivery(params: {
     // One message per channel: where a late label sends the item, it says more than the label.
     const lateChannels = new Set(late?.targets.map((target) => target.channel));
     const targets = decision.targets.filter((target) => !lateChannels.has(target.channel));
-    if (targets.length > 0) announcements.unshift({ event, message, targets, note: null });
+    if (targets.length > 0) {
+      announcements.unshift({ event, message: message(), targets, note: null });
+    }
   }
   if (announcements.length === 0) {
     const reason = decision.kind === "skip" ? decision.reason : "no channel left to send to";
@@ -313,7 +318,8 @@ async function lateLabelAnnouncement(params: {
  */
 function directMessage(params: {
   event: ActivityEvent;
-  message: SlackMessage;
+  /** The event's message, formatted on first use. */
+  message: () => SlackMessage;
   channels: ChannelRegistry;
   people: PeopleDirectory;
 }): { notification: NewNotification; detail: string } | null {
@@ -325,7 +331,7 @@ function directMessage(params: {
       channel: DM_CHANNEL,
       message: encodeQueuedMessage({
         event: params.event,
-        message: params.message,
+        message: params.message(),
         dmTo: person.slackId,
       }),
       digestKey: null,
