@@ -34,7 +34,8 @@ export function createCiHistory(backend: Backend): CiHistory {
   return {
     async recordConclusion(params) {
       const row = checkedParams(params);
-      return db.transaction(async (tx) => {
+      // The worker's bookkeeping: a power cut may undo it, as it may undo the routing it is part of.
+      return db.bookkeeping(async (tx) => {
         // A key seen for the first time: the insert is the whole answer. Of concurrent first
         // inserts one wins; the others (PostgreSQL waits for the winner's commit) read its row.
         const inserted = await tx.run(

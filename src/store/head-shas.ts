@@ -29,13 +29,15 @@ export function createHeadShas(db: Db): HeadShas {
       }
       if (!(now instanceof Date) || Number.isNaN(now.getTime())) fail("now must be a valid Date");
       // A commit that is the head of two pull requests names neither: NULL, and NULL stays.
-      await db.run(
-        `INSERT INTO pr_heads (repository, sha, number, updated_at)
+      await db.bookkeeping((tx) =>
+        tx.run(
+          `INSERT INTO pr_heads (repository, sha, number, updated_at)
         VALUES (@repository, @sha, @number, @now)
         ON CONFLICT (repository, sha) DO UPDATE SET
           number = CASE WHEN pr_heads.number = excluded.number THEN excluded.number ELSE NULL END,
           updated_at = excluded.updated_at`,
-        { ...head, number, now: now.getTime() },
+          { ...head, number, now: now.getTime() },
+        ),
       );
     },
 

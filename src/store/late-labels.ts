@@ -60,22 +60,25 @@ export function createLateLabels(db: Db): LateLabels {
         deliveryId,
         now: now.getTime(),
       };
-      const inserted = await db.run(
-        `INSERT INTO late_labels (repository, item_number, route_key, delivery_id, sent_at)
-        VALUES (@repository, @number, @routeKey, @deliveryId, @now)
-        ON CONFLICT (repository, item_number, route_key) DO NOTHING`,
-        row,
-      );
-      if (inserted > 0) return true;
-      if (deliveryId === null) return false;
-      // Marked already: by this delivery when its routing is retried (the first routing's
-      // messages may never have been queued), which must send them again.
-      const marked = await db.get<{ delivery_id: string | null }>(
-        `SELECT delivery_id FROM late_labels
-        WHERE repository = @repository AND item_number = @number AND route_key = @routeKey`,
-        row,
-      );
-      return marked?.delivery_id === deliveryId;
+      // The worker's bookkeeping: a power cut may undo it, as it may undo the routing it is part of.
+      return db.bookkeeping(async (tx) => {
+        const inserted = await tx.run(
+          `INSERT INTO late_labels (repository, item_number, route_key, delivery_id, sent_at)
+          VALUES (@repository, @number, @routeKey, @deliveryId, @now)
+          ON CONFLICT (repository, item_number, route_key) DO NOTHING`,
+          row,
+        );
+        if (inserted > 0) return true;
+        if (deliveryId === null) return false;
+        // Marked already: by this delivery when its routing is retried (the first routing's
+        // messages may never have been queued), which must send them again.
+        const marked = await tx.get<{ delivery_id: string | null }>(
+          `SELECT delivery_id FROM late_labels
+          WHERE repository = @repository AND item_number = @number AND route_key = @routeKey`,
+          row,
+        );
+        return marked?.delivery_id === deliveryId;
+      });
     },
   };
 }

@@ -43,28 +43,32 @@ export function createThreadParents(db: Db): ThreadParents {
         throw new Error("thread parent: now must be a valid Date");
       }
       // One statement: atomic on both databases, so concurrent saves of one key never conflict.
-      await db.run(
-        `INSERT INTO thread_parents
+      await db.bookkeeping((tx) =>
+        tx.run(
+          `INSERT INTO thread_parents
           (repository, item_number, channel, slack_channel, ts, state, created_at, updated_at)
         VALUES (@repository, @number, @channel, @slackChannel, @ts, @state, @now, @now)
         ON CONFLICT (repository, item_number, channel) DO UPDATE SET
           slack_channel = excluded.slack_channel, ts = excluded.ts, state = excluded.state,
           updated_at = excluded.updated_at`,
-        {
-          ...keyParams(parent),
-          slackChannel: parent.slackChannel,
-          ts: parent.ts,
-          state: parent.state,
-          now: parent.now.getTime(),
-        },
+          {
+            ...keyParams(parent),
+            slackChannel: parent.slackChannel,
+            ts: parent.ts,
+            state: parent.state,
+            now: parent.now.getTime(),
+          },
+        ),
       );
     },
 
     async forgetParent(key) {
-      await db.run(
-        `DELETE FROM thread_parents
-        WHERE repository = @repository AND item_number = @number AND channel = @channel`,
-        keyParams(key),
+      await db.bookkeeping((tx) =>
+        tx.run(
+          `DELETE FROM thread_parents
+          WHERE repository = @repository AND item_number = @number AND channel = @channel`,
+          keyParams(key),
+        ),
       );
     },
   };
