@@ -9,7 +9,7 @@
  */
 import type { ChannelTarget } from "../route/route.js";
 import { digestWindowAt } from "./digest-window.js";
-import { quietWindowAt, type QuietWindow } from "./quiet-hours.js";
+import { quietWindowAt, type QuietWindow } from "../shared/quiet-hours.js";
 
 export type DeliveryTiming =
   | { kind: "now" }

@@ -15,7 +15,7 @@ import {
   parseClockTime,
   wallTimeAt,
   type CalendarDate,
-} from "./zoned-time.js";
+} from "../shared/zoned-time.js";
 
 export type DigestSchedule =
   { kind: "every"; ms: number } | { kind: "daily"; hour: number; minute: number };

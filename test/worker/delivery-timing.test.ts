@@ -3,7 +3,7 @@
  * and the per-channel plan with mutes: pure functions driven by a given `now`.
  */
 import { describe, expect, it } from "vitest";
-import { quietWindowAt, type QuietHours } from "../../src/worker/quiet-hours.js";
+import { quietWindowAt, type QuietHours } from "../../src/shared/quiet-hours.js";
 import { timingFor } from "../../src/worker/delivery-timing.js";
 import { planChannels, planDetail, skipReason } from "../../src/worker/channel-plan.js";
 import { indexMutes, NO_MUTES } from "../../src/worker/mutes.js";

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { digestWindowAt, parseDigestSchedule } from "../../src/worker/digest-window.js";
-import { instantOf, wallTimeAt } from "../../src/worker/zoned-time.js";
+import { instantOf, wallTimeAt } from "../../src/shared/zoned-time.js";
 
 const iso = (text: string) => new Date(text);
 const windowAt = (now: string, digest: string, timezone: string) => {
