@@ -9,6 +9,8 @@ export const CONFIG_LIMITS = Object.freeze({
   fileBytes: 64 * 1024,
   /** Entries in `routes`. */
   routes: 200,
+  /** Entries in `reminders`. */
+  reminders: 20,
   /** Entries in any other list (`on`, `labels`, `authors`, `branches`, `ignore.*`, ...). */
   listItems: 100,
   /** Characters in any other text value (channel names, `_extends`, times, zones). */

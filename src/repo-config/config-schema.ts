@@ -283,6 +283,78 @@ export const routeSchema = z
   })
   .describe("A route: activity matching every filter given is posted to `channel`.");
 
+/** How many pull requests a reminder lists at most, and the most it may ask for. */
+export const DEFAULT_REMINDER_MAX = 20;
+const REMINDER_MAX_LIMIT = 100;
+
+/** One scheduled reminder: the open pull requests still waiting, posted to a channel. */
+export const reminderSchema = z
+  .strictObject({
+    /** Channel to post to, one the operator configured; defaults to the top-level `channel`. */
+    channel: channelName
+      .optional()
+      .describe(
+        "Channel to post the reminder to, one the operator configured; defaults to the top-level `channel`.",
+      ),
+    /** When it fires, in `timezone`: `weekdays at 09:30`, `daily at 09:30` or `mon,wed,fri at 16:00`. */
+    at: text().describe(
+      'When the reminder is posted, in `timezone`: "weekdays at 09:30", "daily at 09:30", or days like "mon,wed,fri at 16:00".',
+    ),
+    /** IANA time zone of `at`; default UTC. */
+    timezone: checked(timezoneProblem)
+      .optional()
+      .describe('IANA time zone of `at`, like "Europe/Berlin"; default UTC.'),
+    /** `review`: requested reviewers have not answered (default); `any`: every open pull request. */
+    waiting: z
+      .enum(["review", "any"])
+      .optional()
+      .describe(
+        "Which pull requests are listed: `review` (default) those whose requested reviewers have not answered, `any` every open one.",
+      ),
+    /** Only pull requests waiting this long (since the last review request the app saw, else since opened); default `1d`. */
+    older_than: text()
+      .optional()
+      .describe(
+        'Only pull requests waiting at least this long, like "4h" or "2d": since the last review request the app saw, else since opened. Default "1d"; "0" lists them all.',
+      ),
+    /** Whether draft pull requests are listed; default false. */
+    drafts: z
+      .boolean()
+      .optional()
+      .describe("Whether draft pull requests are listed (default false)."),
+    /** The pull request must carry at least one of these labels (globs). */
+    labels: nameGlobs
+      .optional()
+      .describe('Only pull requests with at least one of these labels (globs, like "needs-*").'),
+    /** The pull request must carry none of these labels (globs). */
+    exclude_labels: nameGlobs
+      .optional()
+      .describe("Only pull requests with none of these labels (globs)."),
+    /** Only pull requests by these authors (globs on the login). */
+    authors: nameGlobs.optional().describe("Only pull requests by these logins (globs)."),
+    /** No pull requests by these authors (globs on the login). */
+    exclude_authors: nameGlobs.optional().describe("No pull requests by these logins (globs)."),
+    /** The pull request's base branch (globs; `$default-branch` is the repository's default branch). */
+    branches: list(glob(branchGlob))
+      .optional()
+      .describe(
+        'Only pull requests into these base branches, like ["main", "release/*"]; "$default-branch" is the repository\'s default branch.',
+      ),
+    /** Pull requests listed, oldest first, then "and N more"; default 20. */
+    max: z
+      .number()
+      .int({ error: "must be a whole number" })
+      .min(1, { error: "must be at least 1" })
+      .max(REMINDER_MAX_LIMIT, { error: `must be at most ${REMINDER_MAX_LIMIT}` })
+      .optional()
+      .describe(
+        `Pull requests listed, oldest first, then "and N more" (default ${DEFAULT_REMINDER_MAX}, at most ${REMINDER_MAX_LIMIT}).`,
+      ),
+  })
+  .describe(
+    "A reminder: on a schedule, one message listing the open pull requests that still wait.",
+  );
+
 /** The whole `.github/notifier.yml`. */
 export const notifierConfigSchema = z
   .strictObject({
@@ -309,6 +381,17 @@ export const notifierConfigSchema = z
       .describe(
         "Every route that matches sends, one message per channel. Absent: new issues, new and merged pull requests, stars, and failed and fixed workflow runs on the default branch go to `channel`. An empty list sends nothing.",
       ),
+    /** Scheduled reminders of pull requests still waiting (issue 15). */
+    reminders: z
+      .array(reminderSchema)
+      .max(CONFIG_LIMITS.reminders, {
+        error: (issue) =>
+          `has ${Array.isArray(issue.input) ? issue.input.length : "too many"} reminders; a config may have at most ${CONFIG_LIMITS.reminders}`,
+      })
+      .optional()
+      .describe(
+        "Scheduled reminders: at each time, one message per reminder listing the open pull requests still waiting for review. An inherited reminder posts one message for every repository that uses it.",
+      ),
     /** Quiet hours for every route that sets none. */
     quiet_hours: quietHoursSchema.optional(),
     /** What quiet hours do, for every route that sets none; default `hold`. */
@@ -327,3 +410,4 @@ export type RouteConfig = z.infer<typeof routeSchema>;
 export type IgnoreConfig = z.infer<typeof ignoreSchema>;
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 export type QuietHoursAction = z.infer<typeof quietHoursActionSchema>;
+export type ReminderConfig = z.infer<typeof reminderSchema>;
