@@ -5,7 +5,13 @@
 import type { ProbotOctokit } from "probot";
 import { describeConfigFile, type ConfigFileRef } from "./config-files.js";
 import { RetryLaterError } from "../shared/retry-later.js";
-import { decodeContent, statusOf } from "../shared/github-responses.js";
+import {
+  decodeContent,
+  errorHeadersOf,
+  isRateLimited,
+  retryAtOf,
+  statusOf,
+} from "../shared/github-responses.js";
 
 /** The part of an installation's Octokit the loader uses. */
 export type GitHubClient = Pick<ProbotOctokit, "request">;
@@ -95,7 +101,7 @@ export async function fetchConfigFile(params: {
 function outcomeOfError(params: { error: unknown; file: ConfigFileRef; now: Date }): FetchOutcome {
   const { error, file, now } = params;
   const described = describeConfigFile(file);
-  const headers = headersOf(error);
+  const headers = errorHeadersOf(error);
   // Octokit reports timeouts and network failures as status 500 with no response.
   const status = headers === null ? null : statusOf(error);
   const message = error instanceof Error ? error.message : String(error);
@@ -103,13 +109,7 @@ function outcomeOfError(params: { error: unknown; file: ConfigFileRef; now: Date
   if (status === 304) return { kind: "not-modified" };
   if (status === 404 || status === 410 || status === 451) return { kind: "missing", note: null };
 
-  const rateLimited =
-    status === 429 ||
-    (status === 403 &&
-      (headers?.["x-ratelimit-remaining"] === "0" ||
-        headers?.["retry-after"] !== undefined ||
-        /rate limit/i.test(message)));
-  if (rateLimited) {
+  if (isRateLimited({ status, headers, message })) {
     throw new ConfigUnavailableError({
       file: described,
       status,
@@ -126,26 +126,4 @@ function outcomeOfError(params: { error: unknown; file: ConfigFileRef; now: Date
   }
   const reason = status === null ? message : `HTTP ${status}`;
   throw new ConfigUnavailableError({ file: described, status, retryAt: null, reason });
-}
-
-/** The response headers, or null when GitHub never answered. */
-function headersOf(error: unknown): Record<string, string | undefined> | null {
-  if (typeof error !== "object" || error === null || !("response" in error)) return null;
-  const response = error.response as { headers?: Record<string, string | undefined> } | undefined;
-  return response === undefined ? null : (response.headers ?? {});
-}
-
-function retryAtOf(params: {
-  headers: Record<string, string | undefined>;
-  now: Date;
-}): Date | null {
-  const { headers, now } = params;
-  const retryAfter = Number(headers["retry-after"]);
-  if (Number.isFinite(retryAfter) && headers["retry-after"] !== undefined) {
-    return new Date(now.getTime() + retryAfter * 1000);
-  }
-  const reset = Number(headers["x-ratelimit-reset"]);
-  return headers["x-ratelimit-reset"] !== undefined && Number.isFinite(reset)
-    ? new Date(reset * 1000)
-    : null;
 }
