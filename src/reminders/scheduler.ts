@@ -1,0 +1,206 @@
+/**
+ * The reminder scheduler: knows every reminder (repositories' config, found by discovery, and
+ * the people file's) and, when one is due, stores its run as a delivery under an id that is the
+ * same in every instance, so the run is stored once however many instances are up and however
+ * often they restart; the worker then claims and runs it like any delivery.
+ *
+ * A time missed while the app was down is stored when it comes back if it is less than an hour
+ * late (looking back an hour from start-up), and skipped with a log line otherwise. A reminder
+ * that appears later (a config changed) starts with its next time, never a past one.
+ */
+import type { Log } from "../shared/log.js";
+import type { DeliveryHistory, DeliveryQueue } from "../store/types.js";
+import { lastOccurrence } from "../shared/schedule.js";
+import {
+  dueBetween,
+  dueTime,
+  LATE_LIMIT_MS,
+  reminderRunId,
+  runOf,
+  type KnownReminder,
+} from "./reminder-plan.js";
+import { REMINDER_EVENT } from "./types.js";
+
+export interface ReminderScheduler {
+  /** Starts looking for due reminders every tick; the first look goes back an hour. */
+  start(): void;
+  /** Replaces the reminders known (after a discovery); new ones start from now. */
+  setReminders(reminders: readonly KnownReminder[]): void;
+  /** Looks for due reminders now; resolves when what was due is stored. For tests and the timer. */
+  tick(): Promise<void>;
+  /** The reminders known now. */
+  reminders(): readonly KnownReminder[];
+  stop(): void;
+}
+
+/** How often due reminders are looked for: schedules name minutes, so a second is prompt. */
+const TICK_MS = 1_000;
+/** Ids of runs already stored or skipped by this process are remembered this long. */
+const HANDLED_MEMORY_MS = 26 * 60 * 60 * 1000;
+
+/**
+ * @example
+ * const scheduler = createReminderScheduler({ store, now, log, onStored: () => worker.received() });
+ * scheduler.setReminders([...channelReminders(found), ...personReminders(people.all())]);
+ * scheduler.start();
+ */
+export function createReminderScheduler(params: {
+  store: Pick<DeliveryQueue, "insertDelivery"> & Pick<DeliveryHistory, "knownDeliveryIds">;
+  now: () => Date;
+  log: Log;
+  /** Called after a run is stored, so the worker claims it at once. */
+  onStored: () => void;
+  /** Called with what each look found: for metrics. */
+  onOutcome?: (outcome: "stored" | "duplicate" | "late" | "dropped") => void;
+  tickMs?: number;
+}): ReminderScheduler {
+  const { store, now, log } = params;
+  const tickMs = params.tickMs ?? TICK_MS;
+  let known = new Map<string, KnownReminder>();
+  /** Per reminder key: due times up to this instant have been looked at. */
+  const checkedUntil = new Map<string, Date>();
+  /** Run ids this process stored, found stored, or skipped, with when (for forgetting). */
+  const handled = new Map<string, number>();
+  const startedAt = now();
+  let firstLookDone = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+
+  /** Logs the most recent time of each reminder missed by more than the late limit, once. */
+  async function reportLongMissed(reminders: readonly KnownReminder[], at: Date): Promise<void> {
+    for (const reminder of reminders) {
+      const scheduledAt = lastOccurrence({
+        schedule: reminder.schedule,
+        timeZone: reminder.timeZone,
+        atOrBefore: at,
+      });
+      const due = dueTime({ reminder, scheduledAt });
+      if (due.kind !== "post" || at.getTime() - due.at.getTime() < LATE_LIMIT_MS) continue;
+      const id = reminderRunId({ key: reminder.key, scheduledAt });
+      if (handled.has(id)) continue;
+      // Only what no instance stored was missed: another one may have been up.
+      const stored = await store.knownDeliveryIds([id]);
+      handled.set(id, at.getTime());
+      if (stored.has(id)) continue;
+      params.onOutcome?.("late");
+      log.warn(
+        {
+          reminder: describe(reminder),
+          scheduledAt: scheduledAt.toISOString(),
+          lateMinutes: Math.round((at.getTime() - due.at.getTime()) / 60_000),
+        },
+        "reminder skipped: the app was not running when it was due, and it is more than an hour late",
+      );
+    }
+  }
+
+  async function look(): Promise<void> {
+    const at = now();
+    if (!firstLookDone) {
+      firstLookDone = true;
+      await reportLongMissed([...known.values()], at);
+    }
+    for (const [key, reminder] of known) {
+      const after = checkedUntil.get(key) ?? at;
+      for (const { scheduledAt, due } of dueBetween({ reminder, after, until: at })) {
+        const id = reminderRunId({ key, scheduledAt });
+        if (handled.has(id)) continue;
+        if (due.kind === "drop") {
+          handled.set(id, at.getTime());
+          params.onOutcome?.("dropped");
+          log.info({ reminder: describe(reminder), reason: due.reason }, "reminder skipped");
+          continue;
+        }
+        if (at.getTime() - due.at.getTime() >= LATE_LIMIT_MS) {
+          handled.set(id, at.getTime());
+          params.onOutcome?.("late");
+          log.warn(
+            { reminder: describe(reminder), scheduledAt: scheduledAt.toISOString() },
+            "reminder skipped: more than an hour late",
+          );
+          continue;
+        }
+        const run = runOf({ reminder, scheduledAt, dueAt: due.at });
+        const outcome = await store.insertDelivery({
+          id,
+          event: REMINDER_EVENT,
+          action: reminder.kind,
+          installationId: reminder.kind === "channel" ? reminder.installationId : null,
+          repository:
+            reminder.kind === "channel" && reminder.repositories.length === 1
+              ? (reminder.repositories[0] ?? null)
+              : null,
+          payload: JSON.stringify(run),
+          receivedAt: at,
+        });
+        handled.set(id, at.getTime());
+        // `duplicate`: another instance (or this one before a restart) stored it first.
+        params.onOutcome?.(outcome === "stored" ? "stored" : "duplicate");
+        if (outcome === "stored") {
+          log.info({ reminder: describe(reminder), deliveryId: id }, "reminder due");
+          params.onStored();
+        }
+      }
+      checkedUntil.set(key, at);
+    }
+    for (const [id, when] of handled) {
+      if (at.getTime() - when > HANDLED_MEMORY_MS) handled.delete(id);
+    }
+  }
+
+  function tick(): Promise<void> {
+    running ??= look()
+      .catch((error: unknown) => {
+        // The store is down: the next tick looks again from where this one started.
+        log.error({ err: error }, "looking for due reminders failed; will look again");
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  return {
+    start() {
+      // The first look reaches back an hour: a time missed while the app was down.
+      const lookBack = new Date(startedAt.getTime() - LATE_LIMIT_MS);
+      for (const key of known.keys()) if (!checkedUntil.has(key)) checkedUntil.set(key, lookBack);
+      timer ??= setInterval(() => void tick(), tickMs);
+      timer.unref();
+      void tick();
+    },
+    setReminders(reminders) {
+      const next = new Map(reminders.map((reminder) => [reminder.key, reminder]));
+      const at = now();
+      // Reminders found in the first hour after start-up reach back to an hour before it, as
+      // those known at start do; any found later (a config changed) start from now.
+      const fresh =
+        at.getTime() - startedAt.getTime() < LATE_LIMIT_MS
+          ? new Date(startedAt.getTime() - LATE_LIMIT_MS)
+          : at;
+      const added = [...next.values()].filter((reminder) => !known.has(reminder.key));
+      for (const reminder of added) {
+        if (!checkedUntil.has(reminder.key)) checkedUntil.set(reminder.key, fresh);
+      }
+      for (const key of checkedUntil.keys()) if (!next.has(key)) checkedUntil.delete(key);
+      known = next;
+      if (firstLookDone && fresh.getTime() < at.getTime() && added.length > 0) {
+        void reportLongMissed(added, at);
+      }
+    },
+    tick,
+    reminders: () => [...known.values()],
+    stop() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
+/** A reminder in a log line: where it posts and when. */
+function describe(reminder: KnownReminder): string {
+  const when = `${reminder.schedule.text} ${reminder.timeZone}`;
+  return reminder.kind === "channel"
+    ? `${reminder.channel} ${when} (${reminder.repositories.join(", ")})`
+    : `@${reminder.login} ${when}`;
+}
