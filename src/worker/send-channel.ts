@@ -225,7 +225,11 @@ async function postClaimed(params: {
   const message: SlackMessage =
     queued.length === 1 && queued[0]
       ? queued[0].message
-      : formatSummary({ channel: channel.name, events: queued.map((entry) => entry.event) });
+      : formatSummary({
+          channel: channel.name,
+          // Rows without an event (reminders) are never merged: each has its own digest key.
+          events: queued.flatMap((entry) => (entry.event ? [entry.event] : [])),
+        });
 
   const log = deps.log.child({
     channel: channel.name,
@@ -239,11 +243,11 @@ async function postClaimed(params: {
     channel,
     message,
     single,
-    events: allowed.map(({ row, queued: entry }) => ({
-      event: entry.event,
-      receivedAt: row.receivedAt,
-      thread: entry.thread ?? false,
-    })),
+    events: allowed.flatMap(({ row, queued: entry }) =>
+      entry.event
+        ? [{ event: entry.event, receivedAt: row.receivedAt, thread: entry.thread ?? false }]
+        : [],
+    ),
   });
   const now = deps.now();
   if (outcome.result === "sent") {
@@ -365,7 +369,9 @@ async function send(params: {
 
 /** Whether the message's repository owner may post to `channel` (an event naming no owner may not, where owners are listed). */
 function mayPost(params: { deps: SendDeps; channel: string; queued: QueuedMessage }): boolean {
-  const owner = (params.queued.event as { repository?: { owner?: unknown } }).repository?.owner;
+  const owner =
+    params.queued.owner ??
+    (params.queued.event as { repository?: { owner?: unknown } } | undefined)?.repository?.owner;
   return params.deps.mayUse(params.channel, typeof owner === "string" ? owner : "");
 }
 
