@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ACTIVITY_KINDS, ALERT_SEVERITIES } from "../normalize/activity-event.js";
+import { scheduleProblem } from "../shared/schedule.js";
 import { cutText, quoteValue } from "./config-error.js";
 import { CONFIG_LIMITS } from "./config-limits.js";
 import {
@@ -13,6 +14,7 @@ import {
   closest,
   digestProblem,
   extendsProblem,
+  olderThanProblem,
   timezoneProblem,
 } from "./config-values.js";
 import {
@@ -296,9 +298,12 @@ export const reminderSchema = z
       .describe(
         "Channel to post the reminder to, one the operator configured; defaults to the top-level `channel`.",
       ),
-    /** When it fires, in `timezone`: `weekdays at 09:30`, `daily at 09:30` or `mon,wed,fri at 16:00`. */
-    at: text().describe(
-      'When the reminder is posted, in `timezone`: "weekdays at 09:30", "daily at 09:30", or days like "mon,wed,fri at 16:00".',
+    /**
+     * When it fires, in `timezone`: `weekdays at 09:30`, `daily at 09:30`, `weekends at 10:00` or
+     * a list of days, `mon,wed,fri at 16:00` (see `shared/schedule.ts`).
+     */
+    at: checked(scheduleProblem).describe(
+      'When the reminder is posted, in `timezone`: "weekdays at 09:30", "daily at 09:30", "weekends at 10:00", or a list of days like "mon,wed,fri at 16:00" (mon to sun or monday to sunday, case ignored). The time is HH:MM on a 24-hour clock.',
     ),
     /** IANA time zone of `at`; default UTC. */
     timezone: checked(timezoneProblem)
@@ -312,10 +317,10 @@ export const reminderSchema = z
         "Which pull requests are listed: `review` (default) those whose requested reviewers have not answered, `any` every open one.",
       ),
     /** Only pull requests waiting this long (since the last review request the app saw, else since opened); default `1d`. */
-    older_than: text()
+    older_than: checked(olderThanProblem)
       .optional()
       .describe(
-        'Only pull requests waiting at least this long, like "4h" or "2d": since the last review request the app saw, else since opened. Default "1d"; "0" lists them all.',
+        'Only pull requests waiting at least this long, like "4h" or "2d": since the last review request the app saw, else since opened. Default "1d"; "0" lists them all; at most "365d".',
       ),
     /** Whether draft pull requests are listed; default false. */
     drafts: z

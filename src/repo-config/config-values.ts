@@ -1,6 +1,7 @@
 /**
  * Checks for the scalar values repository config holds (times, durations, time zones,
- * `_extends` references; `title` patterns are in `title-pattern.ts`). Each returns null when the value is fine, or a
+ * `_extends` references; `title` patterns are in `title-pattern.ts`, reminder schedules in
+ * `shared/schedule.ts`, which the people file reads too). Each returns null when the value is fine, or a
  * message saying how to fix it.
  */
 import { formatDuration, parseDuration } from "../shared/duration.js";
@@ -10,6 +11,8 @@ const CLOCK_TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DAILY_RE = /^daily at (\S+)$/;
 const MIN_DIGEST_MS = 60_000;
 const MAX_DIGEST_MS = 86_400_000;
+// A pull request a year old is as stale as one older; a longer wait is a typo for a shorter one.
+const MAX_OLDER_THAN_MS = 365 * 86_400_000;
 
 // owner: a GitHub login; repo: GitHub's repository name characters; path: a YAML file.
 const EXTENDS_RE =
@@ -58,6 +61,21 @@ export function digestProblem(text: string): string | null {
   if (parsed.ms < MIN_DIGEST_MS || parsed.ms > MAX_DIGEST_MS) {
     return `must be ${hint}; ${parsed.ms === 0 ? "0" : formatDuration(parsed.ms)} is out of range`;
   }
+  return null;
+}
+
+/**
+ * A reminder's `older_than`: a duration from 0 (every waiting pull request) to 365d.
+ *
+ * @example olderThanProblem("1d") // null
+ * @example olderThanProblem("1 day") // 'must be a duration from 0 to 365d, like "4h", "1d" or "2d" …'
+ */
+export function olderThanProblem(text: string): string | null {
+  const parsed = parseDuration(text);
+  const hint = `a duration from 0 to 365d, like "4h", "1d" or "2d" ("0" lists every age)`;
+  if (!parsed.ok) return `must be ${hint} (got ${quoteValue(text)})`;
+  if (parsed.ms > MAX_OLDER_THAN_MS)
+    return `must be ${hint}; ${formatDuration(parsed.ms)} is too long`;
   return null;
 }
 

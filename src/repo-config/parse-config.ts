@@ -33,6 +33,7 @@ import {
   ignoreSchema,
   notifierConfigSchema,
   quietHoursSchema,
+  reminderSchema,
   routeSchema,
   type NotifierConfig,
 } from "./config-schema.js";
@@ -282,7 +283,9 @@ function keysAt(path: KeyPath): string[] {
         ? ignoreSchema.shape
         : last === "quiet_hours"
           ? quietHoursSchema.shape
-          : routeSchema.shape;
+          : last === "reminders"
+            ? reminderSchema.shape
+            : routeSchema.shape;
   return Object.keys(shape);
 }
 
@@ -309,7 +312,7 @@ function titleBudgetProblems(config: NotifierConfig): { path: KeyPath; message: 
 }
 
 /**
- * Channel names the file uses that this repository may not post to. A channel the operator did
+ * Channel names the file uses (top level, routes', reminders') that this repository may not post to. A channel the operator did
  * not configure and one reserved for other owners get the same message, which lists only the
  * channels this repository may use: one tenant's config never learns another tenant's channels.
  */
@@ -322,10 +325,12 @@ function channelProblems(params: {
   if (!isRecord(data)) return [];
   const named: { path: KeyPath; channel: string }[] = [];
   if (typeof data.channel === "string") named.push({ path: ["channel"], channel: data.channel });
-  if (Array.isArray(data.routes)) {
-    data.routes.forEach((route: unknown, index) => {
-      if (isRecord(route) && typeof route.channel === "string") {
-        named.push({ path: ["routes", index, "channel"], channel: route.channel });
+  for (const key of ["routes", "reminders"] as const) {
+    const entries = data[key];
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((entry: unknown, index) => {
+      if (isRecord(entry) && typeof entry.channel === "string") {
+        named.push({ path: [key, index, "channel"], channel: entry.channel });
       }
     });
   }

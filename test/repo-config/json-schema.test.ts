@@ -12,6 +12,7 @@ type JsonSchema = {
   items?: JsonSchema;
   enum?: string[];
   additionalProperties?: boolean;
+  maxItems?: number;
 };
 
 /** Every object property in the schema, as `path: schema`. */
@@ -47,7 +48,8 @@ describe("schema/notifier.schema.json", () => {
     const objects = [generated, ...properties(generated).map(([, schema]) => schema)]
       .flatMap((schema) => [schema, ...(schema.items ? [schema.items] : [])])
       .filter((schema) => schema.type === "object");
-    expect(objects.length).toBe(5);
+    // The file, ignore, a route, quiet hours (once at the top, once in a route) and a reminder.
+    expect(objects.length).toBe(6);
     expect(objects.every((schema) => schema.additionalProperties === false)).toBe(true);
   });
 
@@ -57,6 +59,7 @@ describe("schema/notifier.schema.json", () => {
     expect(text).toContain(`"maxItems":${CONFIG_LIMITS.listItems}`);
     expect(text).toContain(`"maxLength":${CONFIG_LIMITS.globChars}`);
     expect(text).toContain(`"maxLength":${CONFIG_LIMITS.patternChars}`);
+    expect(generated.properties?.reminders?.maxItems).toBe(CONFIG_LIMITS.reminders);
   });
 
   it("offers exactly the activity kinds for broadcast, and states the default broadcast list", () => {

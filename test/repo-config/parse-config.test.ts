@@ -121,7 +121,7 @@ describe("parseConfig", () => {
       "chanel: eng\nroutes:\n  - on: [issues.opened]\n    exclude_label: [wontfix]\nignore:\n  users: [octocat]\n";
     expect(messages(text)).toMatchInlineSnapshot(`
       [
-        "\`.github/notifier.yml\` line 1: \`chanel\` is not a known key; did you mean \`channel\`? (known here: _extends, channel, ignore, routes, quiet_hours, quiet_hours_action, thread, broadcast)",
+        "\`.github/notifier.yml\` line 1: \`chanel\` is not a known key; did you mean \`channel\`? (known here: _extends, channel, ignore, routes, reminders, quiet_hours, quiet_hours_action, thread, broadcast)",
         "\`.github/notifier.yml\` line 4: \`routes[0].exclude_label\` is not a known key; did you mean \`exclude_labels\`? (known here: on, channel, labels, exclude_labels, authors, exclude_authors, branches, workflows, environments, severities, drafts, title, digest, timezone, quiet_hours, quiet_hours_action, thread, broadcast)",
         "\`.github/notifier.yml\` line 6: \`ignore.users\` is not a known key (known here: authors, labels)",
       ]
@@ -272,6 +272,107 @@ describe("parseConfig", () => {
     `);
   });
 
+  it("accepts reminders: the documented example, and each schedule form", () => {
+    const text = [
+      "reminders:",
+      "  - channel: eng                 # a channel the operator configured",
+      '    at: "weekdays at 09:30"',
+      "    timezone: Europe/Berlin",
+      "    waiting: review",
+      "    older_than: 1d",
+      "    drafts: false",
+      "    labels: [needs-review]",
+      "    exclude_labels: [wip]",
+      "    authors: [octocat]",
+      '    exclude_authors: ["*[bot]"]',
+      '    branches: [$default-branch, "release/*"]',
+      "    max: 20",
+      "  - at: daily at 17:00",
+      "    waiting: any",
+      '    older_than: "0"',
+      "  - at: Mon, Wed,friday at 16:00",
+      "  - at: weekends at 10:00",
+      "    older_than: 365d",
+      "",
+    ].join("\n");
+    expect(parse(text)).toEqual({
+      ok: true,
+      config: {
+        reminders: [
+          {
+            channel: "eng",
+            at: "weekdays at 09:30",
+            timezone: "Europe/Berlin",
+            waiting: "review",
+            older_than: "1d",
+            drafts: false,
+            labels: ["needs-review"],
+            exclude_labels: ["wip"],
+            authors: ["octocat"],
+            exclude_authors: ["*[bot]"],
+            branches: ["$default-branch", "release/*"],
+            max: 20,
+          },
+          { at: "daily at 17:00", waiting: "any", older_than: "0" },
+          { at: "Mon, Wed,friday at 16:00" },
+          { at: "weekends at 10:00", older_than: "365d" },
+        ],
+      },
+    });
+  });
+
+  it("rejects bad reminders, each at its line", () => {
+    const text = [
+      "channel: eng",
+      "reminders:",
+      "  - at: weekday at 09:30",
+      "    timezone: Europe/Berln",
+      "    older_than: 1 day",
+      "  - at: mon wed at 9:30",
+      "    older_than: 400d",
+      "    waiting: all",
+      "    max: 0",
+      "  - channel: triage",
+      "    older_then: 2d",
+      "  - at: daily at 9:30",
+      "    drafts: maybe",
+      "",
+    ].join("\n");
+    expect(messages(text)).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 3: \`reminders[0].at\` names "weekday", which is not a day; did you mean "weekdays"? (days are mon to sun (or monday to sunday), weekdays, weekends or daily, in a list like mon,wed,fri)",
+        "\`.github/notifier.yml\` line 4: \`reminders[0].timezone\` must be an IANA time zone, like "UTC", "Europe/Paris" or "America/New_York" (got "Europe/Berln")",
+        "\`.github/notifier.yml\` line 5: \`reminders[0].older_than\` must be a duration from 0 to 365d, like "4h", "1d" or "2d" ("0" lists every age) (got "1 day")",
+        "\`.github/notifier.yml\` line 6: \`reminders[1].at\` must separate days with commas: did you mean "mon,wed"?",
+        "\`.github/notifier.yml\` line 7: \`reminders[1].older_than\` must be a duration from 0 to 365d, like "4h", "1d" or "2d" ("0" lists every age); 400d is too long",
+        "\`.github/notifier.yml\` line 8: \`reminders[1].waiting\` must be one of "review", "any" (got "all")",
+        "\`.github/notifier.yml\` line 9: \`reminders[1].max\` must be at least 1",
+        "\`.github/notifier.yml\` line 10: \`reminders[2].at\` is required",
+        "\`.github/notifier.yml\` line 11: \`reminders[2].older_then\` is not a known key; did you mean \`older_than\`? (known here: channel, at, timezone, waiting, older_than, drafts, labels, exclude_labels, authors, exclude_authors, branches, max)",
+        "\`.github/notifier.yml\` line 12: \`reminders[3].at\` must end in a time of day as HH:MM on a 24-hour clock, like "daily at 09:30" (got "9:30"); did you mean "daily at 09:30"?",
+        "\`.github/notifier.yml\` line 13: \`reminders[3].drafts\` must be true or false (got "maybe")",
+      ]
+    `);
+  });
+
+  it("checks a reminder's channel like a route's, without naming other owners' channels", () => {
+    const text = [
+      "reminders:",
+      "  - at: weekdays at 09:30",
+      "    channel: eng",
+      "  - at: daily at 17:00",
+      "    channel: trage",
+      "",
+    ].join("\n");
+    expect(messages(text, { mayUse: (channel) => channel !== "eng" })).toMatchInlineSnapshot(`
+      [
+        "\`.github/notifier.yml\` line 3: \`reminders[0].channel\` names "eng", which is not a channel you may use (channels for this repository: default, triage)",
+        "\`.github/notifier.yml\` line 5: \`reminders[1].channel\` names "trage", which is not a channel you may use (channels for this repository: default, triage); did you mean "triage"?",
+      ]
+    `);
+    expect(parse(text.replace("trage", "triage"), { mayUse: () => true }).ok).toBe(true);
+  });
+
   it("reports invalid YAML with its line", () => {
     expect(messages("channel: eng\nroutes:\n  - on: [issues.opened\n")).toMatchInlineSnapshot(`
       [
@@ -365,6 +466,22 @@ describe("mergeConfigs", () => {
       thread: true,
       broadcast: [],
     });
+  });
+
+  it("keeps an inherited reminders list, and a repository's own list replaces it whole", () => {
+    const inherited = {
+      reminders: [
+        { at: "weekdays at 09:30", channel: "eng", older_than: "1d" },
+        { at: "fri at 16:00", waiting: "any" as const },
+      ],
+    };
+    expect(mergeConfigs(inherited, { channel: "triage" })).toEqual({
+      ...inherited,
+      channel: "triage",
+    });
+    const own = { reminders: [{ at: "daily at 08:00", channel: "triage" }] };
+    expect(mergeConfigs(inherited, own)).toEqual(own);
+    expect(mergeConfigs(inherited, { reminders: [] })).toEqual({ reminders: [] });
   });
 
   it("does not change its inputs", () => {
