@@ -1,0 +1,176 @@
+/**
+ * The scheduler against a real SQLite store and a clock the test moves: a reminder is stored once
+ * when due, once across two instances and a restart, an hour's look back after a restart, a later
+ * time skipped with a log line, a reminder added later never posting a past time.
+ */
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import pino from "pino";
+import { createStore } from "../../src/store/create-store.js";
+import type { Store } from "../../src/store/types.js";
+import { createReminderScheduler } from "../../src/reminders/scheduler.js";
+import {
+  channelReminders,
+  decodeRun,
+  type KnownReminder,
+} from "../../src/reminders/reminder-plan.js";
+import { REMINDER_EVENT } from "../../src/reminders/types.js";
+import type { Log } from "../../src/shared/log.js";
+import { fakeClock, type FakeClock } from "../helpers/fake-clock.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const BERLIN_0930: KnownReminder[] = channelReminders([
+  {
+    installationId: 1,
+    repository: "acme/api",
+    config: { reminders: [{ channel: "eng", at: "weekdays at 09:30", timezone: "Europe/Berlin" }] },
+  },
+]);
+
+let store: Store;
+let clock: FakeClock;
+let warnings: string[];
+let log: Log;
+
+beforeEach(async () => {
+  store = createStore(join(tempDir("notifier-reminders-"), "store.db"));
+  await store.migrate();
+  warnings = [];
+  const base = pino({ level: "silent" });
+  log = Object.assign(Object.create(base) as Log, {
+    warn: (_: unknown, message?: string) => void warnings.push(message ?? ""),
+    child: () => log,
+  });
+});
+
+afterEach(async () => {
+  await store.close();
+});
+
+function scheduler(onStored: () => void = () => {}) {
+  return createReminderScheduler({ store, now: clock.now, log, onStored, tickMs: 3_600_000 });
+}
+
+async function reminderRuns() {
+  return (await store.listDeliveries({ limit: 100 })).filter((d) => d.event === REMINDER_EVENT);
+}
+
+describe("the reminder scheduler", () => {
+  it("stores one run when 09:30 Berlin comes, on a weekday, and not before", async () => {
+    clock = fakeClock("2026-01-05T08:29:58Z"); // Monday 09:29:58 in Berlin
+    let woken = 0;
+    const s = scheduler(() => (woken += 1));
+    s.setReminders(BERLIN_0930);
+    s.start();
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(0);
+    clock.advance(2_000);
+    await s.tick();
+    await s.tick();
+    const runs = await reminderRuns();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ action: "channel", installationId: 1, repository: "acme/api" });
+    expect(decodeRun(runs[0]!.payload)).toMatchObject({
+      kind: "channel",
+      channel: "eng",
+      scheduledAt: "2026-01-05T08:30:00.000Z",
+      repositories: ["acme/api"],
+    });
+    expect(woken).toBe(1);
+    s.stop();
+  });
+
+  it("stores a run once however many instances are up", async () => {
+    clock = fakeClock("2026-01-05T08:30:01Z");
+    const [a, b] = [scheduler(), scheduler()];
+    for (const s of [a, b]) {
+      s.setReminders(BERLIN_0930);
+      s.start();
+    }
+    await Promise.all([a.tick(), b.tick()]);
+    expect(await reminderRuns()).toHaveLength(1);
+    a.stop();
+    b.stop();
+  });
+
+  it("posts a time missed while down when back within the hour, and skips with a log line after", async () => {
+    clock = fakeClock("2026-01-05T09:15:00Z"); // 45 minutes late
+    const late = scheduler();
+    late.setReminders(BERLIN_0930);
+    late.start();
+    await late.tick();
+    expect(await reminderRuns()).toHaveLength(1);
+    late.stop();
+
+    // Tuesday's 09:30 missed by two hours: not posted, said so.
+    clock.set("2026-01-06T10:30:00Z");
+    const restarted = scheduler();
+    restarted.setReminders(BERLIN_0930);
+    restarted.start();
+    await restarted.tick();
+    expect(await reminderRuns()).toHaveLength(1);
+    expect(warnings.some((w) => w.includes("more than an hour late"))).toBe(true);
+    restarted.stop();
+  });
+
+  it("does not store again after a restart what it stored before", async () => {
+    clock = fakeClock("2026-01-05T08:30:05Z");
+    const first = scheduler();
+    first.setReminders(BERLIN_0930);
+    first.start();
+    await first.tick();
+    first.stop();
+    clock.advance(60_000);
+    const second = scheduler();
+    second.setReminders(BERLIN_0930);
+    second.start();
+    await second.tick();
+    expect(await reminderRuns()).toHaveLength(1);
+    expect(warnings).toEqual([]);
+    second.stop();
+  });
+
+  it("starts a reminder found long after start-up from its next time, never a past one", async () => {
+    clock = fakeClock("2026-01-05T06:00:00Z");
+    const s = scheduler();
+    s.start();
+    await s.tick();
+    clock.set("2026-01-05T08:45:00Z"); // 15 minutes after 09:30 Berlin, hours after start
+    s.setReminders(BERLIN_0930);
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(0);
+    clock.set("2026-01-06T08:30:00Z");
+    await s.tick();
+    expect((await reminderRuns()).map((d) => d.id)).toEqual([
+      expect.stringMatching(/-20260106T0830Z$/),
+    ]);
+    s.stop();
+  });
+
+  it("looks again after the store fails, and stores the run then", async () => {
+    clock = fakeClock("2026-01-05T08:30:05Z");
+    let failures = 1;
+    const flaky = {
+      insertDelivery: async (delivery: Parameters<Store["insertDelivery"]>[0]) => {
+        if (failures-- > 0) throw new Error("database is locked");
+        return store.insertDelivery(delivery);
+      },
+      knownDeliveryIds: (ids: string[]) => store.knownDeliveryIds(ids),
+    };
+    const s = createReminderScheduler({
+      store: flaky,
+      now: clock.now,
+      log: pino({ level: "silent" }),
+      onStored: () => {},
+      tickMs: 3_600_000,
+    });
+    s.setReminders(BERLIN_0930);
+    s.start();
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(0);
+    clock.advance(1_000);
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(1);
+    s.stop();
+  });
+});
