@@ -7,10 +7,13 @@
  * ```yaml
  * octocat: U0123ABCD
  * hubot: { slack: W0456EFGH, dm: [review_requested, assigned] }
+ * mona: { slack: U0789IJKL, remind: "weekdays at 09:00", timezone: Europe/Berlin }
  * ```
  */
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
+import { timezoneProblem } from "../repo-config/config-values.js";
+import { parseSchedule, type Schedule } from "../shared/schedule.js";
 import { SettingsError } from "./settings-error.js";
 
 /** The events a person may ask a direct message for: each is about them (see {@link Person.dm}). */
@@ -31,6 +34,17 @@ export interface Person {
    * request is reviewed. Empty: mentions only.
    */
   dm: DmKind[];
+  /**
+   * When this person gets a direct message listing the pull requests waiting for their review
+   * (issue 15): `remind: "weekdays at 09:00"`, read in `timezone` (default UTC). Null: never.
+   */
+  remind: PersonalReminder | null;
+}
+
+/** A person's own reminder schedule, and the IANA zone its times are read in. */
+export interface PersonalReminder {
+  schedule: Schedule;
+  timezone: string;
 }
 
 /** The people file, read. */
@@ -51,7 +65,8 @@ const VARIABLE = "SLACK_PEOPLE_FILE";
 const SLACK_USER_ID_RE = /^[UW][A-Z0-9]{2,}$/;
 // GitHub logins: letters, digits and single inner hyphens, at most 39 characters.
 const LOGIN_RE = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
-const ENTRY_KEYS = ["slack", "dm"] as const;
+const ENTRY_KEYS = ["slack", "dm", "remind", "timezone"] as const;
+const DEFAULT_TIMEZONE = "UTC";
 /** Problems listed in one error; the rest are counted. */
 const MAX_PROBLEMS = 20;
 
@@ -66,7 +81,7 @@ interface Problem {
  *
  * @example
  * const people = parsePeople({ text: "octocat: U0123ABCD\nHubot: { slack: W0456EFGH, dm: [assigned] }\n", file: "people.yml" });
- * people.lookup("hubot") // { login: "Hubot", slackId: "W0456EFGH", dm: ["assigned"] }
+ * people.lookup("hubot") // { login: "Hubot", slackId: "W0456EFGH", dm: ["assigned"], remind: null }
  * parsePeople({ text: "octocat: bob\n", file: "people.yml" })
  * // throws SettingsError: people.yml:1: octocat: "bob" is not a Slack user id …
  */
@@ -179,7 +194,7 @@ function readEntry(params: {
 
   if (isScalar(value) || value === null) {
     const slackId = readSlackId({ login, node: value, line: lineOf(value, line), problems });
-    return slackId === null ? null : { person: { login, slackId, dm: [] }, line };
+    return slackId === null ? null : { person: { login, slackId, dm: [], remind: null }, line };
   }
   if (!isMap(value)) {
     problems.push({
@@ -192,6 +207,8 @@ function readEntry(params: {
   let slackId: string | null = null;
   let dm: DmKind[] = [];
   let slackSeen = false;
+  let remind: { text: string; line: number } | null = null;
+  let timezone: { text: string; line: number } | null = null;
   let ok = true;
   const seen = new Set<string>();
   for (const field of value.items) {
@@ -218,10 +235,16 @@ function readEntry(params: {
       const kinds = readDmKinds({ login, node: fieldValue, line: fieldLine, lineOf, problems });
       if (kinds === null) ok = false;
       else dm = kinds;
+    } else if (name === "remind" || name === "timezone") {
+      const line = lineOf(fieldValue, fieldLine);
+      const text =
+        isScalar(fieldValue) && typeof fieldValue.value === "string" ? fieldValue.value.trim() : "";
+      if (name === "remind") remind = { text, line };
+      else timezone = { text, line };
     } else {
       problems.push({
         line: fieldLine,
-        message: `${login}: unknown key "${cut(name)}" (an entry has ${ENTRY_KEYS.join(" and ")})`,
+        message: `${login}: unknown key "${cut(name)}" (an entry has ${ENTRY_KEYS.slice(0, -1).join(", ")} and ${ENTRY_KEYS.at(-1)})`,
       });
       ok = false;
     }
@@ -230,7 +253,45 @@ function readEntry(params: {
     problems.push({ line, message: `${login}: no \`slack:\` user id (like slack: U0123ABCD)` });
     return null;
   }
-  return ok && slackId !== null ? { person: { login, slackId, dm }, line } : null;
+  const reminder = readReminder({ login, remind, timezone, problems });
+  if (reminder === undefined) ok = false;
+  return ok && slackId !== null && reminder !== undefined
+    ? { person: { login, slackId, dm, remind: reminder }, line }
+    : null;
+}
+
+/**
+ * An entry's `remind` and `timezone` as a reminder, null when it has none, or undefined after
+ * pushing what is wrong: `timezone` alone is a mistake, since it only says how to read `remind`.
+ */
+function readReminder(params: {
+  login: string;
+  remind: { text: string; line: number } | null;
+  timezone: { text: string; line: number } | null;
+  problems: Problem[];
+}): PersonalReminder | null | undefined {
+  const { login, remind, timezone, problems } = params;
+  if (remind === null) {
+    if (timezone === null) return null;
+    problems.push({
+      line: timezone.line,
+      message: `${login}: timezone without remind: timezone is the zone of remind's time; add remind, like remind: "weekdays at 09:00", or remove timezone`,
+    });
+    return undefined;
+  }
+  let ok = true;
+  const parsed = parseSchedule(remind.text);
+  if (!parsed.ok) {
+    problems.push({ line: remind.line, message: `${login}: remind ${parsed.problem}` });
+    ok = false;
+  }
+  const zoneProblem = timezone === null ? null : timezoneProblem(cut(timezone.text));
+  if (timezone !== null && zoneProblem !== null) {
+    problems.push({ line: timezone.line, message: `${login}: timezone ${zoneProblem}` });
+    ok = false;
+  }
+  if (!ok || !parsed.ok) return undefined;
+  return { schedule: parsed.schedule, timezone: timezone?.text ?? DEFAULT_TIMEZONE };
 }
 
 function readSlackId(params: {

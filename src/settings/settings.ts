@@ -152,6 +152,14 @@ export function readSettings(env: Env): Settings {
         `SLACK_PEOPLE_FILE asks direct messages for ${wantsDm.login}, but SLACK_BOT_TOKEN is not set: DMs are sent by the Slack app's bot; set SLACK_BOT_TOKEN, or remove the dm lists (mentions work without it)`,
       );
     }
+    // A personal reminder is a direct message too (issue 15).
+    const reminded = people.all().find((person) => person.remind !== null);
+    if (reminded?.remind) {
+      throw new SettingsError(
+        "SLACK_PEOPLE_FILE",
+        `SLACK_PEOPLE_FILE gives ${reminded.login} a reminder (remind: "${reminded.remind.schedule.text}"), but SLACK_BOT_TOKEN is not set: a person's reminder is a direct message, sent by the Slack app's bot; set SLACK_BOT_TOKEN, or remove remind (mentions work without it)`,
+      );
+    }
   }
 
   return {

@@ -34,10 +34,10 @@ describe("parsePeople", () => {
       ].join("\n"),
     });
     expect(people.all()).toEqual([
-      { login: "octocat", slackId: "U0123ABCD", dm: [] },
-      { login: "Hubot", slackId: "W0456EFGH", dm: [...DM_KINDS] },
-      { login: "mona", slackId: "U0789IJKL", dm: ["assigned"] },
-      { login: "0123", slackId: "U0999ZZZZ", dm: [] },
+      { login: "octocat", slackId: "U0123ABCD", dm: [], remind: null },
+      { login: "Hubot", slackId: "W0456EFGH", dm: [...DM_KINDS], remind: null },
+      { login: "mona", slackId: "U0789IJKL", dm: ["assigned"], remind: null },
+      { login: "0123", slackId: "U0999ZZZZ", dm: [], remind: null },
     ]);
   });
 
@@ -51,7 +51,36 @@ describe("parsePeople", () => {
   it("trims an id and reads an empty dm list as mentions only", () => {
     expect(
       parsePeople({ file: FILE, text: 'octocat: { slack: " U0123ABCD ", dm: [] }\n' }).all(),
-    ).toEqual([{ login: "octocat", slackId: "U0123ABCD", dm: [] }]);
+    ).toEqual([{ login: "octocat", slackId: "U0123ABCD", dm: [], remind: null }]);
+  });
+
+  it("reads a reminder schedule, in its time zone or UTC", () => {
+    const people = parsePeople({
+      file: FILE,
+      text: [
+        'octocat: { slack: U0123ABCD, remind: "weekdays at 09:00", timezone: Europe/Berlin }',
+        "hubot:",
+        "  slack: W0456EFGH",
+        "  dm: [review_requested]",
+        "  remind: Mon, Thu at 16:30",
+        "mona: { slack: U0789IJKL }",
+        "",
+      ].join("\n"),
+    });
+    expect(people.lookup("octocat")?.remind).toEqual({
+      schedule: { days: [1, 2, 3, 4, 5], hour: 9, minute: 0, text: "weekdays at 09:00" },
+      timezone: "Europe/Berlin",
+    });
+    expect(people.lookup("hubot")).toEqual({
+      login: "hubot",
+      slackId: "W0456EFGH",
+      dm: ["review_requested"],
+      remind: {
+        schedule: { days: [1, 4], hour: 16, minute: 30, text: "Mon, Thu at 16:30" },
+        timezone: "UTC",
+      },
+    });
+    expect(people.lookup("mona")?.remind).toBeNull();
   });
 
   it.each(["", "\n\n", "# nobody yet\n", "---\n"])("reads %j as nobody", (text) => {
@@ -106,7 +135,7 @@ describe("parsePeople", () => {
       expect(
         errorOf("octocat:\n  slack: U0123ABCD\n  email: octocat@example.com\n").message,
       ).toMatchInlineSnapshot(
-        `"config/people.yml:3: octocat: unknown key "email" (an entry has slack and dm)"`,
+        `"config/people.yml:3: octocat: unknown key "email" (an entry has slack, dm, remind and timezone)"`,
       );
     });
 
@@ -118,6 +147,26 @@ describe("parsePeople", () => {
       ).toMatchInlineSnapshot(`
         "config/people.yml:5: octocat: dm lists "mentioned", which is not one of review_requested, assigned, review_submitted
         config/people.yml:6: hubot: dm must be a list of events, like dm: [review_requested, assigned, review_submitted]"
+      `);
+    });
+
+    it("a remind that is not a schedule, a bad time zone, and a time zone without remind", () => {
+      const text = [
+        "octocat:",
+        "  slack: U0123ABCD",
+        "  remind: weekday at 9:00",
+        "hubot: { slack: W0456EFGH, remind: daily at 08:00, timezone: Europe/Berln }",
+        "mona:",
+        "  slack: U0789IJKL",
+        "  timezone: Europe/Berlin",
+        "monalisa: { slack: U0999ZZZZ, remind: [mon] }",
+        "",
+      ].join("\n");
+      expect(errorOf(text).message).toMatchInlineSnapshot(`
+        "config/people.yml:3: octocat: remind names "weekday", which is not a day; did you mean "weekdays"? (days are mon to sun (or monday to sunday), weekdays, weekends or daily, in a list like mon,wed,fri)
+        config/people.yml:4: hubot: timezone must be an IANA time zone, like "UTC", "Europe/Paris" or "America/New_York" (got "Europe/Berln")
+        config/people.yml:7: mona: timezone without remind: timezone is the zone of remind's time; add remind, like remind: "weekdays at 09:00", or remove timezone
+        config/people.yml:8: monalisa: remind must be days and a time of day, like "weekdays at 09:30", "daily at 09:30" or "mon,wed,fri at 16:00""
       `);
     });
 

@@ -210,7 +210,25 @@ describe("Slack app settings", () => {
       login: "octocat",
       slackId: "U0123ABCD",
       dm: ["review_requested"],
+      remind: null,
     });
+  });
+
+  it("reads a person's reminder when a bot token is set", () => {
+    const path = peopleFile('octocat: { slack: U0123ABCD, remind: "weekdays at 09:00" }\n');
+    const settings = readSettings({ ...base, SLACK_BOT_TOKEN: TOKEN, SLACK_PEOPLE_FILE: path });
+    expect(settings.people.lookup("octocat")?.remind?.timezone).toBe("UTC");
+  });
+
+  it("refuses a person's reminder without a bot token: it is a direct message", () => {
+    const path = peopleFile(
+      'octocat: U0123ABCD\nhubot: { slack: U0456EFGH, remind: "weekdays at 09:00", timezone: Europe/Berlin }\n',
+    );
+    const error = errorOf({ ...base, SLACK_PEOPLE_FILE: path });
+    expect(error.variable).toBe("SLACK_PEOPLE_FILE");
+    expect(error.message).toMatchInlineSnapshot(
+      `"SLACK_PEOPLE_FILE gives hubot a reminder (remind: "weekdays at 09:00"), but SLACK_BOT_TOKEN is not set: a person's reminder is a direct message, sent by the Slack app's bot; set SLACK_BOT_TOKEN, or remove remind (mentions work without it)"`,
+    );
   });
 
   it("reads a people file of mentions only without a bot token (webhooks can mention)", () => {

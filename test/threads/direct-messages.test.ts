@@ -5,8 +5,9 @@ import type { DmKind, PeopleDirectory, Person } from "../../src/settings/people.
 import { directMessageFor } from "../../src/threads/direct-messages.js";
 import { exampleEvent } from "../format/example-events.js";
 
-/** A people file's directory, looked up case-insensitively as the real one is. */
-function directory(people: Person[]): PeopleDirectory {
+/** A people file's directory, looked up case-insensitively as the real one is; nobody has a reminder. */
+function directory(entries: Omit<Person, "remind">[]): PeopleDirectory {
+  const people: Person[] = entries.map((entry) => ({ ...entry, remind: null }));
   return {
     lookup: (login) => people.find((person) => person.login.toLowerCase() === login.toLowerCase()),
     all: () => people,
