@@ -17,6 +17,7 @@ import { createThreadParents } from "./thread-parents.js";
 import { createCiHistory } from "./ci-history.js";
 import { createLateLabels } from "./late-labels.js";
 import { createHeadShas } from "./head-shas.js";
+import { createReviewStates } from "./review-states.js";
 import type { Store } from "./types.js";
 
 /** Lower-case, short enough to name a NOTIFY channel after it (63 bytes at most). */
@@ -62,6 +63,7 @@ export function composeStore(backend: Backend): Store {
     ...createCiHistory(backend),
     ...createLateLabels(backend.db),
     ...createHeadShas(backend.db),
+    ...createReviewStates(backend),
     ...createLifecycle({ backend, beforeClose: drain }),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The delivery history, written once: what the CLI shows (deliveries, their notifications and
  * attempts), what metrics and redelivery ask, and pruning what is finished and old (with the
- * thread parents, CI conclusions and late-label marks nobody touched within retention).
+ * thread parents, CI conclusions, late-label marks, pull request heads and closed pull
+ * requests' review states nobody touched within retention).
  */
 import type { Backend, Db } from "./db.js";
 import {
@@ -19,6 +20,7 @@ import {
 import { pruneCiConclusions } from "./ci-history.js";
 import { pruneLateLabels } from "./late-labels.js";
 import { prunePrHeads } from "./head-shas.js";
+import { pruneReviewStates } from "./review-states.js";
 import { pruneThreadParents } from "./thread-parents.js";
 import type { DeliveryHistory, DeliveryStatus, HistoryLine } from "./types.js";
 
@@ -134,11 +136,12 @@ export function createDeliveryHistory(backend: Backend): DeliveryHistory {
         const ciConclusions = await pruneCiConclusions(tx, before);
         const lateLabels = await pruneLateLabels(tx, before);
         const prHeads = await prunePrHeads(tx, before);
+        const reviewStates = await pruneReviewStates(tx, before);
         const deliveries = await tx.run(
           `DELETE FROM deliveries WHERE id IN (${FINISHED_BEFORE})`,
           params,
         );
-        return { deliveries, threadParents, ciConclusions, lateLabels, prHeads };
+        return { deliveries, threadParents, ciConclusions, lateLabels, prHeads, reviewStates };
       });
     },
   };

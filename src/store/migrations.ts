@@ -206,6 +206,46 @@ function routingStateAfterReview(dialect: Dialect): string[] {
   ];
 }
 
+/**
+ * Review states (issue 15): each pull request's review state as the app learned it from
+ * `pull_request` and `pull_request_review` webhooks, for reminders.
+ * - `review_states`: one row per (repository, number); the requested users and teams and the
+ *   approvals as JSON arrays (a row is read and written whole). `created_at` is when the app
+ *   first saw the pull request, its wait when no review request was seen. Closed rows are
+ *   pruned by `updated_at` (a partial index: open rows are never pruned).
+ * - `review_requests`: one row per (lower-case login, repository, number) whose review is
+ *   requested while the pull request is open, written with its state row, so a personal
+ *   reminder's candidates are one index range of its login, not a scan of every state.
+ */
+function reviewStates(dialect: Dialect): string[] {
+  const { ms } = TYPES[dialect];
+  return [
+    `CREATE TABLE review_states (
+      repository TEXT NOT NULL,
+      number INTEGER NOT NULL,
+      installation_id ${ms},
+      is_open INTEGER NOT NULL,
+      is_draft INTEGER NOT NULL,
+      requested_users TEXT NOT NULL,
+      requested_teams TEXT NOT NULL,
+      last_requested_at ${ms},
+      approvals TEXT NOT NULL,
+      created_at ${ms} NOT NULL,
+      updated_at ${ms} NOT NULL,
+      PRIMARY KEY (repository, number)
+    )`,
+    `CREATE INDEX review_states_closed ON review_states (updated_at) WHERE is_open = 0`,
+    `CREATE TABLE review_requests (
+      login TEXT NOT NULL,
+      repository TEXT NOT NULL,
+      number INTEGER NOT NULL,
+      PRIMARY KEY (login, repository, number)
+    )`,
+    // A pull request's requests are replaced (and pruned) by its key.
+    `CREATE INDEX review_requests_pull ON review_requests (repository, number)`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -242,6 +282,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "ci run attempts, late label deliveries and pull request heads",
     sqlite: routingStateAfterReview("sqlite"),
     postgres: routingStateAfterReview("postgres"),
+  },
+  {
+    version: 7,
+    name: "pull request review states",
+    sqlite: reviewStates("sqlite"),
+    postgres: reviewStates("postgres"),
   },
 ];
 

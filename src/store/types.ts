@@ -345,8 +345,9 @@ export interface DeliveryHistory {
   /**
    * Deletes `delivered` and `skipped` deliveries (and their notifications and history) received
    * before `before`, mutes that ended before it, thread parents and CI conclusions last updated
-   * before it, and late-label marks set before it, in one transaction. Returns how many of each
-   * (mutes aside) it deleted.
+   * before it, late-label marks set before it, pull request heads not remembered since it, and
+   * review states of pull requests closed and not updated since it, in one transaction. Returns
+   * how many of each (mutes aside) it deleted.
    */
   prune(before: Date): Promise<PruneCounts>;
 }
@@ -363,6 +364,8 @@ export interface PruneCounts {
   lateLabels: number;
   /** Pull request heads deleted: not remembered since the cut-off. */
   prHeads: number;
+  /** Review states deleted: of pull requests closed, and not updated since the cut-off. */
+  reviewStates: number;
 }
 
 /** `notifier mute`: written by the CLI, read by routing. */
@@ -645,4 +648,5 @@ export type Store = DeliveryQueue &
   CiHistory &
   LateLabels &
   HeadShas &
+  ReviewWaits &
   StoreLifecycle;

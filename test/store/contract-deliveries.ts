@@ -69,6 +69,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
       expect(await store.insertDelivery(again())).toBe("replay");
       expect(await store.prune(at(5))).toEqual({
@@ -77,6 +78,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
       expect(await store.insertDelivery(again())).toBe("stored");
     });
@@ -560,6 +562,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
       expect(
         await store.knownDeliveryIds([
@@ -579,6 +582,7 @@ export function deliveriesContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
     });
   });

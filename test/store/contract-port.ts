@@ -161,6 +161,7 @@ export function portContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
       expect(
         await store.knownDeliveryIds([
@@ -179,6 +180,7 @@ export function portContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
     });
   });

@@ -35,8 +35,13 @@ function run(runNumber: number, conclusion: string, t = 0, overrides: Partial<Ru
 /** A mark set by no particular delivery: every call but the first answers false. */
 const MARK = { repository: "octo-org/api", number: 42, routeKey: "route-a", deliveryId: null };
 
-/** A store migrated to just before `version`, with the migrations applied the way `migrate` does. */
-async function storeBefore(
+/**
+ * A store migrated to just before `version`, with the migrations applied the way `migrate` does.
+ *
+ * @example
+ * const { backend, store } = await storeBefore(ctx, 7); // at version 6
+ */
+export async function storeBefore(
   ctx: ContractContext,
   version: number,
 ): Promise<ReturnType<ContractContext["unmigrated"]>> {
@@ -169,6 +174,7 @@ export function routingStateContract(ctx: ContractContext): void {
         ciConclusions: 2,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
       // Forgotten: the next success has nothing to follow.
       expect(
@@ -283,6 +289,7 @@ export function routingStateContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 2,
         prHeads: 0,
+        reviewStates: 0,
       });
       expect(await store.markSent({ ...MARK, number: 1, now: at(2 * HOUR) })).toBe(true);
       expect(await store.markSent({ ...MARK, number: 3, now: at(2 * HOUR) })).toBe(false);
@@ -385,6 +392,7 @@ export function routingStateContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 2,
+        reviewStates: 0,
       });
       expect(await store.pullRequestOf(HEAD)).toBeNull();
       expect(await store.pullRequestOf({ ...HEAD, sha: "b".repeat(40) })).toBe(3);
@@ -450,6 +458,7 @@ export function routingStateContract(ctx: ContractContext): void {
       ciConclusions: 1,
       lateLabels: 1,
       prHeads: 1,
+      reviewStates: 0,
     });
   });
 

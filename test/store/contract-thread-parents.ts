@@ -154,6 +154,7 @@ export function threadParentsContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
       expect(await store.findParent(key(1))).toBeNull();
       expect(await store.findParent(key(2))).toBeNull();
@@ -166,6 +167,7 @@ export function threadParentsContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
     });
 
@@ -187,6 +189,7 @@ export function threadParentsContract(ctx: ContractContext): void {
         ciConclusions: 0,
         lateLabels: 0,
         prHeads: 0,
+        reviewStates: 0,
       });
     });
 

@@ -15,6 +15,7 @@ import { portContract } from "./contract-port.js";
 import { queriesContract } from "./contract-queries.js";
 import { threadParentsContract } from "./contract-thread-parents.js";
 import { routingStateContract } from "./contract-routing-state.js";
+import { reviewStatesContract } from "./contract-review-states.js";
 import {
   incoming,
   incomingPush,
@@ -34,6 +35,8 @@ const ALL_TABLES = [
   "notifications",
   "pacing",
   "pr_heads",
+  "review_requests",
+  "review_states",
   "schema_migrations",
   "state",
   "thread_parents",
@@ -191,6 +194,7 @@ export function defineStoreContract(params: ContractParams): void {
     mutesContract(ctx);
     threadParentsContract(ctx);
     routingStateContract(ctx);
+    reviewStatesContract(ctx);
     portContract(ctx);
   });
 }
