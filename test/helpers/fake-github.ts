@@ -1,12 +1,14 @@
 /**
  * A loopback stand-in for the parts of GitHub's REST API the running app calls: installation
- * tokens, `.github/notifier.yml` from the contents API, and the App's webhook delivery log
- * (listing, and redelivery that really sends the delivery again). Counts every request by
- * route; anything it does not know is a 404. Serve it as GitHub Enterprise:
- * `GHE_HOST=<host>`, `GHE_PROTOCOL=http`, so the app's base URL is `<url>/api/v3`.
+ * tokens, `.github/notifier.yml` from the contents API, the App's webhook delivery log
+ * (listing, and redelivery that really sends the delivery again), and the lists reminders read
+ * (installations, their repositories, open pull requests, reviews: `fake-github-pulls.ts`).
+ * Counts every request by route; anything it does not know is a 404; any route can be made to
+ * fail for its next requests. Serve it as GitHub Enterprise: `GHE_HOST=<host>`,
+ * `GHE_PROTOCOL=http`, so the app's base URL is `<url>/api/v3`.
  */
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import {
   createHookDeliveryLog,
@@ -14,7 +16,22 @@ import {
   type DeliverParams,
   type HookDeliveryEntry,
 } from "./fake-hook-deliveries.js";
+import {
+  createPullsData,
+  pullsRouteOf,
+  type FakeInstallation,
+  type FakePull,
+  type FakeRepositoryInput,
+  type FakeReview,
+  type PullsRoute,
+} from "./fake-github-pulls.js";
 
+export type {
+  FakeInstallation,
+  FakePull,
+  FakeRepositoryInput,
+  FakeReview,
+} from "./fake-github-pulls.js";
 export type {
   AppWebhook,
   AttemptOutcome,
@@ -34,6 +51,7 @@ export type FakeGitHubRoute =
   | "GET /repos/{owner}/{repo}/contents/{path}"
   | "GET /app/hook/deliveries"
   | "POST /app/hook/deliveries/{delivery_id}/attempts"
+  | PullsRoute
   | `${string} /${string}`;
 
 export interface RedeliveryRequest {
@@ -48,8 +66,9 @@ export interface FakeGitHubOptions {
   /** The App id the App's JWT must be issued by (`iss`); any when unset. */
   appId?: string;
   /**
-   * The largest page `GET /app/hook/deliveries` serves whatever `per_page` asks (GitHub's is
-   * 100); a smaller one makes a short log span several pages.
+   * The largest page a list route (the delivery log, installations, repositories, pull
+   * requests, reviews) serves whatever `per_page` asks (GitHub's is 100); a smaller one makes a
+   * short list span several pages.
    */
   maxPerPage?: number;
 }
@@ -97,6 +116,31 @@ export interface FakeGitHub {
   /** The installation each handed-out token belongs to. */
   installationOf(token: string): number | undefined;
   /**
+   * The App's installations, listed by `GET /app/installations` (App JWT). Once set, tokens are
+   * issued only for these, as on GitHub: another id is a 404, a suspended one a 403. Replaces
+   * the list set before, so a test can add or remove an installation while the app runs.
+   */
+  setInstallations(installations: readonly FakeInstallation[]): void;
+  /**
+   * The repositories (`owner/name`, or with `defaultBranch`, `private`, `archived`, `id`) the
+   * tokens of `installationId` list (`GET /installation/repositories`) and may read the pull
+   * requests and reviews of; any other repository is a 404 to them. Replaces those set before.
+   */
+  setRepositories(installationId: number, repositories: readonly FakeRepositoryInput[]): void;
+  /**
+   * The pull requests of `owner/repo` (`GET /repos/{owner}/{repo}/pulls`), built from GitHub's
+   * `pull_request.opened` example with the fields given. Replaces those set before: set them
+   * again without one to close it.
+   */
+  setPulls(repository: string, pulls: readonly FakePull[]): void;
+  /** The reviews of pull request `pullNumber` of `owner/repo`, oldest first. */
+  setReviews(repository: string, pullNumber: number, reviews: readonly FakeReview[]): void;
+  /**
+   * Answers the next `times` (default 1) requests to `route` with `status` before anything
+   * else is checked (an outage of that endpoint); then the route answers as before.
+   */
+  failNext(params: { route: FakeGitHubRoute; status: number; times?: number }): void;
+  /**
    * The App's webhook URL and secret, where {@link FakeGitHub.deliver} and redeliveries send.
    * Unset (or null), every attempt is logged `failed to connect to host`.
    */
@@ -136,6 +180,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const hookLog = createHookDeliveryLog({ appId: options.appId ?? "1" });
   const redeliveryRequests: RedeliveryRequest[] = [];
   const maxPerPage = options.maxPerPage ?? 100;
+  const lists = createPullsData({ appId: Number(options.appId ?? 1), maxPerPage });
+  const failures = new Map<FakeGitHubRoute, { status: number; left: number }>();
   let baseUrl = "";
   const fileKey = (owner: string, repo: string, path: string) =>
     `${owner}/${repo}:${path}`.toLowerCase();
@@ -160,11 +206,29 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         status: "404",
       });
 
+    const failing = knownRoute(method, path);
+    const failure = failing === null ? undefined : failures.get(failing);
+    if (failing !== null && failure !== undefined) {
+      failure.left -= 1;
+      if (failure.left <= 0) failures.delete(failing);
+      const message = STATUS_CODES[failure.status] ?? "Error";
+      const body = {
+        message,
+        documentation_url: "https://docs.github.com/rest",
+        status: String(failure.status),
+      };
+      return { route: failing, status: json(failure.status, body) };
+    }
+
     const tokenRequest = method === "POST" ? TOKEN_ROUTE.exec(path) : null;
     if (tokenRequest) {
       const route = "POST /app/installations/{installation_id}/access_tokens" as const;
       if (!/^bearer \S+\.\S+\.\S+$/i.test(req.headers.authorization ?? "")) {
         return { route, status: json(401, { message: "A JSON web token could not be decoded" }) };
+      }
+      const refusal = lists.tokenRefusal(Number(tokenRequest[1]));
+      if (refusal !== null) {
+        return { route, status: json(refusal.status, { message: refusal.message }) };
       }
       const token = `ghs_fake${String(tokens.length + 1).padStart(4, "0")}`;
       tokens.push(token);
@@ -214,6 +278,19 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     if (DELIVERIES_ROUTE.test(path) || ATTEMPTS_ROUTE.test(path)) {
       return answerHookDeliveries({ req, method, path, url, json, notFound });
+    }
+
+    if (method === "GET" && pullsRouteOf(path) !== null) {
+      return lists.answer({
+        path,
+        url,
+        authorization: req.headers.authorization,
+        json,
+        notFound,
+        isAppJwt: (authorization) => isAppJwt(authorization, options.appId),
+        installationOf: (token) => tokenInstallations.get(token),
+        apiUrl: `${baseUrl}${PREFIX}`,
+      });
     }
 
     return { route: `${method} ${path}` as FakeGitHubRoute, status: notFound() };
@@ -304,6 +381,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       else failingOwners.set(owner.toLowerCase(), status);
     },
     installationOf: (token) => tokenInstallations.get(token),
+    setInstallations: (installations) => lists.setInstallations(installations),
+    setRepositories: (installationId, repositories) =>
+      lists.setRepositories(installationId, repositories),
+    setPulls: (repository, pulls) => lists.setPulls(repository, pulls),
+    setReviews: (repository, pullNumber, reviews) =>
+      lists.setReviews(repository, pullNumber, reviews),
+    failNext({ route, status, times = 1 }) {
+      if (times > 0) failures.set(route, { status, left: times });
+      else failures.delete(route);
+    },
     setAppWebhook: (webhook) => hookLog.setWebhook(webhook),
     deliver: (params) => hookLog.deliver(params),
     deliveryLog: hookLog.entries,
@@ -316,6 +403,20 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The route a request names when the fake knows it (what `failNext` takes), else null. */
+function knownRoute(method: string, path: string): FakeGitHubRoute | null {
+  if (method === "POST" && TOKEN_ROUTE.test(path)) {
+    return "POST /app/installations/{installation_id}/access_tokens";
+  }
+  if (method === "POST" && ATTEMPTS_ROUTE.test(path)) {
+    return "POST /app/hook/deliveries/{delivery_id}/attempts";
+  }
+  if (method !== "GET") return null;
+  if (CONTENTS_ROUTE.test(path)) return "GET /repos/{owner}/{repo}/contents/{path}";
+  if (DELIVERIES_ROUTE.test(path)) return "GET /app/hook/deliveries";
+  return pullsRouteOf(path);
 }
 
 /** Whether `authorization` carries an unexpired App JWT (issued by `appId`, when given). */
