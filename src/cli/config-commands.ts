@@ -1,6 +1,7 @@
 /**
  * `notifier config validate` and `notifier preview`: check a config file, or show what a payload
- * would do. Both say, per channel, whether it threads and which replies it broadcasts.
+ * would do. Both say, per channel, whether it threads and which replies it broadcasts; validate
+ * also says what each reminder lists and when it next fires.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -8,7 +9,11 @@ import { readChannels, type ChannelKind, type ChannelRegistry } from "../setting
 import { parseConfig } from "../repo-config/parse-config.js";
 import { formatConfigError } from "../repo-config/config-error.js";
 import { DEFAULT_CHANNEL, DEFAULT_CONFIG, DEFAULT_ROUTES } from "../repo-config/defaults.js";
-import type { NotifierConfig } from "../repo-config/config-schema.js";
+import {
+  DEFAULT_REMINDER_MAX,
+  type NotifierConfig,
+  type ReminderConfig,
+} from "../repo-config/config-schema.js";
 import type { ActivityEvent } from "../normalize/activity-event.js";
 import { route, threadingOf, type ChannelTarget, type Threading } from "../route/route.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
@@ -17,6 +22,9 @@ import { OPT_IN_EVENTS, optInEventOf } from "../repo-config/globs.js";
 import { format } from "../format/format.js";
 import { NO_PEOPLE, readPeopleFile, type PeopleDirectory } from "../settings/people.js";
 import { directMessageFor } from "../threads/direct-messages.js";
+import { DEFAULT_OLDER_THAN } from "../reminders/select.js";
+import { nextOccurrence, parseSchedule } from "../shared/schedule.js";
+import { wallTimeAt } from "../shared/zoned-time.js";
 import { CliError, type CliIo } from "./io.js";
 
 const DEFAULT_CONFIG_PATH = ".github/notifier.yml";
@@ -51,7 +59,8 @@ function loadConfig(
 
 /**
  * `notifier config validate [file] [--owner acme]`: prints every error (file, line, key), exit 1
- * on any; for a valid file, how each channel its routes name threads.
+ * on any; for a valid file, how each channel its routes name threads, and each reminder: where
+ * it posts, what it lists and when it next fires after `now` (default: the real clock).
  *
  * @example
  * await validateCommand({ io, file: ".github/notifier.yml", owner: null }) // 0 when valid
@@ -60,8 +69,10 @@ export async function validateCommand(params: {
   io: CliIo;
   file: string | undefined;
   owner: string | null;
+  now?: Date;
 }): Promise<number> {
   const { io } = params;
+  const now = params.now ?? new Date();
   const file = params.file ?? DEFAULT_CONFIG_PATH;
   const { config, errors, channels } = loadConfig(io, file, params.owner);
   if (errors.length > 0 || !config) {
@@ -69,8 +80,10 @@ export async function validateCommand(params: {
     io.stdout(`${errors.length} error${errors.length === 1 ? "" : "s"} in ${file}\n`);
     return 1;
   }
+  const reminderCount =
+    config.reminders === undefined ? "" : `, ${config.reminders.length} reminder(s)`;
   io.stdout(
-    `${file} is valid: ${config.routes?.length ?? 0} route(s), default channel ${config.channel ?? "default"}\n`,
+    `${file} is valid: ${config.routes?.length ?? 0} route(s)${reminderCount}, default channel ${config.channel ?? "default"}\n`,
   );
   const lines = threadingByChannel({ config, kindOf: (name) => channels.get(name)?.kind });
   const inherited =
@@ -78,7 +91,94 @@ export async function validateCommand(params: {
       ? ""
       : ` (keys this file leaves out are inherited from ${config._extends} when routing; not shown)`;
   if (lines.length > 0) io.stdout(`threads by channel${inherited}:\n${lines.join("\n")}\n`);
+  if (config.reminders !== undefined && config.reminders.length > 0) {
+    const described = config.reminders.map((reminder) =>
+      describeReminder({ reminder, config, kindOf: (name) => channels.get(name)?.kind, now }),
+    );
+    io.stdout(`reminders:\n${described.join("\n")}\n`);
+  } else if (config.reminders === undefined && config._extends !== undefined) {
+    io.stdout(`reminders: none in this file; those of ${config._extends} apply (not shown)\n`);
+  }
   return 0;
+}
+
+/**
+ * One reminder of a valid config in three lines: channel and schedule, what it lists, when it
+ * next fires (in its zone, and how far from `now`).
+ *
+ * @example
+ * describeReminder({ reminder: { at: "weekdays at 09:30", channel: "eng" }, config: {}, kindOf: () => "bot", now })
+ * // "- eng (bot channel): weekdays at 09:30, UTC\n  lists: …\n  next: Mon 2024-01-15 09:30 UTC (in 2d 23h)"
+ */
+function describeReminder(params: {
+  reminder: ReminderConfig;
+  config: NotifierConfig;
+  kindOf: (channel: string) => ChannelKind | undefined;
+  now: Date;
+}): string {
+  const { reminder, config, now } = params;
+  const channel = reminder.channel ?? config.channel ?? DEFAULT_CHANNEL;
+  const kind = params.kindOf(channel);
+  const timeZone = reminder.timezone ?? "UTC";
+  const parsed = parseSchedule(reminder.at);
+  // A valid config's schedules parse; the check keeps the types honest.
+  const next = parsed.ok
+    ? describeFiring({
+        at: nextOccurrence({ schedule: parsed.schedule, timeZone, after: now }),
+        timeZone,
+        now,
+      })
+    : "never (the schedule does not read)";
+  return [
+    `- ${channel} (${kind === undefined ? "unknown" : kind} channel): ${reminder.at}, ${timeZone}`,
+    `  lists: ${describeSelection(reminder)}`,
+    `  next: ${next}`,
+  ].join("\n");
+}
+
+/** What a reminder lists, in short: which pull requests, how old, and its filters. */
+function describeSelection(reminder: ReminderConfig): string {
+  const olderThan = reminder.older_than ?? DEFAULT_OLDER_THAN;
+  const parts = [
+    reminder.waiting === "any"
+      ? "every open pull request"
+      : "open pull requests whose requested reviewers have not answered",
+    olderThan === "0" ? "of any age" : `waiting ${olderThan} or more`,
+    reminder.drafts === true ? "drafts included" : "no drafts",
+  ];
+  const filters: [string, string[] | undefined][] = [
+    ["labels", reminder.labels],
+    ["exclude_labels", reminder.exclude_labels],
+    ["authors", reminder.authors],
+    ["exclude_authors", reminder.exclude_authors],
+    ["branches", reminder.branches],
+  ];
+  for (const [name, globs] of filters) {
+    if (globs !== undefined && globs.length > 0) parts.push(`${name} ${globs.join(", ")}`);
+  }
+  parts.push(`at most ${reminder.max ?? DEFAULT_REMINDER_MAX}, oldest first`);
+  return parts.join("; ");
+}
+
+const WEEKDAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+
+/** `Mon 2024-01-15 09:30 Europe/Berlin (in 2d 23h)`: the wall time a team reads, and how soon. */
+function describeFiring(params: { at: Date; timeZone: string; now: Date }): string {
+  const { at, timeZone, now } = params;
+  const wall = wallTimeAt({ instant: at.getTime(), timeZone });
+  const two = (n: number) => String(n).padStart(2, "0");
+  const weekday =
+    WEEKDAY_NAMES[new Date(Date.UTC(wall.year, wall.month - 1, wall.day)).getUTCDay()];
+  const minutes = Math.ceil((at.getTime() - now.getTime()) / 60_000);
+  const units = [
+    [Math.floor(minutes / 1440), "d"],
+    [Math.floor((minutes % 1440) / 60), "h"],
+    [minutes % 60, "m"],
+  ] as const;
+  const shown = units.filter(([count]) => count > 0).slice(0, 2);
+  const soon =
+    shown.length === 0 ? "now" : `in ${shown.map(([n, unit]) => `${n}${unit}`).join(" ")}`;
+  return `${weekday} ${wall.year}-${two(wall.month)}-${two(wall.day)} ${two(wall.hour)}:${two(wall.minute)} ${timeZone} (${soon})`;
 }
 
 /**

@@ -112,7 +112,7 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
       options: { owner: { type: "string" } },
       allowPositionals: true,
     });
-    return validateCommand({ io, file: positionals[0], owner: values.owner ?? null });
+    return validateCommand({ io, file: positionals[0], owner: values.owner ?? null, now: now() });
   }
   if (command === "preview") {
     const { values } = parseArgs({

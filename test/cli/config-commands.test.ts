@@ -154,6 +154,72 @@ describe("notifier config validate: thread and broadcast", () => {
   });
 });
 
+describe("notifier config validate: reminders", () => {
+  // Friday 2024-01-12, 10:00 in Berlin: this week's weekday reminders at 09:30 have passed.
+  const now = () => new Date("2024-01-12T09:00:00Z");
+
+  it("prints each reminder: channel, schedule and zone, what it lists, when it next fires", async () => {
+    const file = write(
+      "reminders.yml",
+      [
+        "channel: triage",
+        "reminders:",
+        "  - channel: eng",
+        '    at: "weekdays at 09:30"',
+        "    timezone: Europe/Berlin",
+        "    waiting: review",
+        "    older_than: 1d",
+        "    labels: [needs-review]",
+        "    exclude_authors: ['*[bot]']",
+        "    branches: [$default-branch]",
+        "  - at: mon,wed,fri at 16:00",
+        "    timezone: America/New_York",
+        "    waiting: any",
+        '    older_than: "0"',
+        "    drafts: true",
+        "    max: 5",
+        "",
+      ].join("\n"),
+    );
+    const run = await cli(["config", "validate", file], { env: botEnv, deps: { now } });
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(file, "<file>")).toMatchInlineSnapshot(`
+      "<file> is valid: 0 route(s), 2 reminder(s), default channel triage
+      threads by channel:
+      - triage (webhook channel): every event is a top-level message (webhook channels cannot thread; thread and broadcast do not apply)
+      reminders:
+      - eng (bot channel): weekdays at 09:30, Europe/Berlin
+        lists: open pull requests whose requested reviewers have not answered; waiting 1d or more; no drafts; labels needs-review; exclude_authors *[bot]; branches $default-branch; at most 20, oldest first
+        next: Mon 2024-01-15 09:30 Europe/Berlin (in 2d 23h)
+      - triage (webhook channel): mon,wed,fri at 16:00, America/New_York
+        lists: every open pull request; of any age; drafts included; at most 5, oldest first
+        next: Fri 2024-01-12 16:00 America/New_York (in 12h)
+      "
+    `);
+  });
+
+  it("says an inherited file's reminders apply when this file lists none", async () => {
+    const file = write("inherits-reminders.yml", "_extends: shared\n");
+    const run = await cli(["config", "validate", file], { env: botEnv, deps: { now } });
+    expect(run.stdout).toContain("reminders: none in this file; those of shared apply (not shown)");
+  });
+
+  it("rejects a bad schedule and a reminder channel reserved for another owner, by line", async () => {
+    const file = write(
+      "bad-reminders.yml",
+      ["reminders:", "  - at: weekdays at 9:30", "    channel: triage", ""].join("\n"),
+    );
+    const run = await cli(["config", "validate", file, "--owner", "someone-else"], { env });
+    expect(run.code).toBe(1);
+    expect(run.stdout.replaceAll(file, "<file>")).toMatchInlineSnapshot(`
+      "\`<file>\` line 2: \`reminders[0].at\` must end in a time of day as HH:MM on a 24-hour clock, like "daily at 09:30" (got "9:30"); did you mean "weekdays at 09:30"?
+      \`<file>\` line 3: \`reminders[0].channel\` names "triage", which is not a channel you may use (channels for this repository: default)
+      2 errors in <file>
+      "
+    `);
+  });
+});
+
 describe("notifier preview", () => {
   it("shows the channels and the message for a routed payload", async () => {
     const payload = write("issue.json", JSON.stringify(exampleOf("issues", "opened")));
