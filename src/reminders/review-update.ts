@@ -1,0 +1,154 @@
+/**
+ * What a `pull_request` or `pull_request_review` delivery tells about its pull request's review
+ * state, read from the raw payload for the store to apply (`ReviewWaits.recordReviewUpdate`).
+ * Every `pull_request` action carries the pull request whole, so each one refreshes the snapshot
+ * (open, draft, who is requested); `review_requested` also dates the request, and a submitted or
+ * dismissed review gives its reviewer's verdict. The payload is untrusted: a bad shape reads as
+ * nothing (null), and names are bounded as the store requires. Pure: no I/O, no clock.
+ */
+import type {
+  PullRequest,
+  PullRequestEvent,
+  PullRequestReviewEvent,
+  Team,
+  User,
+} from "@octokit/webhooks-types";
+import {
+  child,
+  count,
+  flag,
+  items,
+  text,
+  untrusted,
+  type Untrusted,
+} from "../normalize/untrusted.js";
+import type { ReviewUpdate } from "./types.js";
+
+/** PostgreSQL's INTEGER, the store's column: GitHub's pull request numbers stay far below it. */
+const MAX_NUMBER = 2_147_483_647;
+/** Names per list the store accepts (`src/store/review-states.ts`); more are dropped here. */
+const MAX_NAMES = 50;
+/** Longest login or team slug the store accepts; a longer one is no GitHub name and is dropped. */
+const MAX_NAME_CHARS = 100;
+/** Longest `owner/name` the store accepts. */
+const MAX_REPOSITORY_CHARS = 200;
+const REPOSITORY = /^[^/\s]+\/[^/\s]+$/;
+/** A login or team slug: no white space, no control character (as the store checks). */
+const NAME = /^[^\s\p{Cc}]+$/u;
+
+/** GitHub's time stamps: ISO 8601 in UTC or with an offset (`Date.parse` alone takes far more). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The review update a delivery carries, or null when it carries none: another event, or a
+ * payload without a usable repository, number or state.
+ *
+ * @example
+ * reviewUpdateOf({ eventName: "pull_request", payload: reviewRequested, installationId: 1,
+ *   receivedAt: new Date() })
+ * // { installationId: 1, repository: "Codertocat/Hello-World", number: 2, open: true,
+ * //   draft: false, requestedUsers: ["octocat"], requestedTeams: [],
+ * //   requestedAt: new Date("2019-05-15T15:20:33Z"), verdict: null }
+ */
+export function reviewUpdateOf(params: {
+  /** `X-GitHub-Event`. */
+  eventName: string;
+  /** The parsed JSON body, unchecked. */
+  payload: unknown;
+  /** The installation that delivered it, if any. */
+  installationId: number | null;
+  /** When the delivery was received: the request's time when the payload gives none. */
+  receivedAt: Date;
+}): ReviewUpdate | null {
+  const { eventName } = params;
+  if (eventName !== "pull_request" && eventName !== "pull_request_review") return null;
+  const payload = untrusted<PullRequestEvent | PullRequestReviewEvent>(params.payload);
+  const action = text(payload, "action");
+  if (action === null) return null;
+  const pullRequest = untrusted<PullRequest>(payload?.pull_request);
+  const repository = text(child(payload, "repository"), "full_name");
+  const number = count(pullRequest, "number");
+  const state = text(pullRequest, "state");
+  if (
+    repository === null ||
+    repository.length > MAX_REPOSITORY_CHARS ||
+    !REPOSITORY.test(repository)
+  ) {
+    return null;
+  }
+  if (number === null || !Number.isInteger(number) || number < 1 || number > MAX_NUMBER) {
+    return null;
+  }
+  if (state === null) return null;
+  const installationId = params.installationId;
+  return {
+    installationId:
+      installationId !== null && Number.isSafeInteger(installationId) && installationId > 0
+        ? installationId
+        : null,
+    repository,
+    number,
+    open: state === "open",
+    draft: flag(pullRequest, "draft"),
+    requestedUsers: names(
+      items(pullRequest, "requested_reviewers").map((reviewer) =>
+        // Requested reviewers may list teams too (they have a slug, no login): not users.
+        text(untrusted<User>(reviewer), "login"),
+      ),
+    ),
+    requestedTeams: names(
+      items(pullRequest, "requested_teams").map((team) => text(untrusted<Team>(team), "slug")),
+    ),
+    requestedAt:
+      eventName === "pull_request" && action === "review_requested"
+        ? requestTime({ updatedAt: text(pullRequest, "updated_at"), receivedAt: params.receivedAt })
+        : null,
+    verdict: eventName === "pull_request_review" ? verdictOf({ action, payload }) : null,
+  };
+}
+
+/** A submitted review's approval or change request, or a dismissal; null for a comment or a bad reviewer. */
+function verdictOf(params: {
+  action: string;
+  payload: Untrusted<PullRequestEvent | PullRequestReviewEvent> | null;
+}): ReviewUpdate["verdict"] {
+  const review = untrusted<PullRequestReviewEvent["review"]>(params.payload?.review);
+  const login = text(child(review, "user"), "login");
+  if (login === null || !isName(login)) return null;
+  if (params.action === "dismissed") return { login, verdict: "dismissed" };
+  if (params.action !== "submitted") return null;
+  // Lower-case in webhooks, upper-case in the REST API: either reads.
+  const state = text(review, "state")?.toLowerCase();
+  if (state === "approved" || state === "changes_requested") return { login, verdict: state };
+  return null;
+}
+
+/** The usable names, each once (in any case), at most {@link MAX_NAMES}. */
+function names(candidates: readonly (string | null)[]): string[] {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const name of candidates) {
+    if (name === null || !isName(name) || seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    kept.push(name);
+    if (kept.length === MAX_NAMES) break;
+  }
+  return kept;
+}
+
+function isName(name: string): boolean {
+  return name.length <= MAX_NAME_CHARS && NAME.test(name);
+}
+
+/**
+ * When a review was requested: the pull request's `updated_at` (the request updated it), else
+ * the receipt. Never after the receipt: a request is not made after its webhook arrived, and a
+ * time in the future would hold the stored request time there (it only moves later).
+ */
+function requestTime(params: { updatedAt: string | null; receivedAt: Date }): Date {
+  const { updatedAt, receivedAt } = params;
+  if (updatedAt === null || !ISO_TIME.test(updatedAt)) return receivedAt;
+  const time = Date.parse(updatedAt);
+  if (Number.isNaN(time) || time > receivedAt.getTime()) return receivedAt;
+  return new Date(time);
+}
