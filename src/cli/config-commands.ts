@@ -136,8 +136,15 @@ function describeReminder(params: {
   ].join("\n");
 }
 
-/** What a reminder lists, in short: which pull requests, how old, and its filters. */
-function describeSelection(reminder: ReminderConfig): string {
+/**
+ * What a reminder lists, in short: which pull requests, how old, and its filters. Shared with
+ * `notifier reminders preview`, so both commands describe a reminder in the same words.
+ *
+ * @example
+ * describeSelection({ at: "weekdays at 09:30", labels: ["needs-review"] })
+ * // "open pull requests whose requested reviewers have not answered; waiting 1d or more; no drafts; labels needs-review; at most 20, oldest first"
+ */
+export function describeSelection(reminder: ReminderConfig): string {
   const olderThan = reminder.older_than ?? DEFAULT_OLDER_THAN;
   const parts = [
     reminder.waiting === "any"
@@ -162,8 +169,14 @@ function describeSelection(reminder: ReminderConfig): string {
 
 const WEEKDAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 
-/** `Mon 2024-01-15 09:30 Europe/Berlin (in 2d 23h)`: the wall time a team reads, and how soon. */
-function describeFiring(params: { at: Date; timeZone: string; now: Date }): string {
+/**
+ * The wall time a team reads, and how soon: shared with `notifier reminders preview`.
+ *
+ * @example
+ * describeFiring({ at: new Date("2024-01-15T08:30:00Z"), timeZone: "Europe/Berlin", now: new Date("2024-01-12T09:00:00Z") })
+ * // "Mon 2024-01-15 09:30 Europe/Berlin (in 2d 23h)"
+ */
+export function describeFiring(params: { at: Date; timeZone: string; now: Date }): string {
   const { at, timeZone, now } = params;
   const wall = wallTimeAt({ instant: at.getTime(), timeZone });
   const two = (n: number) => String(n).padStart(2, "0");
