@@ -20,11 +20,16 @@ const SCOPE_OF_METHOD: Record<string, string | null> = {
 };
 
 // Web API method families; a method is written as a quoted string ("chat.update") for
-// WebClient.apiCall, or called as client.chat.update(...).
+// WebClient.apiCall, or called on a client as client.chat.update(...). Only a receiver named
+// like a client counts: the app's own `reminders` (issue 15) are arrays and counters too
+// (`config.reminders.map(`, `metrics.reminders.inc(`), not Slack's reminders.* methods.
 const FAMILIES =
   "admin|apps|assistant|auth|bookmarks|bots|calls|canvases|chat|conversations|dialog|dnd|emoji|files|im|oauth|openid|pins|reactions|reminders|rtm|search|stars|team|usergroups|users|views|workflows";
 const QUOTED_METHOD_RE = new RegExp(`["'](?:${FAMILIES})\\.[A-Za-z]+(?:\\.[A-Za-z]+)*["']`, "g");
-const CALLED_METHOD_RE = new RegExp(`\\.((?:${FAMILIES})\\.[A-Za-z]+)\\(`, "g");
+const CALLED_METHOD_RE = new RegExp(
+  `(?:client|Client|web|slack)\\.((?:${FAMILIES})\\.[A-Za-z]+)\\(`,
+  "g",
+);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -59,6 +64,15 @@ interface Manifest {
 const manifest = parse(readFileSync(join(ROOT, "slack-app-manifest.yml"), "utf8")) as Manifest;
 
 describe("slack-app-manifest.yml", () => {
+  it("reads Web API methods called on a client, and not the app's own fields of the same name", () => {
+    const called = (text: string) => [...text.matchAll(CALLED_METHOD_RE)].map((match) => match[1]);
+    expect(called("await this.#client.chat.update({ channel })")).toEqual(["chat.update"]);
+    expect(called("webClient.reminders.add({ text })")).toEqual(["reminders.add"]);
+    expect(called("metrics.reminders.inc({ outcome }); config.reminders.map(describe)")).toEqual(
+      [],
+    );
+  });
+
   it("asks for exactly the bot scopes the Web API methods in src/ need", () => {
     const methods = [...methodsInSource()].sort();
     const unknown = methods.filter((method) => !(method in SCOPE_OF_METHOD));
