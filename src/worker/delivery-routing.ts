@@ -15,6 +15,7 @@ import type {
   DeliveryQueue,
   DeliveryRecord,
   LateLabels,
+  ReviewWaits,
 } from "../store/types.js";
 import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { RetryLaterError } from "../shared/retry-later.js";
@@ -44,12 +45,16 @@ export interface DeliveryRouting {
  * await routing.routeOne(delivery);
  */
 export function createDeliveryRouting(params: {
-  /** Records outcomes; routing reads and writes the stateful rules' CI history and late labels, and pull requests' head commits. */
+  /**
+   * Records outcomes; routing reads and writes the stateful rules' CI history and late labels,
+   * pull requests' head commits, and their review states (for reminders).
+   */
   store: Pick<DeliveryQueue, "finishRouting" | "failDelivery"> &
     Pick<DeliveryHistory, "recordAttempt"> &
     CiHistory &
     LateLabels &
-    HeadShas;
+    HeadShas &
+    Pick<ReviewWaits, "recordReviewUpdate">;
   configs: ConfigSource;
   channels: ChannelRegistry;
   /** GitHub login to Slack user, for mentions and direct messages; nobody when absent. */

@@ -3,7 +3,8 @@
  * labels), check mutes, load the repository's config, route, plan each channel (mutes, quiet
  * hours, digests), format. Returns what to queue, or why nothing is sent. I/O only through
  * `configs` and `state` (the store); never a GitHub API call for the kinds issue 14 added.
- * A pull request's head commit is remembered, so CI naming no pull request finds its own.
+ * A pull request's head commit is remembered, so CI naming no pull request finds its own; its
+ * review state (requested reviewers, approvals) is kept for reminders.
  */
 import type {
   CiHistory,
@@ -11,12 +12,14 @@ import type {
   HeadShas,
   LateLabels,
   NewNotification,
+  ReviewWaits,
 } from "../store/types.js";
 import { DM_CHANNEL, type ChannelRegistry } from "../settings/channels.js";
 import { NO_PEOPLE, type PeopleDirectory } from "../settings/people.js";
 import type { ActivityEvent } from "../normalize/activity-event.js";
 import { directMessageFor } from "../threads/direct-messages.js";
 import { headToLookUp, pullRequestHeadOf } from "../threads/thread-key.js";
+import { reviewUpdateOf } from "../reminders/review-update.js";
 import { normalize, MalformedPayloadError } from "../normalize/normalize.js";
 import { format } from "../format/format.js";
 import { route, type ChannelTarget, type RouteDecision } from "../route/route.js";
@@ -67,10 +70,11 @@ export async function routeDelivery(params: {
   /**
    * What the stateful rules remember: the last CI conclusion per workflow and branch (a success
    * after a failure is `workflow_run.fixed`), and which items were sent to which label-filtered
-   * route (a label added later sends an item once), and each pull request's head commit (CI
-   * naming no pull request threads under the one whose head it built).
+   * route (a label added later sends an item once), each pull request's head commit (CI
+   * naming no pull request threads under the one whose head it built), and each pull request's
+   * review state (reminders list who is still asked to review).
    */
-  state: CiHistory & LateLabels & HeadShas;
+  state: CiHistory & LateLabels & HeadShas & Pick<ReviewWaits, "recordReviewUpdate">;
   /** The mutes in force; none when absent. */
   mutes?: ActiveMutes;
   /** The routing instant digest windows and quiet hours are read at; the clock when absent. */
@@ -99,6 +103,15 @@ export async function routeDelivery(params: {
   // Remembered whatever is announced: `synchronize` is not, but it moves the head.
   const head = pullRequestHeadOf({ eventName: delivery.event, payload });
   if (head !== null) await state.rememberHead({ ...head, now });
+  // Kept before mutes and whether announced or not: a muted repository's reminders, and a
+  // review request no route sends, still need the state true.
+  const review = reviewUpdateOf({
+    eventName: delivery.event,
+    payload,
+    installationId: delivery.installationId,
+    receivedAt: delivery.receivedAt,
+  });
+  if (review !== null) await state.recordReviewUpdate({ ...review, now });
 
   let event;
   try {

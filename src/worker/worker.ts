@@ -23,6 +23,7 @@ import type {
   MuteStore,
   NotificationQueue,
   Pacing,
+  ReviewWaits,
 } from "../store/types.js";
 import type { ChannelRegistry } from "../settings/channels.js";
 import type { SlackPoster } from "../slack/poster.js";
@@ -41,8 +42,8 @@ import { createSleeper } from "./sleeper.js";
 
 export interface WorkerParams {
   /**
-   * Claims and routes deliveries (with the CI history and late labels routing keeps), sends
-   * notifications (paced), appends history and prunes, reads mutes.
+   * Claims and routes deliveries (with the CI history, late labels and review states routing
+   * keeps), sends notifications (paced), appends history and prunes, reads mutes.
    */
   store: Omit<DeliveryQueue, "insertDelivery" | "requeueDelivery"> &
     NotificationQueue &
@@ -51,7 +52,8 @@ export interface WorkerParams {
     Pick<MuteStore, "listMutes"> &
     CiHistory &
     LateLabels &
-    HeadShas;
+    HeadShas &
+    Pick<ReviewWaits, "recordReviewUpdate">;
   channels: ChannelRegistry;
   poster: SlackPoster;
   /** Posts to bot channels and direct messages through the Web API; null without a bot token. */

@@ -1,7 +1,8 @@
 /**
  * Routing with the two stateful rules, from real example payloads over a real (SQLite) store:
  * a failing run then a passing one on the same workflow and branch is "failed" then "fixed";
- * a pull request labelled `bug` after opening reaches a `labels: [bug]` route once. No GitHub
+ * a pull request labelled `bug` after opening reaches a `labels: [bug]` route once; a pull
+ * request's review state (for reminders) follows its events, muted or not. No GitHub
  * API call is made: the network is closed and the config comes from a stub source.
  */
 import nock from "nock";
@@ -85,7 +86,7 @@ async function routed(
 function sent(outcome: RoutingOutcome): string[] | string {
   if (outcome.kind === "skip") return `skip: ${outcome.reason}`;
   return outcome.notifications.map((notification) => {
-    const { event } = decodeQueuedMessage(notification.message, "test");
+    const event = decodeQueuedMessage(notification.message, "test").event!;
     const late =
       event.detail.lateLabel === undefined ? "" : ` (late label ${event.detail.lateLabel})`;
     return `${notification.channel}: ${event.kind}${late}`;
@@ -404,7 +405,7 @@ describe("CI of a pull request's head commit", () => {
   /** The events routing queued. */
   const queued = (outcome: RoutingOutcome) =>
     outcome.kind === "queue"
-      ? outcome.notifications.map((n) => decodeQueuedMessage(n.message, "test").event)
+      ? outcome.notifications.map((n) => decodeQueuedMessage(n.message, "test").event!)
       : [];
   const FIRST = "1111111111111111111111111111111111111111";
   const SECOND = "2222222222222222222222222222222222222222";
@@ -435,5 +436,89 @@ describe("CI of a pull request's head commit", () => {
     await routed("pull_request", pullRequest("opened", 11, SECOND));
     const [named] = queued(await routed("workflow_run", naming, EVERY_RUN));
     expect(named?.detail.pullRequestNumbers).toEqual([4]);
+  });
+});
+
+describe("review states", () => {
+  /** Codertocat/Hello-World#2, as its state for reminders stands. */
+  const state = async () =>
+    (await store.reviewStates({ repository: "codertocat/hello-world", numbers: [2] })).get(2);
+  /** Octocat's waiting pull requests, as `repository#number`. */
+  const octocatWaits = async () =>
+    (await store.waitingFor({ login: "octocat", limit: 10 })).map(
+      (s) => `${s.repository}#${s.number}`,
+    );
+  /** Octocat's submitted review of #2, with `state`; GitHub drops a reviewer's request once answered. */
+  const reviewBy = (reviewState: string) =>
+    payloadOf("pull_request_review", "submitted", (p) => {
+      p.review.state = reviewState;
+      p.review.user.login = "octocat";
+      p.pull_request.requested_reviewers = [];
+    });
+
+  it("follows a pull request from opened through a review request and an approval to closed", async () => {
+    expect(await state()).toBeUndefined();
+    await routed("pull_request", payloadOf("pull_request", "opened"));
+    expect(await state()).toMatchObject({
+      installationId: 1,
+      open: true,
+      requestedUsers: [],
+      lastRequestedAt: null,
+      approvals: [],
+      updatedAt: NOW,
+    });
+    expect(await octocatWaits()).toEqual([]);
+
+    await routed("pull_request", payloadOf("pull_request", "review_requested"));
+    expect(await state()).toMatchObject({
+      open: true,
+      requestedUsers: ["octocat"],
+      lastRequestedAt: new Date("2019-05-15T15:20:33Z"),
+      approvals: [],
+    });
+    expect(await octocatWaits()).toEqual(["codertocat/hello-world#2"]);
+
+    // Reviews are not announced by default: the state is kept all the same.
+    await routed("pull_request_review", reviewBy("approved"));
+    expect(await state()).toMatchObject({ requestedUsers: [], approvals: ["octocat"] });
+    expect(await octocatWaits()).toEqual([]);
+
+    await routed("pull_request", payloadOf("pull_request", "closed"));
+    expect(await state()).toMatchObject({
+      open: false,
+      lastRequestedAt: new Date("2019-05-15T15:20:33Z"),
+      approvals: ["octocat"],
+    });
+    expect(await octocatWaits()).toEqual([]);
+  });
+
+  it("takes an approval back on a change request, and keeps a muted repository's state", async () => {
+    const mute = {
+      target: "codertocat/hello-world",
+      kind: "repository" as const,
+      until: NOW,
+      reason: null,
+      createdAt: NOW,
+    };
+    const muted: ActiveMutes = {
+      repository: (name) => (name.toLowerCase() === mute.target ? mute : undefined),
+      channel: () => undefined,
+    };
+    await routed("pull_request_review", reviewBy("approved"));
+    expect((await state())?.approvals).toEqual(["octocat"]);
+    expect(
+      sent(await routed("pull_request_review", reviewBy("changes_requested"), {}, muted)),
+    ).toMatch(/^skip: /);
+    expect((await state())?.approvals).toEqual([]);
+    await routed("pull_request", payloadOf("pull_request", "review_requested"), {}, muted);
+    expect(await octocatWaits()).toEqual(["codertocat/hello-world#2"]);
+  });
+
+  it("routes a delivery whose pull request is unusable as before, keeping no state", async () => {
+    const broken = payloadOf("pull_request", "review_requested", (p) => {
+      p.pull_request.number = "2";
+    });
+    await routed("pull_request", broken);
+    expect(await state()).toBeUndefined();
   });
 });

@@ -33,6 +33,13 @@ const PATH = "/services/T000/B000/default";
  * of the post (with its history line), and the turn's end.
  */
 const WRITE_TRANSACTIONS = 7;
+/**
+ * A pull request event writes two more, both bookkeeping (no WAL sync of their own on
+ * PostgreSQL): its head commit (so CI naming no pull request threads under it), and its review
+ * state (requested reviewers, approvals), which reminders read. One each per pull request
+ * event, announced or not.
+ */
+const PULL_REQUEST_WRITE_TRANSACTIONS = WRITE_TRANSACTIONS + 2;
 /** Deliveries measured, one after another, each settled before the next. */
 const MEASURED = 5;
 
@@ -43,8 +50,14 @@ afterEach(async () => {
   nock.cleanAll();
 });
 
+/** The example each measured delivery is made from: a new issue, or a new pull request. */
+type Measured = "issues.opened" | "pull_request.opened";
+
 /** Counts per delivery: the worker's idle turns between deliveries are not part of it. */
-async function costPerDelivery(open: () => Backend): Promise<StoreCounts> {
+async function costPerDelivery(
+  open: () => Backend,
+  measured: Measured = "issues.opened",
+): Promise<StoreCounts> {
   const counter = countedBackend(open());
   const store = composeStore(counter.backend);
   await store.migrate();
@@ -89,11 +102,19 @@ async function costPerDelivery(open: () => Backend): Promise<StoreCounts> {
   let number = 0;
   const deliver = async () => {
     const id = randomUUID();
-    // Each a different issue: the same body twice is refused as a replay.
-    const payload = exampleOf("issues", "opened");
     number += 1;
-    payload.issue.number = number;
-    await probot.receive({ id, name: "issues", payload } as never);
+    // Each a different issue or pull request: the same body twice is refused as a replay.
+    if (measured === "issues.opened") {
+      const payload = exampleOf("issues", "opened");
+      payload.issue.number = number;
+      await probot.receive({ id, name: "issues", payload } as never);
+    } else {
+      const payload = exampleOf("pull_request", "opened");
+      payload.number = number;
+      payload.pull_request.number = number;
+      payload.pull_request.head.sha = number.toString(16).padStart(40, "0");
+      await probot.receive({ id, name: "pull_request", payload } as never);
+    }
     await vi.waitFor(async () => expect((await store.getDelivery(id))?.status).toBe("delivered"), {
       timeout: 5_000,
       interval: 10,
@@ -153,6 +174,29 @@ describe("the store's cost of one delivery routed to one webhook channel and pos
     report("PostgreSQL", counts);
     expect(counts.writeTransactions).toBeLessThanOrEqual(WRITE_TRANSACTIONS);
     // Only the acknowledged insert waits for its sync; the worker's bookkeeping does not.
+    expect(counts.syncedCommits).toBe(1);
+  });
+
+  it("on SQLite, for a pull request", async () => {
+    const counts = await costPerDelivery(
+      () => openSqlite({ path: join(dir, `${randomUUID()}.db`) }),
+      "pull_request.opened",
+    );
+    report("SQLite, pull request", counts);
+    expect(counts.writeTransactions).toBeLessThanOrEqual(PULL_REQUEST_WRITE_TRANSACTIONS);
+    expect(counts.syncedCommits).toBe(1);
+  });
+
+  onPostgres("on PostgreSQL, for a pull request", async () => {
+    const schema: TestSchema = testSchema("store_cost_pr");
+    stops.push(() => schema.drop());
+    const counts = await costPerDelivery(
+      () => openPostgres({ ...parsePostgresUrl(schema.databaseUrl), poolMax: 10 }),
+      "pull_request.opened",
+    );
+    report("PostgreSQL, pull request", counts);
+    expect(counts.writeTransactions).toBeLessThanOrEqual(PULL_REQUEST_WRITE_TRANSACTIONS);
+    // The head and the review state are bookkeeping: still only the insert waits for its sync.
     expect(counts.syncedCommits).toBe(1);
   });
 });
