@@ -7,6 +7,7 @@ import { previewCommand, validateCommand } from "./config-commands.js";
 import { listCommand, parseStatus, replayCommand, showCommand } from "./delivery-commands.js";
 import { muteCommand, muteListCommand, unmuteCommand } from "./mute-commands.js";
 import { peopleCheckCommand } from "./people-commands.js";
+import { remindersPreviewCommand } from "./reminder-commands.js";
 import { readChannels } from "../settings/channels.js";
 
 const USAGE = `notifier <command>
@@ -34,9 +35,13 @@ const USAGE = `notifier <command>
   people check [file]
       Asks Slack (users.info, with SLACK_BOT_TOKEN) whether each user id of the people file
       (default: SLACK_PEOPLE_FILE) is an active person; prints each problem. Exit 1 on any.
+  reminders preview <owner/repo>
+      Each reminder of the repository: its channel, what it lists, when it fires next (held or
+      dropped by quiet hours), and the message it would post now, read from GitHub as the App;
+      posts nothing.
 
-Reads DATABASE_URL, the SLACK_* variables and, for redeliver, APP_ID and PRIVATE_KEY from the
-environment and ./.env, like the app.
+Reads DATABASE_URL, the SLACK_* variables and, for redeliver and reminders preview, APP_ID and
+PRIVATE_KEY from the environment and ./.env, like the app.
 `;
 
 export interface CliDeps {
@@ -207,6 +212,13 @@ async function dispatch(argv: string[], io: CliIo, deps: CliDeps): Promise<numbe
     const { positionals } = parseArgs({ args: argv.slice(2), allowPositionals: true });
     if (positionals.length > 1) throw new CliError("people check takes at most one file");
     return peopleCheckCommand({ io, file: positionals[0] });
+  }
+  if (command === "reminders" && sub === "preview") {
+    const { positionals } = parseArgs({ args: argv.slice(2), allowPositionals: true });
+    const [repository, ...extra] = positionals;
+    if (repository === undefined || extra.length > 0)
+      throw new CliError("reminders preview needs one repository: owner/name, like acme/api");
+    return remindersPreviewCommand({ io, repository, now: now() });
   }
   if (command === "unmute") {
     const target = argv[1];
