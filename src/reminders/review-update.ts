@@ -3,7 +3,8 @@
  * state, read from the raw payload for the store to apply (`ReviewWaits.recordReviewUpdate`).
  * Every `pull_request` action carries the pull request whole, so each one refreshes the snapshot
  * (open, draft, who is requested); `review_requested` also dates the request, and a submitted or
- * dismissed review gives its reviewer's verdict. The payload is untrusted: a bad shape reads as
+ * dismissed review gives its reviewer's verdict (and a submitted one answers its reviewer's
+ * request). The payload is untrusted: a bad shape reads as
  * nothing (null), and names are bounded as the store requires. Pure: no I/O, no clock.
  */
 import type {
@@ -81,6 +82,11 @@ export function reviewUpdateOf(params: {
   }
   if (state === null) return null;
   const installationId = params.installationId;
+  const review = eventName === "pull_request_review" ? reviewOf({ action, payload }) : null;
+  // A review answers its reviewer's request, whatever its verdict (GitHub drops the request,
+  // and sends no `review_request_removed` for it): not waiting for them even if the snapshot,
+  // taken around the review, still lists them.
+  const answered = review?.action === "submitted" ? review.login.toLowerCase() : null;
   return {
     installationId:
       installationId !== null && Number.isSafeInteger(installationId) && installationId > 0
@@ -95,7 +101,7 @@ export function reviewUpdateOf(params: {
         // Requested reviewers may list teams too (they have a slug, no login): not users.
         text(untrusted<User>(reviewer), "login"),
       ),
-    ),
+    ).filter((login) => login.toLowerCase() !== answered),
     requestedTeams: names(
       items(pullRequest, "requested_teams").map((team) => text(untrusted<Team>(team), "slug")),
     ),
@@ -103,24 +109,29 @@ export function reviewUpdateOf(params: {
       eventName === "pull_request" && action === "review_requested"
         ? requestTime({ updatedAt: text(pullRequest, "updated_at"), receivedAt: params.receivedAt })
         : null,
-    verdict: eventName === "pull_request_review" ? verdictOf({ action, payload }) : null,
+    verdict: review?.verdict ?? null,
   };
 }
 
-/** A submitted review's approval or change request, or a dismissal; null for a comment or a bad reviewer. */
-function verdictOf(params: {
+/**
+ * The reviewer of a submitted or dismissed review and their verdict (null for a comment, or for
+ * an edit of a review); null when the review names no usable reviewer.
+ */
+function reviewOf(params: {
   action: string;
   payload: Untrusted<PullRequestEvent | PullRequestReviewEvent> | null;
-}): ReviewUpdate["verdict"] {
+}): { action: string; login: string; verdict: ReviewUpdate["verdict"] } | null {
+  const { action } = params;
   const review = untrusted<PullRequestReviewEvent["review"]>(params.payload?.review);
   const login = text(child(review, "user"), "login");
   if (login === null || !isName(login)) return null;
-  if (params.action === "dismissed") return { login, verdict: "dismissed" };
-  if (params.action !== "submitted") return null;
+  if (action === "dismissed") return { action, login, verdict: { login, verdict: "dismissed" } };
   // Lower-case in webhooks, upper-case in the REST API: either reads.
   const state = text(review, "state")?.toLowerCase();
-  if (state === "approved" || state === "changes_requested") return { login, verdict: state };
-  return null;
+  if (action === "submitted" && (state === "approved" || state === "changes_requested")) {
+    return { action, login, verdict: { login, verdict: state } };
+  }
+  return { action, login, verdict: null };
 }
 
 /** The usable names, each once (in any case), at most {@link MAX_NAMES}. */

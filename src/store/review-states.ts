@@ -217,9 +217,10 @@ async function replaceStored(params: {
       approvals: JSON.stringify(withVerdict(namesOf(stored.approvals), update.verdict)),
     },
   );
-  // Most events (a label, a push) leave the requests as they were: nothing more to write.
-  const before = stored.is_open === 1 ? requestKeys(namesOf(stored.requested_users)) : "";
-  const after = update.open ? requestKeys(update.requestedUsers) : "";
+  // Most events (a label, a push) leave the requests as they were: nothing more to write. A
+  // closed pull request has none.
+  const before = requestKeys(Number(stored.is_open) === 1 ? namesOf(stored.requested_users) : []);
+  const after = requestKeys(update.open ? update.requestedUsers : []);
   if (before === after) return;
   await tx.run("DELETE FROM review_requests WHERE repository = @repository AND number = @number", {
     repository: update.repository,

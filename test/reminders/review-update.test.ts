@@ -143,6 +143,18 @@ describe("reviewUpdateOf", () => {
       });
     });
 
+    it.each(["approved", "changes_requested", "commented"])(
+      "submitted (%s) by a requested reviewer answers the request, whatever the snapshot still lists",
+      (state) => {
+        const payload = review(state, (p) => {
+          const octocat = example("pull_request", "review_requested").requested_reviewer;
+          p.review.user.login = "OctoCat";
+          p.pull_request.requested_reviewers = [octocat, { ...octocat, login: "hubot" }];
+        });
+        expect(read("pull_request_review", payload)?.requestedUsers).toEqual(["hubot"]);
+      },
+    );
+
     it("edited: the snapshot, no verdict", () => {
       const payload = review("approved", (p) => (p.action = "edited"));
       expect(read("pull_request_review", payload)).toMatchObject({ ...PULL, verdict: null });

@@ -448,12 +448,17 @@ describe("review states", () => {
     (await store.waitingFor({ login: "octocat", limit: 10 })).map(
       (s) => `${s.repository}#${s.number}`,
     );
-  /** Octocat's submitted review of #2, with `state`; GitHub drops a reviewer's request once answered. */
+  /**
+   * Octocat's submitted review of #2, with `state`. The snapshot still lists octocat as requested
+   * (as one taken around the review may): a review answers its reviewer's request all the same.
+   */
   const reviewBy = (reviewState: string) =>
     payloadOf("pull_request_review", "submitted", (p) => {
       p.review.state = reviewState;
       p.review.user.login = "octocat";
-      p.pull_request.requested_reviewers = [];
+      p.pull_request.requested_reviewers = [
+        payloadOf("pull_request", "review_requested").requested_reviewer,
+      ];
     });
 
   it("follows a pull request from opened through a review request and an approval to closed", async () => {
