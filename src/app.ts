@@ -23,6 +23,11 @@ import { startWebhookRelay } from "./receive/webhook-relay.js";
 import { checkRedis } from "./settings/check-redis.js";
 import { clockFrom, TEST_CLOCK_VARIABLE } from "./settings/test-clock.js";
 import { recoverMissedDeliveries, startRedeliveryTimer } from "./redelivery/redelivery.js";
+import { createReminderRunner } from "./reminders/run-reminder.js";
+import { createReminderDiscovery, type DiscoveryClient } from "./reminders/discovery.js";
+import { createReminderScheduler } from "./reminders/scheduler.js";
+import { createReminderService, type ReminderService } from "./reminders/reminder-service.js";
+import { personReminders } from "./reminders/reminder-plan.js";
 
 export interface NotifierApp {
   server: Server;
@@ -88,7 +93,7 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     );
   }
 
-  const { metrics, worker, guard, receiver } = composeNotifier({
+  const { metrics, worker, guard, receiver, reminders } = composeNotifier({
     settings,
     probot,
     log,
@@ -127,6 +132,7 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
   );
 
   worker.start();
+  reminders?.start();
   // The relay is a development aid: when smee cannot be reached the app still serves.
   const relay = settings.webhookProxyUrl
     ? await startWebhookRelay({
@@ -178,6 +184,7 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     stop(graceMs = 10_000) {
       stopped ??= (async () => {
         redelivery?.stop();
+        reminders?.stop();
         await relay?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
@@ -198,6 +205,8 @@ export interface ComposedNotifier {
   guard: ReturnType<typeof createWebhookGuard>;
   /** The Probot app function: stores each verified delivery before it is acknowledged. */
   receiver: ApplicationFunction;
+  /** Reminders (found, scheduled and run); null without a GitHub App, which they need to read pull requests. Not started. */
+  reminders: ReminderService | null;
 }
 
 /**
@@ -278,8 +287,46 @@ export function composeNotifier(params: {
           onCall: (call, result) => metrics.slackApiCalls.inc({ call, result }),
           paceMs: settings.slackPaceMs,
         });
+  // Reminders read GitHub's open pull requests: without an App there is nothing to read.
+  const reminders =
+    auth === null
+      ? null
+      : createReminderService({
+          discovery: createReminderDiscovery({
+            app: async () => clientOf(await probot.auth()),
+            installation: async (installationId) => clientOf(await auth(installationId)),
+            configs,
+            log,
+          }),
+          scheduler: createReminderScheduler({
+            store,
+            now,
+            log,
+            onStored: () => worker.wake(),
+            onOutcome: (outcome) => metrics.reminders.inc({ outcome }),
+          }),
+          people: personReminders(settings.people.all()),
+          // Found again this often (and at once after an installation or config change).
+          refreshMs: Math.max(settings.configCacheTtlMs, REMINDER_REFRESH_MIN_MS),
+          log,
+        });
   const worker = createWorker({
     store,
+    reminders:
+      auth === null
+        ? null
+        : createReminderRunner({
+            auth,
+            reviews: store,
+            people: settings.people,
+            channels: {
+              get: (name) => settings.channels.get(name),
+              mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
+              dm: () => settings.channels.dm(),
+            },
+            log,
+          }),
+    ...(reminders ? { onReminderSourcesChanged: () => reminders.installationsChanged() } : {}),
     channels: settings.channels,
     poster: params.overrides?.poster ?? createSlackPoster({ log }),
     threads,
@@ -302,5 +349,18 @@ export function composeNotifier(params: {
     routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }),
     onStored: () => worker.received(),
   });
-  return { metrics, worker, guard, receiver };
+  return { metrics, worker, guard, receiver, reminders };
+}
+
+/** Repositories are looked through for reminders at most this often (unless a change says so). */
+const REMINDER_REFRESH_MIN_MS = 5 * 60_000;
+
+/** Octokit as the narrow client discovery calls. */
+function clientOf(octokit: {
+  request: (route: string, params?: Record<string, unknown>) => Promise<unknown>;
+}): DiscoveryClient {
+  return {
+    request: async (route, params) =>
+      (await octokit.request(route, params)) as { data: unknown; headers: Record<string, unknown> },
+  };
 }

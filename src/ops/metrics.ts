@@ -21,6 +21,12 @@ export interface Metrics {
   slackApiCalls: Counter<"call" | "result">;
   receiptToPost: Histogram;
   recovered: Counter;
+  /**
+   * Reminders by `outcome`: when due, `stored` (this instance stored the run), `duplicate`
+   * (another instance had), `late` (skipped: more than an hour late), `dropped` (quiet hours
+   * with `drop`); when run, `queued` (a message is queued) or `empty` (nothing waits, muted, ...).
+   */
+  reminders: Counter<"outcome">;
 }
 
 /**
@@ -74,6 +80,12 @@ export function createMetrics(params: {
     labelNames: ["call", "result"] as const,
     registers: [registry],
   });
+  const reminders = new Counter({
+    name: "notifier_reminders_total",
+    help: "Reminders by outcome: stored, duplicate (another instance stored it), late, dropped (quiet hours), queued, empty",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
   const receiptToPost = new Histogram({
     name: "notifier_receipt_to_slack_seconds",
     help: "Time from receiving a delivery to Slack accepting its message",
@@ -124,5 +136,6 @@ export function createMetrics(params: {
     slackApiCalls,
     receiptToPost,
     recovered,
+    reminders,
   };
 }

@@ -21,6 +21,10 @@ import { DeadlineExceededError, withDeadline } from "../shared/deadline.js";
 import { RetryLaterError } from "../shared/retry-later.js";
 import { nextRetryDelay } from "../shared/retry-schedule.js";
 import { routeDelivery } from "./route-delivery.js";
+import { routeReminder } from "./route-reminder.js";
+import { REMINDER_EVENT } from "../reminders/types.js";
+import type { ReminderRunner } from "../reminders/run-reminder.js";
+import { configFilesTouchedByPush } from "../repo-config/config-push.js";
 import type { ActiveMutes } from "./mutes.js";
 import type { Overdue } from "./routing-pool.js";
 import { afterMissedDeadline, missedDeadline, routingDeadlineMessage } from "./routing-deadline.js";
@@ -60,6 +64,15 @@ export function createDeliveryRouting(params: {
   /** GitHub login to Slack user, for mentions and direct messages; nobody when absent. */
   people?: PeopleDirectory;
   mutes: { current(): Promise<ActiveMutes> };
+  /** Runs reminder runs the scheduler stored; null (or absent) skips them. */
+  reminders?: Pick<ReminderRunner, "run"> | null;
+  /**
+   * Told when a delivery may change which repositories have reminders: an installation added,
+   * removed or given repositories, or a push that changed config.
+   */
+  onReminderSourcesChanged?: () => void;
+  /** Counts reminder runs by what they queued. */
+  onReminderRun?: (outcome: "queued" | "empty") => void;
   /** This process's claim owner. */
   owner: string;
   log: Log;
@@ -110,21 +123,31 @@ export function createDeliveryRouting(params: {
   async function record(delivery: DeliveryRecord, dlog: Log): Promise<void> {
     // GitHub calls inside routing have their own timeouts, but a request stuck before it is
     // sent (throttling waiting on an unreachable Redis) would hold its slot for ever.
+    if (mayChangeReminders(delivery)) params.onReminderSourcesChanged?.();
+    const reminder = delivery.event === REMINDER_EVENT;
     const outcome = await withDeadline(
       params.mutes.current().then((active) =>
-        routeDelivery({
-          delivery,
-          configs: params.configs,
-          channels: params.channels,
-          state: store,
-          people: params.people,
-          mutes: active,
-          now: now(),
-        }),
+        reminder
+          ? routeReminder({
+              delivery,
+              reminders: params.reminders ?? null,
+              mutes: active,
+              now: now(),
+            })
+          : routeDelivery({
+              delivery,
+              configs: params.configs,
+              channels: params.channels,
+              state: store,
+              people: params.people,
+              mutes: active,
+              now: now(),
+            }),
       ),
       params.routingDeadlineMs,
       routingDeadlineMessage(params.routingDeadlineMs),
     );
+    if (reminder) params.onReminderRun?.(outcome.kind === "queue" ? "queued" : "empty");
     // The history lines commit with the routing's end: one transaction, not one per line.
     const history =
       outcome.kind === "skip"
@@ -205,4 +228,20 @@ export function createDeliveryRouting(params: {
       }
     },
   };
+}
+
+/**
+ * Whether a delivery may change which repositories have reminders: an installation's
+ * repositories changed, or a push changed a config file (its own or one others inherit).
+ */
+function mayChangeReminders(delivery: DeliveryRecord): boolean {
+  if (delivery.event === "installation" || delivery.event === "installation_repositories") {
+    return true;
+  }
+  if (delivery.event !== "push") return false;
+  try {
+    return configFilesTouchedByPush(JSON.parse(delivery.payload)).length > 0;
+  } catch {
+    return false;
+  }
 }

@@ -31,6 +31,7 @@ import type { ThreadPoster } from "../threads/thread-poster.js";
 import type { PeopleDirectory } from "../settings/people.js";
 import type { Metrics } from "../ops/metrics.js";
 import type { ConfigSource } from "../repo-config/config-source.js";
+import type { ReminderRunner } from "../reminders/run-reminder.js";
 import type { SendDeps } from "./send-channel.js";
 import { createMuteCache } from "./mutes.js";
 import { createRoutingPool } from "./routing-pool.js";
@@ -61,6 +62,10 @@ export interface WorkerParams {
   /** The operator's GitHub login to Slack user mapping; nobody when absent. */
   people?: PeopleDirectory;
   configs: ConfigSource;
+  /** Runs the reminder runs the scheduler stored; absent or null skips them. */
+  reminders?: Pick<ReminderRunner, "run"> | null;
+  /** Told when a routed delivery may change which repositories have reminders. */
+  onReminderSourcesChanged?: () => void;
   metrics: Metrics;
   log: Log;
   slackPaceMs: number;
@@ -170,6 +175,11 @@ export function createWorker(params: WorkerParams): Worker {
     channels: params.channels,
     people: params.people,
     mutes,
+    reminders: params.reminders ?? null,
+    ...(params.onReminderSourcesChanged
+      ? { onReminderSourcesChanged: params.onReminderSourcesChanged }
+      : {}),
+    onReminderRun: (outcome) => params.metrics.reminders.inc({ outcome }),
     owner,
     log,
     now,

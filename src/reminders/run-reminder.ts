@@ -1,0 +1,288 @@
+/**
+ * Running one stored reminder run (the worker claims it like a delivery): read GitHub's open
+ * pull requests of each repository it covers (the truth about what is open), add what the app
+ * learned from webhooks (when a review was last requested, approvals), select, and answer the
+ * one message to queue, or why nothing is sent. Only the repositories of the run are read; a
+ * personal reminder reads only the repositories of its candidates.
+ */
+import type { Log } from "../shared/log.js";
+import type { SlackMessage } from "../format/slack-message.js";
+import type { ReviewState, ReviewWaits } from "../store/types.js";
+import type { PeopleDirectory } from "../settings/people.js";
+import { DEFAULT_REMINDER_MAX } from "../repo-config/config-schema.js";
+import { decodeRun, LATE_LIMIT_MS, type ReminderRun } from "./reminder-plan.js";
+import { approvalsOf, GitHubRefusedError, listOpenPulls, type PullsClient } from "./open-pulls.js";
+import { applyMax, selectForReviewer, selectWaiting, type SelectedPull } from "./select.js";
+import { formatChannelReminder, formatPersonalReminder } from "./format-reminder.js";
+import type { WaitingPull } from "./types.js";
+
+/** What running a reminder decided. */
+export type ReminderOutcome =
+  | {
+      kind: "queue";
+      /** An operator channel, or the direct-message queue for a personal reminder. */
+      channel: string;
+      message: SlackMessage;
+      /** The Slack user a personal reminder is for. */
+      dmTo: string | null;
+      /** The owner the channel's allowlist is checked against (the installation's account). */
+      owner: string;
+      detail: string;
+    }
+  | { kind: "skip"; reason: string };
+
+/** What silences a reminder: `notifier mute` on its channel or on a repository. */
+export interface ReminderMutes {
+  /** Why the repository is muted, or null. */
+  repository(fullName: string): string | null;
+  /** Why the channel is muted, or null. */
+  channel(name: string): string | null;
+}
+
+export interface ReminderRunner {
+  /** Throws when GitHub or the store cannot answer now (the run is retried, while not too late). */
+  run(params: { payload: string; mutes: ReminderMutes; now: Date }): Promise<ReminderOutcome>;
+}
+
+/** Open pull requests read per repository at most (one list call per 100). */
+const MAX_OPEN_PULLS = 1_000;
+/** Candidates of a personal reminder looked at. */
+const MAX_CANDIDATES = 200;
+/** Per GitHub request. */
+const TIMEOUT_MS = 10_000;
+
+/**
+ * @example
+ * const runner = createReminderRunner({ auth, reviews: store, people, channels, dmChannel: "@dm", log });
+ * const outcome = await runner.run({ payload: delivery.payload, mutes, now });
+ */
+export function createReminderRunner(params: {
+  /** An installation's client; null without an App (nothing can be read). */
+  auth: ((installationId: number) => Promise<PullsClient>) | null;
+  reviews: Pick<ReviewWaits, "reviewStates" | "waitingFor" | "markClosed">;
+  people: PeopleDirectory;
+  channels: {
+    get(name: string): unknown;
+    mayUse(channel: string, owner: string): boolean;
+    /** The direct-message queue's name, or null without a bot token. */
+    dm(): { name: string } | null;
+  };
+  log: Log;
+  timeoutMs?: number;
+}): ReminderRunner {
+  const { reviews, people, channels, log } = params;
+  const timeoutMs = params.timeoutMs ?? TIMEOUT_MS;
+  const slackIdOf = (login: string) => people.lookup(login)?.slackId ?? null;
+
+  /** Open pull requests of one repository, or null when the App can no longer read it. */
+  async function openPulls(installationId: number, repository: string) {
+    if (params.auth === null) return null;
+    const [owner = "", repo = ""] = repository.split("/");
+    const octokit = await params.auth(installationId);
+    try {
+      const listed = await listOpenPulls({
+        octokit,
+        owner,
+        repo,
+        maxPulls: MAX_OPEN_PULLS,
+        timeoutMs,
+      });
+      if (listed.kind === "gone") {
+        log.info({ repository, reason: listed.reason }, "reminder: repository not readable");
+        return null;
+      }
+      return { octokit, owner, repo, ...listed };
+    } catch (error) {
+      // Refused for good (permissions): the other repositories of the reminder still count.
+      // An outage or a rate limit throws on, and the run is tried again while not too late.
+      if (!(error instanceof GitHubRefusedError)) throw error;
+      log.warn({ repository, err: error }, "reminder: GitHub refused to list pull requests");
+      return null;
+    }
+  }
+
+  /** Fills in the approvals the app never saw (opened before it was installed): one call each. */
+  async function withApprovals(
+    selected: readonly SelectedPull[],
+    read: (pull: SelectedPull) => Promise<string[]>,
+  ): Promise<WaitingPull[]> {
+    const pulls: WaitingPull[] = [];
+    for (const pull of selected) {
+      const { approvalsKnown, ...waiting } = pull;
+      pulls.push(approvalsKnown ? waiting : { ...waiting, approvals: await read(pull) });
+    }
+    return pulls;
+  }
+
+  async function runChannel(
+    run: Extract<ReminderRun, { kind: "channel" }>,
+    mutes: ReminderMutes,
+    now: Date,
+  ): Promise<ReminderOutcome> {
+    const channelMute = mutes.channel(run.channel);
+    if (channelMute !== null) return { kind: "skip", reason: channelMute };
+    if (channels.get(run.channel) === undefined) {
+      return { kind: "skip", reason: `channel ${run.channel} is no longer configured` };
+    }
+    const notes: string[] = [];
+    const selected: SelectedPull[] = [];
+    const clients = new Map<string, Awaited<ReturnType<typeof openPulls>>>();
+    let owner = "";
+    for (const repository of run.repositories) {
+      const repositoryOwner = repository.split("/")[0] ?? "";
+      owner ||= repositoryOwner;
+      const muted = mutes.repository(repository);
+      if (muted !== null) {
+        notes.push(`${repository}: ${muted}`);
+        continue;
+      }
+      if (!channels.mayUse(run.channel, repositoryOwner)) {
+        notes.push(`${repository}: channel ${run.channel} is reserved for other owners`);
+        continue;
+      }
+      const open = await openPulls(run.installationId, repository);
+      if (open === null) {
+        notes.push(`${repository}: not readable by the installation any more`);
+        continue;
+      }
+      clients.set(repository, open);
+      const states = await reviews.reviewStates({
+        repository,
+        numbers: open.pulls.map((pull) => pull.number),
+      });
+      selected.push(...selectWaiting({ pulls: open.pulls, states, reminder: run.reminder, now }));
+    }
+    selected.sort(byWaiting);
+    const { listed, more } = applyMax({
+      pulls: selected,
+      max: run.reminder.max ?? DEFAULT_REMINDER_MAX,
+    });
+    const pulls = await withApprovals(listed, async (pull) => {
+      const open = clients.get(pull.repository);
+      if (!open) return [];
+      return approvalsOf({
+        octokit: open.octokit,
+        owner: open.owner,
+        repo: open.repo,
+        number: pull.number,
+        timeoutMs,
+      });
+    });
+    const suffix = notes.length > 0 ? ` (${notes.join("; ")})` : "";
+    if (pulls.length === 0) return { kind: "skip", reason: `nothing waiting${suffix}` };
+    const message = formatChannelReminder({
+      groups: groupByRepository(pulls),
+      more,
+      now,
+      slackIdOf,
+      schedule: run.reminder.at,
+    });
+    return {
+      kind: "queue",
+      channel: run.channel,
+      message,
+      dmTo: null,
+      owner,
+      detail: `reminder -> ${run.channel}: ${pulls.length + more} pull request(s) waiting${suffix}`,
+    };
+  }
+
+  async function runPerson(
+    run: Extract<ReminderRun, { kind: "person" }>,
+    mutes: ReminderMutes,
+    now: Date,
+  ): Promise<ReminderOutcome> {
+    const person = people.lookup(run.login);
+    if (person === undefined)
+      return { kind: "skip", reason: `${run.login} is no longer in the people file` };
+    const dm = channels.dm();
+    if (dm === null) return { kind: "skip", reason: "direct messages need SLACK_BOT_TOKEN" };
+    const candidates = await reviews.waitingFor({ login: person.login, limit: MAX_CANDIDATES });
+    const byRepository = new Map<string, ReviewState[]>();
+    for (const candidate of candidates) {
+      if (candidate.installationId === null) continue;
+      const list = byRepository.get(candidate.repository) ?? [];
+      list.push(candidate);
+      byRepository.set(candidate.repository, list);
+    }
+    const selected: SelectedPull[] = [];
+    const clients = new Map<string, Awaited<ReturnType<typeof openPulls>>>();
+    for (const [repository, states] of byRepository) {
+      if (mutes.repository(repository) !== null) continue;
+      const installationId = states[0]?.installationId ?? null;
+      if (installationId === null) continue;
+      const open = await openPulls(installationId, repository);
+      if (open === null) continue;
+      clients.set(repository.toLowerCase(), open);
+      const openNumbers = new Set(open.pulls.map((pull) => pull.number));
+      // GitHub's list is the truth: a candidate it no longer lists was closed unseen.
+      const closed = states.map((state) => state.number).filter((n) => !openNumbers.has(n));
+      if (closed.length > 0 && !open.truncated)
+        await reviews.markClosed({ repository, numbers: closed, now });
+      const known = new Map(states.map((state) => [state.number, state]));
+      selected.push(
+        ...selectForReviewer({ pulls: open.pulls, login: person.login, states: known, now }),
+      );
+    }
+    selected.sort(byWaiting);
+    const { listed, more } = applyMax({ pulls: selected, max: DEFAULT_REMINDER_MAX });
+    const pulls = await withApprovals(listed, async (pull) => {
+      const open = clients.get(pull.repository.toLowerCase());
+      if (!open) return [];
+      return approvalsOf({
+        octokit: open.octokit,
+        owner: open.owner,
+        repo: open.repo,
+        number: pull.number,
+        timeoutMs,
+      });
+    });
+    if (pulls.length === 0)
+      return { kind: "skip", reason: `nothing waits for ${person.login}'s review` };
+    return {
+      kind: "queue",
+      channel: dm.name,
+      message: formatPersonalReminder({ login: person.login, pulls, more, now, slackIdOf }),
+      dmTo: person.slackId,
+      owner: "",
+      detail: `reminder -> direct message to ${person.login}: ${pulls.length + more} pull request(s) waiting`,
+    };
+  }
+
+  return {
+    async run({ payload, mutes, now }) {
+      const run = decodeRun(payload);
+      if (run === null) return { kind: "skip", reason: "malformed reminder run" };
+      const lateMs = now.getTime() - Date.parse(run.dueAt);
+      if (lateMs >= LATE_LIMIT_MS) {
+        log.warn(
+          { reminder: run.key, dueAt: run.dueAt },
+          "reminder run skipped: more than an hour late",
+        );
+        return { kind: "skip", reason: `more than an hour late (due ${run.dueAt})` };
+      }
+      return run.kind === "channel" ? runChannel(run, mutes, now) : runPerson(run, mutes, now);
+    },
+  };
+}
+
+function byWaiting(a: WaitingPull, b: WaitingPull): number {
+  return (
+    a.waitingSince.getTime() - b.waitingSince.getTime() ||
+    a.repository.localeCompare(b.repository) ||
+    a.number - b.number
+  );
+}
+
+/** Pull requests grouped by repository, repositories in the order their oldest appears. */
+function groupByRepository(
+  pulls: readonly WaitingPull[],
+): { repository: string; pulls: WaitingPull[] }[] {
+  const groups = new Map<string, WaitingPull[]>();
+  for (const pull of pulls) {
+    const group = groups.get(pull.repository) ?? [];
+    group.push(pull);
+    groups.set(pull.repository, group);
+  }
+  return [...groups].map(([repository, list]) => ({ repository, pulls: list }));
+}
