@@ -24,6 +24,13 @@ const REPO_CONFIG_IO =
  */
 const THREADS_IO = "^src/threads/thread-poster\\.[jt]s$";
 
+/**
+ * reminders' modules that read GitHub, keep timers or store runs: the rest of src/reminders
+ * (planning, selection, the message, the webhook reader) is pure.
+ */
+const REMINDERS_IO =
+  "^src/reminders/(open-pulls|discovery|scheduler|reminder-service|run-reminder)\\.[jt]s$";
+
 /** Whatever does I/O: a pure stage imports none of it. */
 const DOES_IO = [
   "^src/store/",
@@ -38,6 +45,7 @@ const DOES_IO = [
   "^src/settings/(settings|check-redis|test-clock)\\.[jt]s$",
   "^src/shared/(installation-auth|github-responses)\\.[jt]s$",
   REPO_CONFIG_IO,
+  REMINDERS_IO,
   "^src/app\\.[jt]s$",
   "^src/bin/",
   // Node's and the packages' I/O.
@@ -69,10 +77,10 @@ module.exports = {
       name: "pure-stages-do-no-io",
       severity: "error",
       comment:
-        "normalize, route, format, repo-config's parsing and threads' state and messages are pure (no I/O, no clock): they import nothing that reads or writes.",
+        "normalize, route, format, repo-config's parsing, threads' state and messages and reminders' planning, selection and message are pure (no I/O, no clock): they import nothing that reads or writes.",
       from: {
-        path: "^src/(normalize|route|format|repo-config|threads)/",
-        pathNot: [REPO_CONFIG_IO, THREADS_IO],
+        path: "^src/(normalize|route|format|repo-config|threads|reminders)/",
+        pathNot: [REPO_CONFIG_IO, THREADS_IO, REMINDERS_IO],
       },
       to: { path: DOES_IO },
     },

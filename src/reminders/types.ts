@@ -13,7 +13,7 @@
  * one message it queues.
  */
 export type { Schedule, Weekday } from "../shared/schedule.js";
-export type { ReviewState, ReviewUpdate, ReviewWaits } from "../store/types.js";
+export type { ReviewState, ReviewUpdate } from "../shared/review-state.js";
 
 /** Which pull requests a reminder lists: `review` waits for requested reviewers, `any` every open one. */
 export type ReminderWaiting = "review" | "any";

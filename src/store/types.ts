@@ -6,6 +6,10 @@
  * tests (`test/store/store-contract.ts`).
  */
 
+import type { ReviewState, ReviewUpdate } from "../shared/review-state.js";
+
+export type { ReviewState, ReviewUpdate } from "../shared/review-state.js";
+
 /**
  * Life of a delivery:
  * `pending` (stored, not yet routed) -> `processing` (claimed by a worker, or routed and
@@ -551,47 +555,6 @@ export interface HeadShas {
     /** The commit CI built (`workflow_run.head_sha`, `check_suite.head_sha`). */
     sha: string;
   }): Promise<number | null>;
-}
-
-/**
- * What a webhook tells about a pull request's review state. Built from a `pull_request` or
- * `pull_request_review` delivery's raw payload (`src/reminders/review-update.ts`); the store applies it.
- */
-export interface ReviewUpdate {
-  /** The installation that delivered it: later reads of the repository go through it. */
-  installationId: number | null;
-  /** `owner/name` as the payload writes it; the store matches it case-insensitively. */
-  repository: string;
-  /** The pull request's number. */
-  number: number;
-  /** False once closed or merged. */
-  open: boolean;
-  draft: boolean;
-  /** Logins whose review is requested now (the payload's `requested_reviewers`). */
-  requestedUsers: string[];
-  /** Team slugs whose review is requested now (`requested_teams`). */
-  requestedTeams: string[];
-  /** Set by `review_requested`: when the request was made (the payload's `updated_at`, else receipt). */
-  requestedAt: Date | null;
-  /** Set by a submitted or dismissed review: the reviewer's latest verdict. */
-  verdict: { login: string; verdict: "approved" | "changes_requested" | "dismissed" } | null;
-}
-
-/** A pull request's review state as the app learned it from webhooks. */
-export interface ReviewState {
-  installationId: number | null;
-  /** `owner/name`, lower-case. */
-  repository: string;
-  number: number;
-  open: boolean;
-  draft: boolean;
-  requestedUsers: string[];
-  requestedTeams: string[];
-  /** When a review was last requested, as far as the app saw; null when it saw none. */
-  lastRequestedAt: Date | null;
-  /** Logins whose latest verdict is an approval, oldest first. */
-  approvals: string[];
-  updatedAt: Date;
 }
 
 /**
