@@ -145,7 +145,9 @@ export function createReminderRunner(params: {
         notes.push(`${repository}: not readable by the installation any more`);
         continue;
       }
-      clients.set(repository, open);
+      // Keyed as GitHub spells the name in any case: its list may write `acme/api` for a run's
+      // `acme/API` (renamed in case since discovery), and the pull requests carry its spelling.
+      clients.set(repository.toLowerCase(), open);
       const states = await reviews.reviewStates({
         repository,
         numbers: open.pulls.map((pull) => pull.number),
@@ -158,7 +160,7 @@ export function createReminderRunner(params: {
       max: run.reminder.max ?? DEFAULT_REMINDER_MAX,
     });
     const pulls = await withApprovals(listed, async (pull) => {
-      const open = clients.get(pull.repository);
+      const open = clients.get(pull.repository.toLowerCase());
       if (!open) return [];
       return approvalsOf({
         octokit: open.octokit,
