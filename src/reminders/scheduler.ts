@@ -101,50 +101,71 @@ export function createReminderScheduler(params: {
       await reportLongMissed([...known.values()], at);
     }
     for (const [key, reminder] of known) {
+      // Replaced or dropped by a discovery while an earlier one was being stored.
+      if (!known.has(key)) continue;
       const after = checkedUntil.get(key) ?? at;
-      for (const { scheduledAt, due } of dueBetween({ reminder, after, until: at })) {
-        const id = reminderRunId({ key, scheduledAt });
-        if (handled.has(id)) continue;
-        if (due.kind === "drop") {
-          handled.set(id, at.getTime());
-          params.onOutcome?.("dropped");
-          log.info({ reminder: describe(reminder), reason: due.reason }, "reminder skipped");
-          continue;
-        }
-        if (at.getTime() - due.at.getTime() >= LATE_LIMIT_MS) {
-          handled.set(id, at.getTime());
-          params.onOutcome?.("late");
-          log.warn(
-            { reminder: describe(reminder), scheduledAt: scheduledAt.toISOString() },
-            "reminder skipped: more than an hour late",
-          );
-          continue;
-        }
-        const run = runOf({ reminder, scheduledAt, dueAt: due.at });
-        const outcome = await store.insertDelivery({
-          id,
-          event: REMINDER_EVENT,
-          action: reminder.kind,
-          installationId: reminder.kind === "channel" ? reminder.installationId : null,
-          repository:
-            reminder.kind === "channel" && reminder.repositories.length === 1
-              ? (reminder.repositories[0] ?? null)
-              : null,
-          payload: JSON.stringify(run),
-          receivedAt: at,
-        });
-        handled.set(id, at.getTime());
-        // `duplicate`: another instance (or this one before a restart) stored it first.
-        params.onOutcome?.(outcome === "stored" ? "stored" : "duplicate");
-        if (outcome === "stored") {
-          log.info({ reminder: describe(reminder), deliveryId: id }, "reminder due");
-          params.onStored();
-        }
-      }
+      // Marked looked at before the store is awaited: an edit of this reminder arriving meanwhile
+      // (a new key for the same place) starts from here, not from before a time stored under this one.
       checkedUntil.set(key, at);
+      try {
+        await storeDue({ key, reminder, after, at });
+      } catch (error) {
+        // Looked at again next tick (unless the reminder was replaced meanwhile).
+        if (checkedUntil.get(key) === at) checkedUntil.set(key, after);
+        throw error;
+      }
     }
     for (const [id, when] of handled) {
       if (at.getTime() - when > HANDLED_MEMORY_MS) handled.delete(id);
+    }
+  }
+
+  /** Stores the runs of one reminder due in (`after`, `at`], or skips them with a log line. */
+  async function storeDue(look: {
+    key: string;
+    reminder: KnownReminder;
+    after: Date;
+    at: Date;
+  }): Promise<void> {
+    const { key, reminder, after, at } = look;
+    for (const { scheduledAt, due } of dueBetween({ reminder, after, until: at })) {
+      const id = reminderRunId({ key, scheduledAt });
+      if (handled.has(id)) continue;
+      if (due.kind === "drop") {
+        handled.set(id, at.getTime());
+        params.onOutcome?.("dropped");
+        log.info({ reminder: describe(reminder), reason: due.reason }, "reminder skipped");
+        continue;
+      }
+      if (at.getTime() - due.at.getTime() >= LATE_LIMIT_MS) {
+        handled.set(id, at.getTime());
+        params.onOutcome?.("late");
+        log.warn(
+          { reminder: describe(reminder), scheduledAt: scheduledAt.toISOString() },
+          "reminder skipped: more than an hour late",
+        );
+        continue;
+      }
+      const run = runOf({ reminder, scheduledAt, dueAt: due.at });
+      const outcome = await store.insertDelivery({
+        id,
+        event: REMINDER_EVENT,
+        action: reminder.kind,
+        installationId: reminder.kind === "channel" ? reminder.installationId : null,
+        repository:
+          reminder.kind === "channel" && reminder.repositories.length === 1
+            ? (reminder.repositories[0] ?? null)
+            : null,
+        payload: JSON.stringify(run),
+        receivedAt: at,
+      });
+      handled.set(id, at.getTime());
+      // `duplicate`: another instance (or this one before a restart) stored it first.
+      params.onOutcome?.(outcome === "stored" ? "stored" : "duplicate");
+      if (outcome === "stored") {
+        log.info({ reminder: describe(reminder), deliveryId: id }, "reminder due");
+        params.onStored();
+      }
     }
   }
 
@@ -178,14 +199,29 @@ export function createReminderScheduler(params: {
         at.getTime() - startedAt.getTime() < LATE_LIMIT_MS
           ? new Date(startedAt.getTime() - LATE_LIMIT_MS)
           : at;
+      // An edited reminder has a new key (its key hashes its content) for the same place: it
+      // starts where this process had looked for that place, so a time already posted under the
+      // old key is not posted again under the new one.
+      const lookedUntil = new Map<string, Date>();
+      for (const [key, reminder] of known) {
+        const until = checkedUntil.get(key);
+        const seen = lookedUntil.get(placeOf(reminder));
+        if (until !== undefined && (seen === undefined || until.getTime() > seen.getTime())) {
+          lookedUntil.set(placeOf(reminder), until);
+        }
+      }
       const added = [...next.values()].filter((reminder) => !known.has(reminder.key));
+      const found: KnownReminder[] = [];
       for (const reminder of added) {
-        if (!checkedUntil.has(reminder.key)) checkedUntil.set(reminder.key, fresh);
+        if (checkedUntil.has(reminder.key)) continue;
+        const replaced = lookedUntil.get(placeOf(reminder));
+        checkedUntil.set(reminder.key, replaced ?? fresh);
+        if (replaced === undefined) found.push(reminder);
       }
       for (const key of checkedUntil.keys()) if (!next.has(key)) checkedUntil.delete(key);
       known = next;
-      if (firstLookDone && fresh.getTime() < at.getTime() && added.length > 0) {
-        void reportLongMissed(added, at);
+      if (firstLookDone && fresh.getTime() < at.getTime() && found.length > 0) {
+        void reportLongMissed(found, at);
       }
     },
     tick,
@@ -195,6 +231,13 @@ export function createReminderScheduler(params: {
       timer = null;
     },
   };
+}
+
+/** Where a reminder posts: an installation's channel, or a person. */
+function placeOf(reminder: KnownReminder): string {
+  return reminder.kind === "channel"
+    ? `channel ${reminder.installationId} ${reminder.channel}`
+    : `person ${reminder.login.toLowerCase()}`;
 }
 
 /** A reminder in a log line: where it posts and when. */

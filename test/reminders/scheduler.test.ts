@@ -147,6 +147,114 @@ describe("the reminder scheduler", () => {
     s.stop();
   });
 
+  it("does not post a time again when an edit changes a reminder's key in the hour after start-up", async () => {
+    clock = fakeClock("2026-01-05T08:00:00Z"); // restarted at 09:00 Berlin
+    const s = scheduler();
+    s.start();
+    await s.tick();
+    s.setReminders(BERLIN_0930); // the first discovery
+    clock.set("2026-01-05T08:30:01Z");
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(1);
+    // 09:40: the team raises max; the reminder's content, so its key, changes.
+    clock.set("2026-01-05T08:40:00Z");
+    const edited = channelReminders([
+      {
+        installationId: 1,
+        repository: "acme/api",
+        config: {
+          reminders: [
+            { channel: "eng", at: "weekdays at 09:30", timezone: "Europe/Berlin", max: 30 },
+          ],
+        },
+      },
+    ]);
+    expect(edited[0]?.key).not.toBe(BERLIN_0930[0]?.key);
+    s.setReminders(edited);
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(1);
+    // The edited reminder still posts its next time.
+    clock.set("2026-01-06T08:30:00Z");
+    await s.tick();
+    expect((await reminderRuns()).map((d) => d.id)).toContainEqual(
+      expect.stringMatching(new RegExp(`${edited[0]?.key}-20260106T0830Z$`)),
+    );
+    s.stop();
+  });
+
+  it("does not post a time again when an edit arrives while that time's run is being stored", async () => {
+    clock = fakeClock("2026-01-05T06:00:00Z");
+    let release: () => void = () => {};
+    const slow = {
+      insertDelivery: async (delivery: Parameters<Store["insertDelivery"]>[0]) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return store.insertDelivery(delivery);
+      },
+      knownDeliveryIds: (ids: string[]) => store.knownDeliveryIds(ids),
+    };
+    const s = createReminderScheduler({
+      store: slow,
+      now: clock.now,
+      log,
+      onStored: () => {},
+      tickMs: 3_600_000,
+    });
+    s.setReminders(BERLIN_0930);
+    s.start();
+    await s.tick();
+    clock.set("2026-01-05T08:30:00Z");
+    const storing = s.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    // A discovery lands meanwhile with the reminder edited.
+    const edited = channelReminders([
+      {
+        installationId: 1,
+        repository: "acme/api",
+        config: {
+          reminders: [
+            { channel: "eng", at: "weekdays at 09:30", timezone: "Europe/Berlin", drafts: true },
+          ],
+        },
+      },
+    ]);
+    s.setReminders(edited);
+    release();
+    await storing;
+    clock.advance(1_000);
+    const next = s.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await next;
+    expect(await reminderRuns()).toHaveLength(1);
+    s.stop();
+  });
+
+  it("still catches up a reminder the first discovery finds, and one of another channel found later", async () => {
+    clock = fakeClock("2026-01-05T08:45:00Z"); // restarted 15 minutes after 09:30 Berlin
+    const s = scheduler();
+    s.start();
+    await s.tick();
+    clock.advance(30_000);
+    s.setReminders(BERLIN_0930);
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(1);
+    // A later discovery finds another installation's reminder (its listing failed at first).
+    clock.advance(5 * 60_000);
+    const other = channelReminders([
+      {
+        installationId: 2,
+        repository: "globex/web",
+        config: {
+          reminders: [{ channel: "web", at: "weekdays at 09:30", timezone: "Europe/Berlin" }],
+        },
+      },
+    ]);
+    s.setReminders([...BERLIN_0930, ...other]);
+    await s.tick();
+    expect(await reminderRuns()).toHaveLength(2);
+    s.stop();
+  });
+
   it("looks again after the store fails, and stores the run then", async () => {
     clock = fakeClock("2026-01-05T08:30:05Z");
     let failures = 1;
