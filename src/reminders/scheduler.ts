@@ -221,7 +221,10 @@ export function createReminderScheduler(params: {
       for (const key of checkedUntil.keys()) if (!next.has(key)) checkedUntil.delete(key);
       known = next;
       if (firstLookDone && fresh.getTime() < at.getTime() && found.length > 0) {
-        void reportLongMissed(found, at);
+        // Only a log line is at stake, but a rejection left unhandled would end the process.
+        void reportLongMissed(found, at).catch((error: unknown) =>
+          log.error({ err: error }, "checking which reminder times were missed failed"),
+        );
       }
     },
     tick,

@@ -255,6 +255,40 @@ describe("the reminder scheduler", () => {
     s.stop();
   });
 
+  it("logs, and does not reject unhandled, when the store fails while a discovery's missed times are checked", async () => {
+    clock = fakeClock("2026-01-05T11:00:00Z"); // 09:30 Berlin was 3.5 hours ago
+    const errors: string[] = [];
+    const failing = {
+      insertDelivery: (delivery: Parameters<Store["insertDelivery"]>[0]) =>
+        store.insertDelivery(delivery),
+      knownDeliveryIds: () => Promise.reject(new Error("connection terminated")),
+    };
+    const s = createReminderScheduler({
+      store: failing,
+      now: clock.now,
+      log: Object.assign(Object.create(log) as Log, {
+        error: (_: unknown, message?: string) => void errors.push(message ?? ""),
+      }),
+      onStored: () => {},
+      tickMs: 3_600_000,
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      s.start();
+      await s.tick();
+      clock.advance(60_000);
+      s.setReminders(BERLIN_0930); // the first discovery, within the hour after start-up
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+      expect(errors.some((message) => message.includes("missed"))).toBe(true);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      s.stop();
+    }
+  });
+
   it("looks again after the store fails, and stores the run then", async () => {
     clock = fakeClock("2026-01-05T08:30:05Z");
     let failures = 1;
