@@ -50,6 +50,13 @@ const MAX_OPEN_PULLS = 1_000;
 const MAX_CANDIDATES = 200;
 /** Per GitHub request. */
 const TIMEOUT_MS = 10_000;
+/**
+ * GitHub reads of one run under way at once. A reminder an owner's `.github` gives hundreds of
+ * repositories reads one list each: one after another, at GitHub's usual 0.2-0.5 s a call, that
+ * outlives the worker's routing deadline (60 s, twice and the run is dead). A few at once, as
+ * discovery reads configs, stays far below GitHub's limits on concurrent requests.
+ */
+const READS_AT_ONCE = 4;
 
 /**
  * @example
@@ -106,12 +113,13 @@ export function createReminderRunner(params: {
     selected: readonly SelectedPull[],
     read: (pull: SelectedPull) => Promise<string[]>,
   ): Promise<WaitingPull[]> {
-    const pulls: WaitingPull[] = [];
-    for (const pull of selected) {
-      const { approvalsKnown, ...waiting } = pull;
-      pulls.push(approvalsKnown ? waiting : { ...waiting, approvals: await read(pull) });
-    }
-    return pulls;
+    return inTurns({
+      items: selected,
+      work: async (pull) => {
+        const { approvalsKnown, ...waiting } = pull;
+        return approvalsKnown ? waiting : { ...waiting, approvals: await read(pull) };
+      },
+    });
   }
 
   async function runChannel(
@@ -127,32 +135,37 @@ export function createReminderRunner(params: {
     const notes: string[] = [];
     const selected: SelectedPull[] = [];
     const clients = new Map<string, Awaited<ReturnType<typeof openPulls>>>();
-    let owner = "";
-    for (const repository of run.repositories) {
-      const repositoryOwner = repository.split("/")[0] ?? "";
-      owner ||= repositoryOwner;
-      const muted = mutes.repository(repository);
-      if (muted !== null) {
-        notes.push(`${repository}: ${muted}`);
-        continue;
-      }
-      if (!channels.mayUse(run.channel, repositoryOwner)) {
-        notes.push(`${repository}: channel ${run.channel} is reserved for other owners`);
-        continue;
-      }
-      const open = await openPulls(run.installationId, repository);
-      if (open === null) {
-        notes.push(`${repository}: not readable by the installation any more`);
+    const owner = run.repositories[0]?.split("/")[0] ?? "";
+    const read = await inTurns({
+      items: run.repositories,
+      work: async (repository) => {
+        const repositoryOwner = repository.split("/")[0] ?? "";
+        const muted = mutes.repository(repository);
+        if (muted !== null) return { repository, note: muted };
+        if (!channels.mayUse(run.channel, repositoryOwner)) {
+          return { repository, note: `channel ${run.channel} is reserved for other owners` };
+        }
+        const open = await openPulls(run.installationId, repository);
+        if (open === null) {
+          return { repository, note: "not readable by the installation any more" };
+        }
+        const states = await reviews.reviewStates({
+          repository,
+          numbers: open.pulls.map((pull) => pull.number),
+        });
+        const waiting = selectWaiting({ pulls: open.pulls, states, reminder: run.reminder, now });
+        return { repository, open, waiting };
+      },
+    });
+    for (const result of read) {
+      if ("note" in result) {
+        notes.push(`${result.repository}: ${result.note}`);
         continue;
       }
       // Keyed as GitHub spells the name in any case: its list may write `acme/api` for a run's
       // `acme/API` (renamed in case since discovery), and the pull requests carry its spelling.
-      clients.set(repository.toLowerCase(), open);
-      const states = await reviews.reviewStates({
-        repository,
-        numbers: open.pulls.map((pull) => pull.number),
-      });
-      selected.push(...selectWaiting({ pulls: open.pulls, states, reminder: run.reminder, now }));
+      clients.set(result.repository.toLowerCase(), result.open);
+      selected.push(...result.waiting);
     }
     selected.sort(byWaiting);
     const { listed, more } = applyMax({
@@ -209,22 +222,33 @@ export function createReminderRunner(params: {
     }
     const selected: SelectedPull[] = [];
     const clients = new Map<string, Awaited<ReturnType<typeof openPulls>>>();
-    for (const [repository, states] of byRepository) {
-      if (mutes.repository(repository) !== null) continue;
-      const installationId = states[0]?.installationId ?? null;
-      if (installationId === null) continue;
-      const open = await openPulls(installationId, repository);
-      if (open === null) continue;
-      clients.set(repository.toLowerCase(), open);
-      const openNumbers = new Set(open.pulls.map((pull) => pull.number));
-      // GitHub's list is the truth: a candidate it no longer lists was closed unseen.
-      const closed = states.map((state) => state.number).filter((n) => !openNumbers.has(n));
-      if (closed.length > 0 && !open.truncated)
-        await reviews.markClosed({ repository, numbers: closed, now });
-      const known = new Map(states.map((state) => [state.number, state]));
-      selected.push(
-        ...selectForReviewer({ pulls: open.pulls, login: person.login, states: known, now }),
-      );
+    const read = await inTurns({
+      items: [...byRepository],
+      work: async ([repository, states]) => {
+        if (mutes.repository(repository) !== null) return null;
+        const installationId = states[0]?.installationId ?? null;
+        if (installationId === null) return null;
+        const open = await openPulls(installationId, repository);
+        if (open === null) return null;
+        const openNumbers = new Set(open.pulls.map((pull) => pull.number));
+        // GitHub's list is the truth: a candidate it no longer lists was closed unseen.
+        const closed = states.map((state) => state.number).filter((n) => !openNumbers.has(n));
+        if (closed.length > 0 && !open.truncated)
+          await reviews.markClosed({ repository, numbers: closed, now });
+        const known = new Map(states.map((state) => [state.number, state]));
+        const waiting = selectForReviewer({
+          pulls: open.pulls,
+          login: person.login,
+          states: known,
+          now,
+        });
+        return { repository, open, waiting };
+      },
+    });
+    for (const result of read) {
+      if (result === null) continue;
+      clients.set(result.repository.toLowerCase(), result.open);
+      selected.push(...result.waiting);
     }
     selected.sort(byWaiting);
     const { listed, more } = applyMax({ pulls: selected, max: DEFAULT_REMINDER_MAX });
@@ -266,6 +290,34 @@ export function createReminderRunner(params: {
       return run.kind === "channel" ? runChannel(run, mutes, now) : runPerson(run, mutes, now);
     },
   };
+}
+
+/**
+ * `work` over `items`, {@link READS_AT_ONCE} at a time, the results in the items' order. The
+ * first failure rejects at once, and no further item is started.
+ */
+async function inTurns<T, R>(params: {
+  items: readonly T[];
+  work: (item: T) => Promise<R>;
+}): Promise<R[]> {
+  const { items, work } = params;
+  const results: R[] = [];
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const index = next;
+      next += 1;
+      try {
+        results[index] = await work(items[index] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, items.length) }, worker));
+  return results;
 }
 
 function byWaiting(a: WaitingPull, b: WaitingPull): number {

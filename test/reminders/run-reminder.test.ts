@@ -526,6 +526,46 @@ describe("a channel reminder's run", () => {
     expect(await run(payload)).toEqual({ kind: "skip", reason: "malformed reminder run" });
   });
 
+  it("reads a reminder's repositories a few at a time, not one after another", async () => {
+    // A reminder an owner's `.github` gives 300 repositories reads 300 lists: one after another
+    // at GitHub's usual 0.2-0.5 s each, that outlives the worker's 60 s routing deadline twice,
+    // and the run ends dead without a message.
+    const repositories = [1, 2, 3, 4, 5, 6].map((n) => storedRepository(`acme/r${n}`));
+    // States known, so no approvals are read: only the lists are asked.
+    for (const repository of repositories) {
+      await store.recordReviewUpdate(reviewUpdate(repository, { number: 1 }));
+    }
+    let waiting = 0;
+    let mostAtOnce = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    setTimeout(release, 300).unref();
+    const scope = github();
+    for (const repository of repositories) {
+      scope
+        .get(`/repos/${repository.fullName}/pulls`)
+        .query(true)
+        .reply(async () => {
+          waiting += 1;
+          mostAtOnce = Math.max(mostAtOnce, waiting);
+          if (waiting >= 4) release();
+          await gate;
+          waiting -= 1;
+          return [200, [pullObject({ repository, pull: pull(1) })]];
+        });
+    }
+    const outcome = await run(channelRun({ repositories }));
+
+    expect(mostAtOnce).toBe(4);
+    expect(outcome.kind).toBe("queue");
+    expect(
+      look(messageOf(outcome))
+        .match(/acme\/r\d/g)
+        ?.slice(0, 12),
+    ).toEqual(expect.arrayContaining(repositories.map((repository) => repository.fullName)));
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("posts nothing when nothing waits: a draft, a young one, one without reviewers", async () => {
     const scope = github();
     openPulls(scope, API_REPO, [
