@@ -288,6 +288,13 @@ export function composeNotifier(params: {
           paceMs: settings.slackPaceMs,
         });
   // Reminders read GitHub's open pull requests: without an App there is nothing to read.
+  const reminded = settings.people.all().find((person) => person.remind !== null);
+  if (auth === null && reminded?.remind) {
+    // Not fatal (the rest of the app works), but a reminder asked for must not silently never come.
+    log.warn(
+      `SLACK_PEOPLE_FILE gives ${reminded.login} a reminder (remind: "${reminded.remind.schedule.text}"), but APP_ID and PRIVATE_KEY are not set: reminders read the pull requests waiting from GitHub as the App, so none is sent; set them, or remove remind`,
+    );
+  }
   const reminders =
     auth === null
       ? null
