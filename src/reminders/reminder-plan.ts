@@ -38,6 +38,8 @@ export interface ChannelReminder {
   kind: "channel";
   /** Names the reminder: a hash of the installation and everything that shapes its message. */
   key: string;
+  /** Names its runs: see {@link slotsOf}. */
+  slot: string;
   installationId: number;
   /** The operator's channel it posts to (the reminder's, else the config's, else `default`). */
   channel: string;
@@ -53,6 +55,8 @@ export interface ChannelReminder {
 export interface PersonReminder {
   kind: "person";
   key: string;
+  /** Names its runs: the person (one reminder each), so an edit of the schedule keeps it. */
+  slot: string;
   /** GitHub login as the people file writes it. */
   login: string;
   schedule: Schedule;
@@ -87,6 +91,7 @@ export function channelReminders(found: readonly RepositoryConfig[]): ChannelRem
       byKey.set(key, {
         kind: "channel",
         key,
+        slot: "",
         installationId,
         channel,
         reminder,
@@ -99,7 +104,36 @@ export function channelReminders(found: readonly RepositoryConfig[]): ChannelRem
   }
   const reminders = [...byKey.values()];
   for (const reminder of reminders) reminder.repositories.sort();
+  slotsOf(reminders);
   return reminders;
+}
+
+/**
+ * Gives each reminder the slot its runs are stored under: its installation, channel, time of
+ * day and zone, and its rank among the reminders sharing them. Not its content, which `key`
+ * hashes: an edit (a new `max`, a label) must not make a time posted under the old content due
+ * again under the new, whether a restart within the hour brings the edit or two instances
+ * hold the reminder before and after it. Two reminders of one channel at one time keep two.
+ */
+function slotsOf(reminders: readonly ChannelReminder[]): void {
+  const sharing = new Map<string, ChannelReminder[]>();
+  for (const reminder of reminders) {
+    const { hour, minute } = reminder.schedule;
+    const place = JSON.stringify([
+      reminder.installationId,
+      reminder.channel,
+      hour,
+      minute,
+      reminder.timeZone,
+    ]);
+    sharing.set(place, [...(sharing.get(place) ?? []), reminder]);
+  }
+  for (const [place, group] of sharing) {
+    group.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    group.forEach((reminder, rank) => {
+      reminder.slot = createHash("sha256").update(`${place}\n${rank}`).digest("hex").slice(0, 16);
+    });
+  }
 }
 
 /**
@@ -121,6 +155,10 @@ export function personReminders(
       : [
           {
             kind: "person" as const,
+            slot: `person-${createHash("sha256")
+              .update(person.login.toLowerCase())
+              .digest("hex")
+              .slice(0, 16)}`,
             key: `person-${createHash("sha256")
               .update(
                 `${person.login.toLowerCase()}\n${person.remind.schedule.text}\n${person.remind.timezone}`,
@@ -196,7 +234,8 @@ export function dueBetween(params: {
 
 /**
  * The id a reminder's run at one scheduled time is stored under, as a delivery: the same in
- * every instance, so the store keeps the first and answers `duplicate` to the others.
+ * every instance, so the store keeps the first and answers `duplicate` to the others. `key` is
+ * the reminder's `slot`, which an edit of the reminder keeps.
  *
  * @example
  * reminderRunId({ key: "3f2a…", scheduledAt: new Date("2026-01-05T08:30:00Z") }) // "reminder-3f2a…-20260105T0830Z"

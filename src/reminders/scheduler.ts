@@ -76,7 +76,7 @@ export function createReminderScheduler(params: {
       });
       const due = dueTime({ reminder, scheduledAt });
       if (due.kind !== "post" || at.getTime() - due.at.getTime() < LATE_LIMIT_MS) continue;
-      const id = reminderRunId({ key: reminder.key, scheduledAt });
+      const id = reminderRunId({ key: reminder.slot, scheduledAt });
       if (handled.has(id)) continue;
       // Only what no instance stored was missed: another one may have been up.
       const stored = await store.knownDeliveryIds([id]);
@@ -108,7 +108,7 @@ export function createReminderScheduler(params: {
       // (a new key for the same place) starts from here, not from before a time stored under this one.
       checkedUntil.set(key, at);
       try {
-        await storeDue({ key, reminder, after, at });
+        await storeDue({ reminder, after, at });
       } catch (error) {
         // Looked at again next tick (unless the reminder was replaced meanwhile).
         if (checkedUntil.get(key) === at) checkedUntil.set(key, after);
@@ -121,15 +121,10 @@ export function createReminderScheduler(params: {
   }
 
   /** Stores the runs of one reminder due in (`after`, `at`], or skips them with a log line. */
-  async function storeDue(look: {
-    key: string;
-    reminder: KnownReminder;
-    after: Date;
-    at: Date;
-  }): Promise<void> {
-    const { key, reminder, after, at } = look;
+  async function storeDue(look: { reminder: KnownReminder; after: Date; at: Date }): Promise<void> {
+    const { reminder, after, at } = look;
     for (const { scheduledAt, due } of dueBetween({ reminder, after, until: at })) {
-      const id = reminderRunId({ key, scheduledAt });
+      const id = reminderRunId({ key: reminder.slot, scheduledAt });
       if (handled.has(id)) continue;
       if (due.kind === "drop") {
         handled.set(id, at.getTime());

@@ -68,6 +68,22 @@ describe("channelReminders", () => {
     expect(c?.key).not.toBe(a?.key);
   });
 
+  it("keeps a reminder's slot through an edit, and gives reminders sharing a time slots of their own", () => {
+    const slotOf = (config: NotifierConfig, installationId = 1) =>
+      channelReminders([{ installationId, repository: "acme/api", config }]).map((r) => r.slot);
+    const edited: NotifierConfig = {
+      reminders: [{ ...eng.reminders![0]!, older_than: "2d", labels: ["needs-review"] }],
+    };
+    expect(slotOf(edited)).toEqual(slotOf(eng));
+    expect(slotOf(eng, 2)).not.toEqual(slotOf(eng));
+    const later: NotifierConfig = {
+      reminders: [{ ...eng.reminders![0]!, at: "weekdays at 09:45" }],
+    };
+    expect(slotOf(later)).not.toEqual(slotOf(eng));
+    const two = slotOf({ reminders: [eng.reminders![0]!, edited.reminders![0]!] });
+    expect(new Set(two).size).toBe(2);
+  });
+
   it("posts to the config's channel when the reminder names none, else default", () => {
     const own = channelReminders([
       {
