@@ -81,7 +81,10 @@ export function createReminderRunner(params: {
   const timeoutMs = params.timeoutMs ?? TIMEOUT_MS;
   const slackIdOf = (login: string) => people.lookup(login)?.slackId ?? null;
 
-  /** Open pull requests of one repository, or null when the App can no longer read it. */
+  /**
+   * Open pull requests of one repository; `gone` when GitHub says it is gone for the
+   * installation (404, 410, 451), null when it cannot be read otherwise (no App, a refusal).
+   */
   async function openPulls(installationId: number, repository: string) {
     if (params.auth === null) return null;
     const [owner = "", repo = ""] = repository.split("/");
@@ -96,7 +99,7 @@ export function createReminderRunner(params: {
       });
       if (listed.kind === "gone") {
         log.info({ repository, reason: listed.reason }, "reminder: repository not readable");
-        return null;
+        return "gone" as const;
       }
       return { octokit, owner, repo, ...listed };
     } catch (error) {
@@ -134,7 +137,7 @@ export function createReminderRunner(params: {
     }
     const notes: string[] = [];
     const selected: SelectedPull[] = [];
-    const clients = new Map<string, Awaited<ReturnType<typeof openPulls>>>();
+    const clients = new Map<string, Exclude<Awaited<ReturnType<typeof openPulls>>, "gone">>();
     const owner = run.repositories[0]?.split("/")[0] ?? "";
     const read = await inTurns({
       items: run.repositories,
@@ -146,7 +149,7 @@ export function createReminderRunner(params: {
           return { repository, note: `channel ${run.channel} is reserved for other owners` };
         }
         const open = await openPulls(run.installationId, repository);
-        if (open === null) {
+        if (open === null || open === "gone") {
           return { repository, note: "not readable by the installation any more" };
         }
         const states = await reviews.reviewStates({
@@ -221,7 +224,7 @@ export function createReminderRunner(params: {
       byRepository.set(candidate.repository, list);
     }
     const selected: SelectedPull[] = [];
-    const clients = new Map<string, Awaited<ReturnType<typeof openPulls>>>();
+    const clients = new Map<string, Exclude<Awaited<ReturnType<typeof openPulls>>, "gone">>();
     const read = await inTurns({
       items: [...byRepository],
       work: async ([repository, states]) => {
@@ -229,6 +232,12 @@ export function createReminderRunner(params: {
         const installationId = states[0]?.installationId ?? null;
         if (installationId === null) return null;
         const open = await openPulls(installationId, repository);
+        if (open === "gone") {
+          // Removed from the installation or deleted: no webhook will ever close its candidates,
+          // which would otherwise be read at every reminder and, oldest first, crowd out the rest.
+          await reviews.markClosed({ repository, numbers: states.map((s) => s.number), now });
+          return null;
+        }
         if (open === null) return null;
         const openNumbers = new Set(open.pulls.map((pull) => pull.number));
         // GitHub's list is the truth: a candidate it no longer lists was closed unseen.

@@ -639,6 +639,43 @@ describe("a person's reminder run", () => {
     ]);
   });
 
+  it("forgets the candidates of a repository gone for the installation, which no webhook will close", async () => {
+    // The repository was removed from the installation (or deleted): its states stayed open,
+    // read once more at every reminder and, oldest first, crowding out the candidates that count.
+    await store.recordReviewUpdate(
+      reviewUpdate(API_REPO, { number: 1, requestedUsers: ["alice"], requestedAt: ago(9 * DAY) }),
+    );
+    await store.recordReviewUpdate(
+      reviewUpdate(WEB_REPO, { number: 8, requestedUsers: ["alice"], requestedAt: ago(DAY) }),
+    );
+    const scope = github();
+    failingList(scope, API_REPO, 404);
+    openPulls(scope, WEB_REPO, [pull(8, { requestedReviewers: ["alice"] })]);
+
+    expect(messageOf(await run(personRun("alice"))).text).toBe(
+      "1 pull request waiting for your review: acme/web #8",
+    );
+    expect(scope.isDone()).toBe(true);
+    const left = await store.waitingFor({ login: "alice", limit: 10 });
+    expect(left.map((state) => `${state.repository}#${state.number}`)).toEqual(["acme/web#8"]);
+  });
+
+  it("keeps the candidates of a repository GitHub refuses to list (a permission, not a deletion)", async () => {
+    await store.recordReviewUpdate(
+      reviewUpdate(API_REPO, { number: 1, requestedUsers: ["alice"], requestedAt: ago(DAY) }),
+    );
+    const scope = github();
+    failingList(scope, API_REPO, 403);
+
+    expect(await run(personRun("alice"))).toEqual({
+      kind: "skip",
+      reason: "nothing waits for alice's review",
+    });
+    expect(scope.isDone()).toBe(true);
+    const left = await store.waitingFor({ login: "alice", limit: 10 });
+    expect(left.map((state) => `${state.repository}#${state.number}`)).toEqual(["acme/api#1"]);
+  });
+
   it("skips without a bot token: a direct message needs one", async () => {
     await store.recordReviewUpdate(
       reviewUpdate(API_REPO, { number: 1, requestedUsers: ["alice"], requestedAt: ago(DAY) }),
