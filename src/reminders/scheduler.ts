@@ -59,6 +59,13 @@ export function createReminderScheduler(params: {
   let known = new Map<string, KnownReminder>();
   /** Per reminder key: due times up to this instant have been looked at. */
   const checkedUntil = new Map<string, Date>();
+  /**
+   * Per reminder key: nothing is due after `from` and before `next` (epoch ms). A look skips a
+   * reminder inside that span: finding due times costs tens of microseconds of time-zone
+   * arithmetic per reminder, and reminders are as many as the tenants' configs make them, at
+   * a look a second.
+   */
+  const idle = new Map<string, { from: number; next: number }>();
   /** Run ids this process stored, found stored, or skipped, with when (for forgetting). */
   const handled = new Map<string, number>();
   const startedAt = now();
@@ -104,11 +111,17 @@ export function createReminderScheduler(params: {
       // Replaced or dropped by a discovery while an earlier one was being stored.
       if (!known.has(key)) continue;
       const after = checkedUntil.get(key) ?? at;
+      const quiet = idle.get(key);
+      if (quiet && after.getTime() >= quiet.from && at.getTime() < quiet.next) {
+        checkedUntil.set(key, at);
+        continue;
+      }
       // Marked looked at before the store is awaited: an edit of this reminder arriving meanwhile
       // (a new key for the same place) starts from here, not from before a time stored under this one.
       checkedUntil.set(key, at);
       try {
         await storeDue({ reminder, after, at });
+        idle.set(key, { from: at.getTime(), next: nextDue({ reminder, after: at }) });
       } catch (error) {
         // Looked at again next tick (unless the reminder was replaced meanwhile).
         if (checkedUntil.get(key) === at) checkedUntil.set(key, after);
@@ -214,6 +227,7 @@ export function createReminderScheduler(params: {
         if (replaced === undefined) found.push(reminder);
       }
       for (const key of checkedUntil.keys()) if (!next.has(key)) checkedUntil.delete(key);
+      for (const key of idle.keys()) if (!next.has(key)) idle.delete(key);
       known = next;
       if (firstLookDone && fresh.getTime() < at.getTime() && found.length > 0) {
         // Only a log line is at stake, but a rejection left unhandled would end the process.
@@ -229,6 +243,22 @@ export function createReminderScheduler(params: {
       timer = null;
     },
   };
+}
+
+/** How far ahead the next due time is looked for; past it, it is looked for again. */
+const NEXT_DUE_HORIZON_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The first instant after `after` at which the reminder has something due (a run to store, or
+ * a time quiet hours drop, for its log line), or the horizon when nothing is.
+ */
+function nextDue(params: { reminder: KnownReminder; after: Date }): number {
+  const { reminder, after } = params;
+  const until = new Date(after.getTime() + NEXT_DUE_HORIZON_MS);
+  const times = dueBetween({ reminder, after, until }).map(({ due, scheduledAt }) =>
+    (due.kind === "post" ? due.at : scheduledAt).getTime(),
+  );
+  return Math.min(until.getTime(), ...times);
 }
 
 /** Where a reminder posts: an installation's channel, or a person. */
