@@ -311,6 +311,7 @@ export function composeNotifier(params: {
             log,
             onStored: () => worker.wake(),
             onOutcome: (outcome) => metrics.reminders.inc({ outcome }),
+            checkpoint: store,
           }),
           people: personReminders(settings.people.all()),
           // Found again this often (and at once after an installation or config change).

@@ -9,7 +9,7 @@
  * that appears later (a config changed) starts with its next time, never a past one.
  */
 import type { Log } from "../shared/log.js";
-import type { DeliveryHistory, DeliveryQueue } from "../store/types.js";
+import type { DeliveryHistory, DeliveryQueue, KeyValueStore } from "../store/types.js";
 import { lastOccurrence } from "../shared/schedule.js";
 import {
   dueBetween,
@@ -52,6 +52,12 @@ export function createReminderScheduler(params: {
   onStored: () => void;
   /** Called with what each look found: for metrics. */
   onOutcome?: (outcome: "stored" | "duplicate" | "late" | "dropped") => void;
+  /**
+   * Where the last look of any instance is kept (a minute at a time), so that at start-up only
+   * times due while no instance was looking are reported missed: a first start, or a restart
+   * while another instance ran, reports none. Without it nothing is reported.
+   */
+  checkpoint?: Pick<KeyValueStore, "getState" | "setState">;
   tickMs?: number;
 }): ReminderScheduler {
   const { store, now, log } = params;
@@ -70,6 +76,9 @@ export function createReminderScheduler(params: {
   const handled = new Map<string, number>();
   const startedAt = now();
   let firstLookDone = false;
+  /** When some instance last looked before this one started; null: never, or unknown. */
+  let lookedBefore: Date | null = null;
+  let lastCheckpoint = 0;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
 
@@ -83,6 +92,8 @@ export function createReminderScheduler(params: {
       });
       const due = dueTime({ reminder, scheduledAt });
       if (due.kind !== "post" || at.getTime() - due.at.getTime() < LATE_LIMIT_MS) continue;
+      // Due while some instance was looking (or before the app ever ran): not missed by downtime.
+      if (lookedBefore === null || due.at.getTime() <= lookedBefore.getTime()) continue;
       const id = reminderRunId({ key: reminder.slot, scheduledAt });
       if (handled.has(id)) continue;
       // Only what no instance stored was missed: another one may have been up.
@@ -104,8 +115,13 @@ export function createReminderScheduler(params: {
   async function look(): Promise<void> {
     const at = now();
     if (!firstLookDone) {
+      lookedBefore = await readCheckpoint();
       firstLookDone = true;
       await reportLongMissed([...known.values()], at);
+    }
+    if (params.checkpoint && at.getTime() - lastCheckpoint >= CHECKPOINT_EVERY_MS) {
+      await params.checkpoint.setState(CHECKPOINT_KEY, at.toISOString());
+      lastCheckpoint = at.getTime();
     }
     for (const [key, reminder] of known) {
       // Replaced or dropped by a discovery while an earlier one was being stored.
@@ -131,6 +147,12 @@ export function createReminderScheduler(params: {
     for (const [id, when] of handled) {
       if (at.getTime() - when > HANDLED_MEMORY_MS) handled.delete(id);
     }
+  }
+
+  async function readCheckpoint(): Promise<Date | null> {
+    const text = (await params.checkpoint?.getState(CHECKPOINT_KEY)) ?? null;
+    const time = text === null ? Number.NaN : Date.parse(text);
+    return Number.isNaN(time) ? null : new Date(time);
   }
 
   /** Stores the runs of one reminder due in (`after`, `at`], or skips them with a log line. */
@@ -244,6 +266,11 @@ export function createReminderScheduler(params: {
     },
   };
 }
+
+/** The store's state key of the last look, shared by every instance. */
+const CHECKPOINT_KEY = "reminders.last-look";
+/** How often the last look is written: a start-up misjudges downtime by at most this. */
+const CHECKPOINT_EVERY_MS = 60_000;
 
 /** How far ahead the next due time is looked for; past it, it is looked for again. */
 const NEXT_DUE_HORIZON_MS = 24 * 60 * 60 * 1000;

@@ -61,7 +61,14 @@ afterEach(async () => {
 });
 
 function scheduler(onStored: () => void = () => {}) {
-  return createReminderScheduler({ store, now: clock.now, log, onStored, tickMs: 3_600_000 });
+  return createReminderScheduler({
+    store,
+    now: clock.now,
+    log,
+    onStored,
+    checkpoint: store,
+    tickMs: 3_600_000,
+  });
 }
 
 async function reminderRuns() {
@@ -331,6 +338,8 @@ describe("the reminder scheduler", () => {
         store.insertDelivery(delivery),
       knownDeliveryIds: () => Promise.reject(new Error("connection terminated")),
     };
+    // An instance last looked at 07:00, before 09:30 Berlin: the time was missed while down.
+    await store.setState("reminders.last-look", "2026-01-05T07:00:00.000Z");
     const s = createReminderScheduler({
       store: failing,
       now: clock.now,
@@ -338,6 +347,7 @@ describe("the reminder scheduler", () => {
         error: (_: unknown, message?: string) => void errors.push(message ?? ""),
       }),
       onStored: () => {},
+      checkpoint: store,
       tickMs: 3_600_000,
     });
     const unhandled: unknown[] = [];
@@ -355,6 +365,38 @@ describe("the reminder scheduler", () => {
       process.off("unhandledRejection", onUnhandled);
       s.stop();
     }
+  });
+
+  it("reports no missed time on a first start, nor after a restart while another instance was looking", async () => {
+    // A first start: no instance ever looked, so 09:30 two hours ago was not missed by downtime.
+    clock = fakeClock("2026-01-05T10:30:00Z");
+    const first = scheduler();
+    first.setReminders(BERLIN_0930);
+    first.start();
+    await first.tick();
+    expect(warnings).toEqual([]);
+    first.stop();
+
+    // Another instance kept looking until a minute ago: Tuesday's time was its to post.
+    clock.set("2026-01-06T10:30:00Z");
+    await store.setState("reminders.last-look", "2026-01-06T10:29:00.000Z");
+    const restarted = scheduler();
+    restarted.setReminders(BERLIN_0930);
+    restarted.start();
+    await restarted.tick();
+    expect(warnings).toEqual([]);
+    restarted.stop();
+
+    // Down from Tuesday 10:29 to Wednesday 10:30: Wednesday's 09:30 was missed, and said so.
+    clock.set("2026-01-07T10:30:00Z");
+    const back = scheduler();
+    back.setReminders(BERLIN_0930);
+    back.start();
+    await back.tick();
+    expect(warnings).toEqual([
+      "reminder skipped: the app was not running when it was due, and it is more than an hour late",
+    ]);
+    back.stop();
   });
 
   it("looks at thousands of reminders a second without redoing their time-zone arithmetic", async () => {
