@@ -2,10 +2,12 @@
  * What a `pull_request` or `pull_request_review` delivery tells about its pull request's review
  * state, read from the raw payload for the store to apply (`ReviewWaits.recordReviewUpdate`).
  * Every `pull_request` action carries the pull request whole, so each one refreshes the snapshot
- * (open, draft, who is requested); `review_requested` also dates the request, and a submitted or
- * dismissed review gives its reviewer's verdict (and a submitted one answers its reviewer's
- * request). The payload is untrusted: a bad shape reads as
- * nothing (null), and names are bounded as the store requires. Pure: no I/O, no clock.
+ * (open, draft, who is requested), dated by the pull request's `updated_at` so the store keeps
+ * the newest of snapshots that arrive out of order; `review_requested` also dates the request,
+ * and a submitted or dismissed review gives its reviewer's verdict, dated by the review's
+ * `submitted_at` (and a submitted one answers its reviewer's request). The payload is
+ * untrusted: a bad shape reads as nothing (null), and names are bounded as the store requires.
+ * Pure: no I/O, no clock.
  */
 import type {
   PullRequest,
@@ -47,8 +49,9 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
  * @example
  * reviewUpdateOf({ eventName: "pull_request", payload: reviewRequested, installationId: 1,
  *   receivedAt: new Date() })
- * // { installationId: 1, repository: "Codertocat/Hello-World", number: 2, open: true,
- * //   draft: false, requestedUsers: ["octocat"], requestedTeams: [],
+ * // { installationId: 1, repository: "Codertocat/Hello-World", number: 2,
+ * //   snapshotAt: new Date("2019-05-15T15:20:33Z"), open: true, draft: false,
+ * //   requestedUsers: ["octocat"], requestedTeams: [],
  * //   requestedAt: new Date("2019-05-15T15:20:33Z"), verdict: null }
  */
 export function reviewUpdateOf(params: {
@@ -82,7 +85,10 @@ export function reviewUpdateOf(params: {
   }
   if (state === null) return null;
   const installationId = params.installationId;
-  const review = eventName === "pull_request_review" ? reviewOf({ action, payload }) : null;
+  const { receivedAt } = params;
+  const review =
+    eventName === "pull_request_review" ? reviewOf({ action, payload, receivedAt }) : null;
+  const updatedAt = timeOf({ text: text(pullRequest, "updated_at"), receivedAt });
   // A review answers its reviewer's request, whatever its verdict (GitHub drops the request,
   // and sends no `review_request_removed` for it): not waiting for them even if the snapshot,
   // taken around the review, still lists them.
@@ -94,6 +100,7 @@ export function reviewUpdateOf(params: {
         : null,
     repository,
     number,
+    snapshotAt: updatedAt,
     open: state === "open",
     draft: flag(pullRequest, "draft"),
     requestedUsers: names(
@@ -105,9 +112,10 @@ export function reviewUpdateOf(params: {
     requestedTeams: names(
       items(pullRequest, "requested_teams").map((team) => text(untrusted<Team>(team), "slug")),
     ),
+    // The request updated the pull request: when the payload does not say when, its receipt.
     requestedAt:
       eventName === "pull_request" && action === "review_requested"
-        ? requestTime({ updatedAt: text(pullRequest, "updated_at"), receivedAt: params.receivedAt })
+        ? (updatedAt ?? receivedAt)
         : null,
     verdict: review?.verdict ?? null,
   };
@@ -120,16 +128,21 @@ export function reviewUpdateOf(params: {
 function reviewOf(params: {
   action: string;
   payload: Untrusted<PullRequestEvent | PullRequestReviewEvent> | null;
+  receivedAt: Date;
 }): { action: string; login: string; verdict: ReviewUpdate["verdict"] } | null {
   const { action } = params;
   const review = untrusted<PullRequestReviewEvent["review"]>(params.payload?.review);
   const login = text(child(review, "user"), "login");
   if (login === null || !isName(login)) return null;
-  if (action === "dismissed") return { action, login, verdict: { login, verdict: "dismissed" } };
+  // A dismissal's payload is the dismissed review, with its own `submitted_at`.
+  const at = timeOf({ text: text(review, "submitted_at"), receivedAt: params.receivedAt });
+  if (action === "dismissed") {
+    return { action, login, verdict: { login, verdict: "dismissed", at } };
+  }
   // Lower-case in webhooks, upper-case in the REST API: either reads.
   const state = text(review, "state")?.toLowerCase();
   if (action === "submitted" && (state === "approved" || state === "changes_requested")) {
-    return { action, login, verdict: { login, verdict: state } };
+    return { action, login, verdict: { login, verdict: state, at } };
   }
   return { action, login, verdict: null };
 }
@@ -152,14 +165,15 @@ function isName(name: string): boolean {
 }
 
 /**
- * When a review was requested: the pull request's `updated_at` (the request updated it), else
- * the receipt. Never after the receipt: a request is not made after its webhook arrived, and a
- * time in the future would hold the stored request time there (it only moves later).
+ * One of GitHub's time stamps (a pull request's `updated_at`, a review's `submitted_at`), or
+ * null when the payload gives none usable. Never after the receipt: nothing in a delivery
+ * happened after it arrived, and the store keeps the latest of these times, so one in the future
+ * would hold that snapshot or verdict against every real one after it.
  */
-function requestTime(params: { updatedAt: string | null; receivedAt: Date }): Date {
-  const { updatedAt, receivedAt } = params;
-  if (updatedAt === null || !ISO_TIME.test(updatedAt)) return receivedAt;
-  const time = Date.parse(updatedAt);
-  if (Number.isNaN(time) || time > receivedAt.getTime()) return receivedAt;
-  return new Date(time);
+function timeOf(params: { text: string | null; receivedAt: Date }): Date | null {
+  const { receivedAt } = params;
+  if (params.text === null || !ISO_TIME.test(params.text)) return null;
+  const time = Date.parse(params.text);
+  if (Number.isNaN(time)) return null;
+  return time > receivedAt.getTime() ? receivedAt : new Date(time);
 }

@@ -16,6 +16,13 @@ export interface ReviewUpdate {
   repository: string;
   /** The pull request's number. */
   number: number;
+  /**
+   * When GitHub took the snapshot below (`open` to `requestedTeams`): the pull request's
+   * `updated_at`, never after the delivery's receipt; null when the payload gives none. Deliveries
+   * reach the store out of order (a retry after a failed config read, a redelivery, two instances
+   * routing at once), so the store keeps the newest snapshot, not the last one to arrive.
+   */
+  snapshotAt: Date | null;
   /** False once closed or merged. */
   open: boolean;
   draft: boolean;
@@ -25,8 +32,20 @@ export interface ReviewUpdate {
   requestedTeams: string[];
   /** Set by `review_requested`: when the request was made (the payload's `updated_at`, else receipt). */
   requestedAt: Date | null;
-  /** Set by a submitted or dismissed review: the reviewer's latest verdict. */
-  verdict: { login: string; verdict: "approved" | "changes_requested" | "dismissed" } | null;
+  /** Set by a submitted or dismissed review: the reviewer's verdict, and when it was given. */
+  verdict: ReviewVerdict | null;
+}
+
+/** A reviewer's verdict as one review gives it. */
+export interface ReviewVerdict {
+  login: string;
+  verdict: "approved" | "changes_requested" | "dismissed";
+  /**
+   * The review's `submitted_at` (never after the delivery's receipt), null when the payload
+   * gives none. A dismissal carries the time of the review it dismisses: it undoes that review,
+   * not a later one. The store keeps each reviewer's latest verdict by this time.
+   */
+  at: Date | null;
 }
 
 /** A pull request's review state as the app learned it from webhooks. */
@@ -41,7 +60,7 @@ export interface ReviewState {
   requestedTeams: string[];
   /** When a review was last requested, as far as the app saw; null when it saw none. */
   lastRequestedAt: Date | null;
-  /** Logins whose latest verdict is an approval, oldest first. */
+  /** Logins whose latest verdict is an approval, in the order of those verdicts. */
   approvals: string[];
   updatedAt: Date;
 }

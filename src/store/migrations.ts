@@ -209,10 +209,12 @@ function routingStateAfterReview(dialect: Dialect): string[] {
 /**
  * Review states (issue 15): each pull request's review state as the app learned it from
  * `pull_request` and `pull_request_review` webhooks, for reminders.
- * - `review_states`: one row per (repository, number); the requested users and teams and the
- *   approvals as JSON arrays (a row is read and written whole). `created_at` is when the app
- *   first saw the pull request, its wait when no review request was seen. Closed rows are
- *   pruned by `updated_at` (a partial index: open rows are never pruned).
+ * - `review_states`: one row per (repository, number); the requested users and teams and each
+ *   reviewer's latest verdict (`verdicts`: login, verdict, review time) as JSON arrays (a row is
+ *   read and written whole). `snapshot_at` is GitHub's time of the snapshot kept (open, draft,
+ *   requested): an older one arriving later is not applied. `created_at` is when the app first
+ *   saw the pull request, its wait when no review request was seen. Closed rows are pruned by
+ *   `updated_at` (a partial index: open rows are never pruned).
  * - `review_requests`: one row per (lower-case login, repository, number) whose review is
  *   requested while the pull request is open, written with its state row, so a personal
  *   reminder's candidates are one index range of its login, not a scan of every state.
@@ -224,12 +226,13 @@ function reviewStates(dialect: Dialect): string[] {
       repository TEXT NOT NULL,
       number INTEGER NOT NULL,
       installation_id ${ms},
+      snapshot_at ${ms},
       is_open INTEGER NOT NULL,
       is_draft INTEGER NOT NULL,
       requested_users TEXT NOT NULL,
       requested_teams TEXT NOT NULL,
       last_requested_at ${ms},
-      approvals TEXT NOT NULL,
+      verdicts TEXT NOT NULL,
       created_at ${ms} NOT NULL,
       updated_at ${ms} NOT NULL,
       PRIMARY KEY (repository, number)

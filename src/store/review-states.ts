@@ -2,18 +2,24 @@
  * Review states, written once: each pull request's review state as routing learned it from
  * webhooks (open, draft, requested reviewers, when a review was last requested, approvals), one
  * row per (repository, number), read and replaced in one transaction so that two instances
- * routing events of one pull request at once never lose a verdict. Beside it, one row per login
- * whose review an open pull request requests, kept in step in the same transaction, so a
- * person's waiting pull requests are one index range of their login, not a scan of every state.
+ * routing events of one pull request at once never lose a verdict. Deliveries arrive out of
+ * order (a retry after a failed config read, a redelivery, two instances at once), so each part
+ * is kept by GitHub's own times, not by arrival: the newest snapshot by the pull request's
+ * `updated_at`, each reviewer's latest verdict by the review's `submitted_at`, the latest review
+ * request. Beside it, one row per login whose review an open pull request requests, kept in
+ * step in the same transaction, so a person's waiting pull requests are one index range of
+ * their login, not a scan of every state.
  */
 import type { Backend, Db } from "./db.js";
+import type { ReviewVerdict } from "../shared/review-state.js";
 import type { ReviewState, ReviewUpdate, ReviewWaits } from "./types.js";
 
 /** PostgreSQL's INTEGER, the column's type: GitHub's pull request numbers stay far below it. */
 const MAX_NUMBER = 2_147_483_647;
 /**
- * Names per list (requested users, requested teams, approvals): payloads are untrusted, and
- * GitHub itself lets far fewer reviewers be requested. Approvals past it drop the oldest.
+ * Names per list (requested users, requested teams, reviewers' verdicts): payloads are
+ * untrusted, and GitHub itself lets far fewer reviewers be requested. Verdicts past it drop the
+ * oldest.
  */
 const MAX_NAMES = 50;
 /** Longest login or team slug kept; GitHub's logins are at most 39 characters. */
@@ -29,6 +35,15 @@ const REPOSITORY = /^[^/\s]+\/[^/\s]+$/;
 const NAME = /^[^\s\p{Cc}]+$/u;
 const VERDICTS: ReadonlySet<string> = new Set(["approved", "changes_requested", "dismissed"]);
 
+type VerdictKind = ReviewVerdict["verdict"];
+
+/** A reviewer's latest verdict as stored (`verdicts`, a JSON array): `at` in epoch ms, or null. */
+interface StoredVerdict {
+  login: string;
+  verdict: VerdictKind;
+  at: number | null;
+}
+
 /** An epoch-milliseconds (BIGINT) column: PostgreSQL returns it as a string, SQLite as a number. */
 type MsColumn = number | string;
 
@@ -36,29 +51,31 @@ interface ReviewStateRow {
   repository: string;
   number: number;
   installation_id: MsColumn | null;
+  snapshot_at: MsColumn | null;
   is_open: number;
   is_draft: number;
   requested_users: string;
   requested_teams: string;
   last_requested_at: MsColumn | null;
-  approvals: string;
+  verdicts: string;
   updated_at: MsColumn;
 }
 
-const COLUMNS = `repository, number, installation_id, is_open, is_draft, requested_users,
-  requested_teams, last_requested_at, approvals, updated_at`;
+const COLUMNS = `repository, number, installation_id, snapshot_at, is_open, is_draft,
+  requested_users, requested_teams, last_requested_at, verdicts, updated_at`;
 
 /** An update checked and made ready for the statements. */
 interface CheckedUpdate {
   installationId: number | null;
   repository: string;
   number: number;
+  snapshotAt: number | null;
   open: boolean;
   draft: boolean;
   requestedUsers: string[];
   requestedTeams: string[];
   requestedAt: number | null;
-  verdict: ReviewUpdate["verdict"];
+  verdict: StoredVerdict | null;
   now: number;
 }
 
@@ -68,8 +85,8 @@ interface CheckedUpdate {
  * @example
  * const waits = createReviewStates(backend);
  * await waits.recordReviewUpdate({ installationId: 1, repository: "acme/api", number: 7,
- *   open: true, draft: false, requestedUsers: ["octocat"], requestedTeams: [],
- *   requestedAt: new Date(), verdict: null, now: new Date() });
+ *   snapshotAt: new Date(), open: true, draft: false, requestedUsers: ["octocat"],
+ *   requestedTeams: [], requestedAt: new Date(), verdict: null, now: new Date() });
  * await waits.waitingFor({ login: "OctoCat", limit: 20 }); // => [{ repository: "acme/api", number: 7, ... }]
  */
 export function createReviewStates(backend: Backend): ReviewWaits {
@@ -140,8 +157,12 @@ export function createReviewStates(backend: Backend): ReviewWaits {
       await db.bookkeeping(async (tx) => {
         for (const chunk of chunks(numbers)) {
           const key = { repository, ...chunk.params };
+          // GitHub's list, read after `now`, no longer has them open: a snapshot taken before
+          // `now` (a late retry or a redelivery) must not open them again; a later one may.
           await tx.run(
-            `UPDATE review_states SET is_open = 0, updated_at = @now
+            `UPDATE review_states SET is_open = 0, updated_at = @now,
+              snapshot_at = CASE WHEN snapshot_at IS NULL OR snapshot_at < @now
+                THEN @now ELSE snapshot_at END
             WHERE repository = @repository AND is_open = 1 AND number IN (${chunk.placeholders})`,
             { ...key, now },
           );
@@ -177,49 +198,67 @@ export async function pruneReviewStates(db: Db, before: Date): Promise<number> {
 
 /** Creates the row when absent, with its requests; false (nothing written) when it exists. */
 async function insertNew(tx: Db, update: CheckedUpdate): Promise<boolean> {
-  const approvals = update.verdict?.verdict === "approved" ? [update.verdict.login] : [];
+  const verdicts = update.verdict === null ? [] : [update.verdict];
   const inserted = await tx.run(
-    `INSERT INTO review_states (repository, number, installation_id, is_open, is_draft,
-      requested_users, requested_teams, last_requested_at, approvals, created_at, updated_at)
-    VALUES (@repository, @number, @installationId, @open, @draft, @requestedUsers,
-      @requestedTeams, @requestedAt, @approvals, @now, @now)
+    `INSERT INTO review_states (repository, number, installation_id, snapshot_at, is_open,
+      is_draft, requested_users, requested_teams, last_requested_at, verdicts, created_at,
+      updated_at)
+    VALUES (@repository, @number, @installationId, @snapshotAt, @open, @draft, @requestedUsers,
+      @requestedTeams, @requestedAt, @verdicts, @now, @now)
     ON CONFLICT (repository, number) DO NOTHING`,
-    { ...rowParams(update), approvals: JSON.stringify(approvals) },
+    { ...rowParams(update), verdicts: JSON.stringify(verdicts) },
   );
   if (inserted === 0) return false;
   if (update.open) await insertRequests(tx, update);
   return true;
 }
 
-/** Applies the update to the stored row (locked by the caller), and its requests when they changed. */
+/**
+ * Applies the update to the stored row (locked by the caller), and its requests when they
+ * changed. The snapshot replaces the stored one only when it is not older (an undated one is
+ * older than any dated one); the verdict counts only when it is the reviewer's latest.
+ */
 async function replaceStored(params: {
   tx: Db;
   update: CheckedUpdate;
   stored: ReviewStateRow;
 }): Promise<void> {
   const { tx, update, stored } = params;
-  const storedRequestedAt =
-    stored.last_requested_at === null ? null : Number(stored.last_requested_at);
+  const storedRequestedAt = msOf(stored.last_requested_at);
   const requestedAt =
     update.requestedAt === null ||
     (storedRequestedAt !== null && storedRequestedAt >= update.requestedAt)
       ? storedRequestedAt
       : update.requestedAt;
+  const storedSnapshotAt = msOf(stored.snapshot_at);
+  const newer = notBefore(update.snapshotAt, storedSnapshotAt);
+  const storedOpen = Number(stored.is_open) === 1;
+  const storedUsers = namesOf(stored.requested_users);
+  const snapshot = newer
+    ? update
+    : {
+        snapshotAt: storedSnapshotAt,
+        open: storedOpen,
+        draft: Number(stored.is_draft) === 1,
+        requestedUsers: storedUsers,
+        requestedTeams: namesOf(stored.requested_teams),
+      };
   await tx.run(
     `UPDATE review_states SET installation_id = COALESCE(@installationId, installation_id),
-      is_open = @open, is_draft = @draft, requested_users = @requestedUsers,
-      requested_teams = @requestedTeams, last_requested_at = @requestedAt,
-      approvals = @approvals, updated_at = @now
+      snapshot_at = @snapshotAt, is_open = @open, is_draft = @draft,
+      requested_users = @requestedUsers, requested_teams = @requestedTeams,
+      last_requested_at = @requestedAt, verdicts = @verdicts, updated_at = @now
     WHERE repository = @repository AND number = @number`,
     {
-      ...rowParams(update),
+      ...rowParams({ ...update, ...snapshot }),
       requestedAt,
-      approvals: JSON.stringify(withVerdict(namesOf(stored.approvals), update.verdict)),
+      verdicts: JSON.stringify(withVerdict(verdictsOf(stored.verdicts), update.verdict)),
     },
   );
-  // Most events (a label, a push) leave the requests as they were: nothing more to write. A
-  // closed pull request has none.
-  const before = requestKeys(Number(stored.is_open) === 1 ? namesOf(stored.requested_users) : []);
+  // An older snapshot, and most events (a label, a push), leave the requests as they were:
+  // nothing more to write. A closed pull request has none.
+  if (!newer) return;
+  const before = requestKeys(storedOpen ? storedUsers : []);
   const after = requestKeys(update.open ? update.requestedUsers : []);
   if (before === after) return;
   await tx.run("DELETE FROM review_requests WHERE repository = @repository AND number = @number", {
@@ -227,6 +266,19 @@ async function replaceStored(params: {
     number: update.number,
   });
   if (update.open) await insertRequests(tx, update);
+}
+
+/**
+ * Whether something GitHub dated `time` is not older than what it dated `stored` (equal counts:
+ * the later arrival wins); an undated one is older than any dated one.
+ */
+function notBefore(time: number | null, stored: number | null): boolean {
+  if (time === null) return stored === null;
+  return stored === null || time >= stored;
+}
+
+function msOf(column: MsColumn | null): number | null {
+  return column === null ? null : Number(column);
 }
 
 async function insertRequests(tx: Db, update: CheckedUpdate): Promise<void> {
@@ -240,18 +292,58 @@ async function insertRequests(tx: Db, update: CheckedUpdate): Promise<void> {
 }
 
 /**
- * `approvals` after a reviewer's latest verdict: an approval appends the reviewer (kept where
- * it is when already there: its first approval still stands), anything else removes them.
- * Past {@link MAX_NAMES}, the oldest approvals are dropped.
+ * The reviewers' verdicts after `verdict`: it replaces its reviewer's (in any case) when it is
+ * not older by the reviews' times, except that a dismissal stands against a verdict of the same
+ * time (it dismisses that very review, and a redelivery of the review must not bring it back).
+ * Ordered by time; past {@link MAX_NAMES} reviewers, the oldest verdicts are dropped.
  */
-function withVerdict(approvals: readonly string[], verdict: ReviewUpdate["verdict"]): string[] {
-  if (verdict === null) return [...approvals];
+function withVerdict(
+  verdicts: readonly StoredVerdict[],
+  verdict: StoredVerdict | null,
+): StoredVerdict[] {
+  if (verdict === null) return [...verdicts];
   const login = verdict.login.toLowerCase();
-  const present = approvals.some((name) => name.toLowerCase() === login);
-  if (verdict.verdict === "approved") {
-    return present ? [...approvals] : [...approvals, verdict.login].slice(-MAX_NAMES);
+  const stored = verdicts.find((kept) => kept.login.toLowerCase() === login);
+  if (stored !== undefined) {
+    if (!notBefore(verdict.at, stored.at)) return [...verdicts];
+    if (verdict.at === stored.at && stored.verdict === "dismissed") return [...verdicts];
   }
-  return approvals.filter((name) => name.toLowerCase() !== login);
+  return [...verdicts.filter((kept) => kept !== stored), verdict]
+    .map((kept, index) => ({ kept, index }))
+    .sort((a, b) => byTime(a.kept.at, b.kept.at) || a.index - b.index)
+    .map(({ kept }) => kept)
+    .slice(-MAX_NAMES);
+}
+
+/** Earlier first; an undated verdict before any dated one. */
+function byTime(a: number | null, b: number | null): number {
+  if (a === null || b === null) return (a === null ? 0 : 1) - (b === null ? 0 : 1);
+  return a - b;
+}
+
+/** The reviewers whose latest verdict approves, in the order of their verdicts. */
+function approvalsOf(verdicts: readonly StoredVerdict[]): string[] {
+  return verdicts.filter((kept) => kept.verdict === "approved").map((kept) => kept.login);
+}
+
+/** A stored JSON list of verdicts; anything else in it reads as none. */
+function verdictsOf(json: string): StoredVerdict[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item: unknown): StoredVerdict[] => {
+    if (typeof item !== "object" || item === null) return [];
+    const { login, verdict, at } = item as Record<string, unknown>;
+    if (typeof login !== "string" || typeof verdict !== "string" || !VERDICTS.has(verdict)) {
+      return [];
+    }
+    const time = typeof at === "number" && Number.isFinite(at) ? at : null;
+    return [{ login, verdict: verdict as VerdictKind, at: time }];
+  });
 }
 
 /** A set of requested logins, compared case-insensitively and in any order. */
@@ -264,6 +356,7 @@ function rowParams(update: CheckedUpdate) {
     repository: update.repository,
     number: update.number,
     installationId: update.installationId,
+    snapshotAt: update.snapshotAt,
     open: update.open ? 1 : 0,
     draft: update.draft ? 1 : 0,
     requestedUsers: JSON.stringify(update.requestedUsers),
@@ -284,7 +377,7 @@ function toReviewState(row: ReviewStateRow): ReviewState {
     requestedTeams: namesOf(row.requested_teams),
     lastRequestedAt:
       row.last_requested_at === null ? null : new Date(Number(row.last_requested_at)),
-    approvals: namesOf(row.approvals),
+    approvals: approvalsOf(verdictsOf(row.verdicts)),
     updatedAt: new Date(Number(row.updated_at)),
   };
 }
@@ -328,31 +421,37 @@ function fail(message: string): never {
 
 /** The update's statement values, repository lower-cased; throws a message naming the bad field. */
 function checkedUpdate(params: ReviewUpdate & { now: Date }): CheckedUpdate {
-  const { installationId, open, draft, requestedAt, verdict } = params;
+  const { installationId, open, draft, requestedAt, snapshotAt, verdict } = params;
   if (installationId !== null && (!Number.isSafeInteger(installationId) || installationId < 1)) {
     fail(`installationId must be null or a positive integer, got ${String(installationId)}`);
   }
   if (typeof open !== "boolean") fail(`open must be a boolean, got ${String(open)}`);
   if (typeof draft !== "boolean") fail(`draft must be a boolean, got ${String(draft)}`);
-  if (verdict !== null) {
-    if (typeof verdict !== "object" || !VERDICTS.has(verdict.verdict)) {
-      fail(
-        `verdict must be null or { login, verdict: "approved" | "changes_requested" | "dismissed" }, got ${JSON.stringify(verdict)}`,
-      );
-    }
-    checkedName("verdict.login", verdict.login);
-  }
   return {
     installationId,
     repository: checkedRepository(params.repository),
     number: checkedNumber("number", params.number),
+    snapshotAt: snapshotAt === null ? null : checkedTime("snapshotAt", snapshotAt),
     open,
     draft,
     requestedUsers: checkedNames("requestedUsers", params.requestedUsers),
     requestedTeams: checkedNames("requestedTeams", params.requestedTeams),
     requestedAt: requestedAt === null ? null : checkedTime("requestedAt", requestedAt),
-    verdict,
+    verdict: verdict === null ? null : checkedVerdict(verdict),
     now: checkedTime("now", params.now),
+  };
+}
+
+function checkedVerdict(verdict: ReviewVerdict): StoredVerdict {
+  if (typeof verdict !== "object" || !VERDICTS.has(verdict.verdict)) {
+    fail(
+      `verdict must be null or { login, verdict: "approved" | "changes_requested" | "dismissed", at }, got ${JSON.stringify(verdict)}`,
+    );
+  }
+  return {
+    login: checkedName("verdict.login", verdict.login),
+    verdict: verdict.verdict,
+    at: verdict.at === null ? null : checkedTime("verdict.at", verdict.at),
   };
 }
 

@@ -564,9 +564,10 @@ export interface HeadShas {
 export interface ReviewWaits {
   /**
    * Applies an update to the pull request's row (created when absent), atomically: the
-   * snapshot fields replace the stored ones; `requestedAt` replaces `lastRequestedAt` when later;
-   * a verdict adds (`approved`) or removes (`changes_requested`, `dismissed`) the reviewer in
-   * `approvals`. Throws on a malformed argument, naming it.
+   * snapshot fields replace the stored ones unless `snapshotAt` is older than the stored
+   * snapshot's; `requestedAt` replaces `lastRequestedAt` when later; a verdict replaces its
+   * reviewer's unless older by `verdict.at`, and `approvals` are the reviewers whose latest
+   * verdict is `approved`. Throws on a malformed argument, naming it.
    */
   recordReviewUpdate(update: ReviewUpdate & { now: Date }): Promise<void>;
 

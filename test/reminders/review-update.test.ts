@@ -1,7 +1,8 @@
 /**
  * Reading a pull request's review state from a delivery: every `pull_request` action GitHub's
- * examples hold refreshes the snapshot, `review_requested` dates the request, a review gives its
- * verdict; hostile and malformed payloads read as null or drop what is unusable, never throw.
+ * examples hold refreshes the snapshot, dated by the pull request's `updated_at`;
+ * `review_requested` dates the request, a review gives its verdict dated by its `submitted_at`;
+ * hostile and malformed payloads read as null or drop what is unusable, never throw.
  */
 import { describe, expect, it } from "vitest";
 import { reviewUpdateOf } from "../../src/reminders/review-update.js";
@@ -37,22 +38,23 @@ function review(state: string, change?: (p: Payload) => void): Payload {
 }
 
 describe("reviewUpdateOf", () => {
-  describe("a pull_request delivery of any action refreshes the snapshot", () => {
+  describe("a pull_request delivery of any action refreshes the snapshot, dated by its updated_at", () => {
+    const time = (iso: string) => ({ snapshotAt: new Date(iso) });
     const cases: [string, Partial<ReviewUpdate>][] = [
       ["opened", { requestedUsers: [] }],
       ["assigned", {}],
-      ["closed", { open: false }],
-      ["converted_to_draft", { draft: true }],
-      ["edited", {}],
-      ["labeled", {}],
-      ["locked", {}],
-      ["ready_for_review", {}],
+      ["closed", { open: false, ...time("2019-05-15T15:21:18Z") }],
+      ["converted_to_draft", { draft: true, ...time("2019-05-15T15:21:18Z") }],
+      ["edited", time("2019-05-15T15:20:35Z")],
+      ["labeled", time("2019-05-15T15:20:35Z")],
+      ["locked", time("2019-05-15T15:20:36Z")],
+      ["ready_for_review", time("2019-05-15T15:21:18Z")],
       ["reopened", {}],
       ["review_request_removed", {}],
       ["synchronize", {}],
-      ["unassigned", { requestedUsers: [] }],
-      ["unlabeled", { requestedUsers: [] }],
-      ["unlocked", { requestedUsers: [] }],
+      ["unassigned", { requestedUsers: [], ...time("2019-05-15T15:20:35Z") }],
+      ["unlabeled", { requestedUsers: [], ...time("2019-05-15T15:20:36Z") }],
+      ["unlocked", { requestedUsers: [], ...time("2019-05-15T15:20:37Z") }],
     ];
     it.each(cases)("%s", (action, expected) => {
       // `edited` has no example: the labeled one, renamed.
@@ -62,6 +64,7 @@ describe("reviewUpdateOf", () => {
           : example("pull_request", action);
       expect(read("pull_request", payload)).toEqual({
         ...PULL,
+        snapshotAt: new Date("2019-05-15T15:20:33Z"),
         open: true,
         draft: false,
         requestedUsers: ["octocat"],
@@ -76,6 +79,7 @@ describe("reviewUpdateOf", () => {
   it("review_requested dates the request at the pull request's update", () => {
     expect(read("pull_request", example("pull_request", "review_requested"))).toEqual({
       ...PULL,
+      snapshotAt: new Date("2019-05-15T15:20:33Z"),
       open: true,
       draft: false,
       requestedUsers: ["octocat"],
@@ -98,6 +102,21 @@ describe("reviewUpdateOf", () => {
     expect(read("pull_request", payload)?.requestedAt).toEqual(RECEIVED);
   });
 
+  it.each([
+    ["missing", undefined, null],
+    ["not a time", "yesterday", null],
+    ["a number", 1_557_933_633, null],
+    ["a date Date.parse takes but GitHub never writes", "1", null],
+    // Held in the future, it would hold every later snapshot off: capped at the receipt.
+    ["after the delivery was received", "2031-01-01T00:00:00Z", RECEIVED],
+    ["with an offset", "2019-05-15T17:20:33+02:00", new Date("2019-05-15T15:20:33Z")],
+  ])("a snapshot with an updated_at %s is dated %s", (_, updatedAt, expected) => {
+    const payload = example("pull_request", "labeled", (p) => {
+      p.pull_request.updated_at = updatedAt;
+    });
+    expect(read("pull_request", payload)?.snapshotAt).toEqual(expected);
+  });
+
   it("reads requested teams by slug, and users only from the reviewers with a login", () => {
     const team = exampleOf("team", "created").team;
     const payload = example("pull_request", "review_requested", (p) => {
@@ -111,17 +130,20 @@ describe("reviewUpdateOf", () => {
     });
   });
 
-  describe("a pull_request_review delivery gives the reviewer's verdict", () => {
+  describe("a pull_request_review delivery gives the reviewer's verdict, dated by the review", () => {
+    /** The examples' review's `submitted_at`, and their pull request's `updated_at`. */
+    const SUBMITTED = new Date("2019-05-15T15:20:38Z");
     it.each([
-      ["approved", { login: "Codertocat", verdict: "approved" }],
-      ["APPROVED", { login: "Codertocat", verdict: "approved" }],
-      ["changes_requested", { login: "Codertocat", verdict: "changes_requested" }],
+      ["approved", { login: "Codertocat", verdict: "approved", at: SUBMITTED }],
+      ["APPROVED", { login: "Codertocat", verdict: "approved", at: SUBMITTED }],
+      ["changes_requested", { login: "Codertocat", verdict: "changes_requested", at: SUBMITTED }],
       ["commented", null],
       ["pending", null],
       ["constructor", null],
     ])("submitted, %s", (state, verdict) => {
       expect(read("pull_request_review", review(state))).toEqual({
         ...PULL,
+        snapshotAt: SUBMITTED,
         open: true,
         draft: false,
         requestedUsers: [],
@@ -131,16 +153,33 @@ describe("reviewUpdateOf", () => {
       });
     });
 
-    it("dismissed", () => {
-      expect(read("pull_request_review", example("pull_request_review", "dismissed"))).toEqual({
+    it("dismissed: dated by the dismissed review's submission, the review it undoes", () => {
+      const payload = example("pull_request_review", "dismissed", (p) => {
+        p.review.submitted_at = "2019-05-15T15:10:00Z";
+      });
+      expect(read("pull_request_review", payload)).toEqual({
         ...PULL,
+        snapshotAt: SUBMITTED,
         open: true,
         draft: false,
         requestedUsers: ["octocat"],
         requestedTeams: [],
         requestedAt: null,
-        verdict: { login: "Codertocat", verdict: "dismissed" },
+        verdict: {
+          login: "Codertocat",
+          verdict: "dismissed",
+          at: new Date("2019-05-15T15:10:00Z"),
+        },
       });
+    });
+
+    it.each([
+      ["missing", undefined, null],
+      ["not a time", "soon", null],
+      ["after the delivery was received", "2031-01-01T00:00:00Z", RECEIVED],
+    ])("a review with a submitted_at %s is dated %s", (_, submittedAt, expected) => {
+      const payload = review("approved", (p) => (p.review.submitted_at = submittedAt));
+      expect(read("pull_request_review", payload)?.verdict?.at).toEqual(expected);
     });
 
     it.each(["approved", "changes_requested", "commented"])(

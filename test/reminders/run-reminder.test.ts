@@ -189,6 +189,7 @@ function reviewUpdate(
   return {
     installationId: INSTALLATION,
     repository: repository.fullName,
+    snapshotAt: changes.now ?? ago(HOUR),
     open: true,
     draft: false,
     requestedUsers: [],
@@ -316,7 +317,7 @@ describe("a channel reminder's run", () => {
       reviewUpdate(API_REPO, {
         number: 1,
         requestedUsers: ["carol"],
-        verdict: { login: "dave", verdict: "approved" },
+        verdict: { login: "dave", verdict: "approved", at: ago(HOUR) },
       }),
     );
     const scope = github();

@@ -1,7 +1,8 @@
 /**
  * Review states (part of the store contract, see `store-contract.ts`): each pull request's
- * review state as routing learns it from webhooks, read by reminders. Snapshots replace, review
- * requests only move later, verdicts add and remove approvals, a person's waiting pull requests
+ * review state as routing learns it from webhooks, read by reminders. Newer snapshots replace
+ * and older ones arriving late do not, review requests only move later, each reviewer's latest
+ * verdict (by the review's time) adds or removes their approval, a person's waiting pull requests
  * come from an index of their requests, and two instances updating one pull request at once
  * lose nothing.
  */
@@ -17,12 +18,16 @@ const REVIEW_STATES_VERSION = 7;
 
 type Update = ReviewUpdate & { now: Date };
 
-/** Pull request octo-org/api#7, open, no review requested, as an event at `at(0)` leaves it. */
+/**
+ * Pull request octo-org/api#7, open, no review requested, as an event at `at(0)` leaves it; its
+ * snapshot taken when the update is made (`now`) unless `snapshotAt` says otherwise.
+ */
 function update(overrides: Partial<Update> = {}): Update {
   return {
     installationId: 1,
     repository: "octo-org/api",
     number: 7,
+    snapshotAt: overrides.now ?? at(0),
     open: true,
     draft: false,
     requestedUsers: [],
@@ -34,14 +39,14 @@ function update(overrides: Partial<Update> = {}): Update {
   };
 }
 
-/** `login`'s verdict on #7 (or `overrides`' pull request), submitted at `at(t)`. */
+/** `login`'s verdict on #7 (or `overrides`' pull request), of a review submitted at `at(t)`. */
 function verdict(
   login: string,
   kind: "approved" | "changes_requested" | "dismissed",
   t = 0,
   overrides: Partial<Update> = {},
 ): Update {
-  return update({ verdict: { login, verdict: kind }, now: at(t), ...overrides });
+  return update({ verdict: { login, verdict: kind, at: at(t) }, now: at(t), ...overrides });
 }
 
 async function stateOf(store: Store, number = 7, repository = "octo-org/api") {
@@ -70,7 +75,7 @@ export function reviewStatesContract(ctx: ContractContext): void {
           requestedUsers: ["OctoCat", "hubot"],
           requestedTeams: ["justice-league"],
           requestedAt: at(-HOUR),
-          verdict: { login: "monalisa", verdict: "approved" },
+          verdict: { login: "monalisa", verdict: "approved", at: at(-HOUR) },
         }),
       );
       const states = await store.reviewStates({ repository: "octo-org/api", numbers: [7, 8] });
@@ -134,15 +139,151 @@ export function reviewStatesContract(ctx: ContractContext): void {
       expect((await stateOf(store))?.lastRequestedAt).toEqual(at(4 * HOUR));
     });
 
-    it("keeps the reviewers whose latest verdict approves, oldest first", async () => {
+    describe("out of order: GitHub's times decide, not arrival", () => {
+      it("keeps a later review request when an older snapshot arrives after it (a retried labeled delivery)", async () => {
+        const store = await ready();
+        // `labeled` (no reviewer yet) fails its config read; bob's review request is routed; the
+        // `labeled` retry arrives last with its older snapshot.
+        await store.recordReviewUpdate(
+          update({ requestedUsers: ["bob"], requestedAt: at(HOUR), now: at(HOUR) }),
+        );
+        await store.recordReviewUpdate(update({ snapshotAt: at(HOUR - 1), now: at(2 * HOUR) }));
+        expect(await stateOf(store)).toMatchObject({
+          requestedUsers: ["bob"],
+          lastRequestedAt: at(HOUR),
+          updatedAt: at(2 * HOUR),
+        });
+        expect(await waiting(store, "bob")).toEqual(["octo-org/api#7"]);
+      });
+
+      it("applies a snapshot as new as the stored one or newer, and none older, field by field", async () => {
+        const store = await ready();
+        const snapshot = { requestedUsers: ["bob"], requestedTeams: ["core"], draft: true };
+        await store.recordReviewUpdate(update({ ...snapshot, snapshotAt: at(HOUR) }));
+        // Older: a closed, ready, unrequested snapshot changes nothing of it.
+        await store.recordReviewUpdate(
+          update({ open: false, snapshotAt: at(HOUR - 1), now: at(1) }),
+        );
+        expect(await stateOf(store)).toMatchObject({ ...snapshot, open: true });
+        // Undated (a payload without updated_at): older than any dated one.
+        await store.recordReviewUpdate(update({ open: false, snapshotAt: null, now: at(2) }));
+        expect(await stateOf(store)).toMatchObject({ ...snapshot, open: true });
+        // As new: applied (GitHub's times are whole seconds; the later arrival wins).
+        await store.recordReviewUpdate(update({ requestedUsers: ["carol"], snapshotAt: at(HOUR) }));
+        expect(await stateOf(store)).toMatchObject({
+          requestedUsers: ["carol"],
+          requestedTeams: [],
+          draft: false,
+        });
+        expect(await waiting(store, "bob")).toEqual([]);
+        expect(await waiting(store, "carol")).toEqual(["octo-org/api#7"]);
+        // Newer: applied.
+        await store.recordReviewUpdate(update({ open: false, snapshotAt: at(2 * HOUR) }));
+        expect(await stateOf(store)).toMatchObject({ open: false });
+        expect(await waiting(store, "carol")).toEqual([]);
+      });
+
+      it("takes an undated snapshot while none stored is dated", async () => {
+        const store = await ready();
+        await store.recordReviewUpdate(update({ requestedUsers: ["bob"], snapshotAt: null }));
+        await store.recordReviewUpdate(update({ requestedUsers: ["carol"], snapshotAt: null }));
+        expect((await stateOf(store))?.requestedUsers).toEqual(["carol"]);
+        await store.recordReviewUpdate(update({ requestedUsers: ["dave"], snapshotAt: at(0) }));
+        expect((await stateOf(store))?.requestedUsers).toEqual(["dave"]);
+      });
+
+      it("still records the verdict and the request an older snapshot carries", async () => {
+        const store = await ready();
+        await store.recordReviewUpdate(update({ snapshotAt: at(2 * HOUR) }));
+        await store.recordReviewUpdate(
+          update({ requestedUsers: ["bob"], requestedAt: at(HOUR), snapshotAt: at(HOUR) }),
+        );
+        await store.recordReviewUpdate(
+          verdict("carol", "approved", HOUR, { snapshotAt: at(HOUR) }),
+        );
+        expect(await stateOf(store)).toMatchObject({
+          requestedUsers: [],
+          lastRequestedAt: at(HOUR),
+          approvals: ["carol"],
+        });
+      });
+
+      it("keeps each reviewer's latest verdict by the review's time", async () => {
+        const store = await ready();
+        const approvals = async () => (await stateOf(store))?.approvals;
+        // An approval, then an older change request delivered late: still approved.
+        await store.recordReviewUpdate(verdict("bob", "approved", 3));
+        await store.recordReviewUpdate(verdict("bob", "changes_requested", 1));
+        expect(await approvals()).toEqual(["bob"]);
+        // A change request, then an older approval delivered late: not approved.
+        await store.recordReviewUpdate(verdict("carol", "changes_requested", 3));
+        await store.recordReviewUpdate(verdict("carol", "approved", 1));
+        expect(await approvals()).toEqual(["bob"]);
+        // A dismissal carries the time of the review it dismisses: an older review's dismissal
+        // leaves a later approval.
+        await store.recordReviewUpdate(verdict("bob", "dismissed", 2));
+        expect(await approvals()).toEqual(["bob"]);
+        // The approval's own dismissal takes it back, and the approval redelivered after it does
+        // not bring it back.
+        await store.recordReviewUpdate(verdict("bob", "dismissed", 3));
+        expect(await approvals()).toEqual([]);
+        await store.recordReviewUpdate(verdict("bob", "approved", 3));
+        expect(await approvals()).toEqual([]);
+        // A later review counts again; an undated verdict is older than any dated one.
+        await store.recordReviewUpdate(verdict("bob", "approved", 4));
+        await store.recordReviewUpdate(
+          update({ verdict: { login: "bob", verdict: "changes_requested", at: null } }),
+        );
+        expect(await approvals()).toEqual(["bob"]);
+      });
+
+      it("a pull request marked closed is not opened again by an older snapshot, and is by a newer one", async () => {
+        const store = await ready();
+        await store.recordReviewUpdate(update({ requestedUsers: ["bob"], snapshotAt: at(0) }));
+        await store.markClosed({ repository: "octo-org/api", numbers: [7], now: at(HOUR) });
+        // A redelivery of an event from before GitHub's list was read.
+        await store.recordReviewUpdate(
+          update({ requestedUsers: ["bob"], snapshotAt: at(HOUR - 1), now: at(2 * HOUR) }),
+        );
+        expect((await stateOf(store))?.open).toBe(false);
+        expect(await waiting(store, "bob")).toEqual([]);
+        // Reopened after it.
+        await store.recordReviewUpdate(
+          update({ requestedUsers: ["bob"], snapshotAt: at(HOUR + 1), now: at(2 * HOUR) }),
+        );
+        expect(await waiting(store, "bob")).toEqual(["octo-org/api#7"]);
+      });
+
+      it("keeps the newest snapshot when instances record snapshots at once in any order", async () => {
+        const stores = [await ready(), await ready(), await ready()];
+        // Twelve snapshots, each requesting one reviewer, recorded at once in a shuffled order:
+        // the newest (reviewer-11) is what remains, whichever arrived last.
+        const order = [5, 11, 0, 7, 3, 9, 1, 10, 4, 8, 2, 6];
+        const outcomes = await Promise.allSettled(
+          order.map((i, n) =>
+            stores[n % stores.length]!.recordReviewUpdate(
+              update({ requestedUsers: [`reviewer-${i}`], snapshotAt: at(i), now: at(100 + n) }),
+            ),
+          ),
+        );
+        expect(outcomes.filter((o) => o.status === "rejected")).toEqual([]);
+        expect((await stateOf(stores[0]!))?.requestedUsers).toEqual(["reviewer-11"]);
+        expect(await waiting(stores[1]!, "reviewer-11")).toEqual(["octo-org/api#7"]);
+        for (const i of order.filter((i) => i !== 11)) {
+          expect(await waiting(stores[2]!, `reviewer-${i}`)).toEqual([]);
+        }
+      });
+    });
+
+    it("keeps the reviewers whose latest verdict approves, in the order of those verdicts", async () => {
       const store = await ready();
       const approvals = async () => (await stateOf(store))?.approvals;
       await store.recordReviewUpdate(verdict("octocat", "approved", 0));
       await store.recordReviewUpdate(verdict("hubot", "approved", 1));
       expect(await approvals()).toEqual(["octocat", "hubot"]);
-      // Approving again keeps the first approval's place; a login in another case is the same.
+      // Approving again is the reviewer's latest verdict; a login in another case is the same.
       await store.recordReviewUpdate(verdict("OctoCat", "approved", 2));
-      expect(await approvals()).toEqual(["octocat", "hubot"]);
+      expect(await approvals()).toEqual(["hubot", "OctoCat"]);
       // A change request takes the approval back; approving after it is a new approval.
       await store.recordReviewUpdate(verdict("OCTOCAT", "changes_requested", 3));
       expect(await approvals()).toEqual(["hubot"]);
@@ -399,11 +540,21 @@ export function reviewStatesContract(ctx: ContractContext): void {
         [
           "an unknown verdict",
           { verdict: { login: "octocat", verdict: "commented" } },
-          'verdict must be null or { login, verdict: "approved" | "changes_requested" | "dismissed" }, got {"login":"octocat","verdict":"commented"}',
+          'verdict must be null or { login, verdict: "approved" | "changes_requested" | "dismissed", at }, got {"login":"octocat","verdict":"commented"}',
+        ],
+        [
+          "a verdict at an invalid time",
+          { verdict: { login: "octocat", verdict: "approved", at: new Date(Number.NaN) } },
+          "verdict.at must be a valid Date",
+        ],
+        [
+          "an invalid snapshot time",
+          { snapshotAt: new Date(Number.NaN) },
+          "snapshotAt must be a valid Date",
         ],
         [
           "a verdict with a control character in its login",
-          { verdict: { login: "octo\ncat", verdict: "approved" } },
+          { verdict: { login: "octo\ncat", verdict: "approved", at: at(0) } },
           'verdict.login must be a login or team slug of 1 to 100 characters without spaces, got "octo\\ncat"',
         ],
         [

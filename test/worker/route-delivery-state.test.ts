@@ -57,7 +57,19 @@ async function routed(
   /** The delivery's id; a new one each call when absent. Routing one id again is a retry. */
   id = `d-${++sequence}`,
 ) {
-  const delivery: DeliveryRecord = {
+  return routeDelivery({
+    delivery: deliveryOf(event, payload, id),
+    configs: { load: async () => config },
+    channels,
+    state: store,
+    mutes,
+    now: NOW,
+  });
+}
+
+/** The delivery `routed` routes: received at {@link NOW}, through installation 1. */
+function deliveryOf(event: string, payload: Payload, id: string): DeliveryRecord {
+  return {
     id,
     event,
     action: typeof payload.action === "string" ? payload.action : null,
@@ -72,14 +84,6 @@ async function routed(
     nextAttemptAt: null,
     updatedAt: NOW,
   };
-  return routeDelivery({
-    delivery,
-    configs: { load: async () => config },
-    channels,
-    state: store,
-    mutes,
-    now: NOW,
-  });
 }
 
 /** What was queued, per channel: the announced kind (and the late label, when there is one). */
@@ -515,8 +519,60 @@ describe("review states", () => {
       sent(await routed("pull_request_review", reviewBy("changes_requested"), {}, muted)),
     ).toMatch(/^skip: /);
     expect((await state())?.approvals).toEqual([]);
-    await routed("pull_request", payloadOf("pull_request", "review_requested"), {}, muted);
+    // Requested again after the reviews (the example's request predates them).
+    const again = payloadOf("pull_request", "review_requested", (p) => {
+      p.pull_request.updated_at = "2019-05-15T15:30:00Z";
+    });
+    await routed("pull_request", again, {}, muted);
     expect(await octocatWaits()).toEqual(["codertocat/hello-world#2"]);
+  });
+
+  it("keeps a review request routed while an older delivery waited for its retry", async () => {
+    // `labeled` before any review was requested; its config read fails, so it is retried later.
+    const labeled = payloadOf("pull_request", "labeled", (p) => {
+      p.pull_request.requested_reviewers = [];
+    });
+    const failing = {
+      load: async (): Promise<NotifierConfig> => {
+        throw new Error("config unavailable, retry later");
+      },
+    };
+    await expect(
+      routeDelivery({
+        delivery: deliveryOf("pull_request", labeled, "labeled-1"),
+        configs: failing,
+        channels,
+        state: store,
+        now: NOW,
+      }),
+    ).rejects.toThrow("config unavailable");
+    // Octocat's review is requested after the label.
+    const requested = payloadOf("pull_request", "review_requested", (p) => {
+      p.pull_request.updated_at = "2019-05-15T15:20:40Z";
+    });
+    await routed("pull_request", requested);
+    expect(await octocatWaits()).toEqual(["codertocat/hello-world#2"]);
+    // The retry of `labeled`, and a redelivery of it, carry the older snapshot: the request stays.
+    await routed("pull_request", labeled, {}, undefined, "labeled-1");
+    await routed("pull_request", labeled);
+    expect(await state()).toMatchObject({
+      requestedUsers: ["octocat"],
+      lastRequestedAt: new Date("2019-05-15T15:20:40Z"),
+    });
+    expect(await octocatWaits()).toEqual(["codertocat/hello-world#2"]);
+  });
+
+  it("keeps an approval when an older change request by the same reviewer arrives after it", async () => {
+    const at = (time: string, reviewState: string) =>
+      payloadOf("pull_request_review", "submitted", (p) => {
+        p.review.state = reviewState;
+        p.review.user.login = "octocat";
+        p.review.submitted_at = time;
+        p.pull_request.updated_at = time;
+      });
+    await routed("pull_request_review", at("2019-05-15T15:25:00Z", "approved"));
+    await routed("pull_request_review", at("2019-05-15T15:20:38Z", "changes_requested"));
+    expect((await state())?.approvals).toEqual(["octocat"]);
   });
 
   it("routes a delivery whose pull request is unusable as before, keeping no state", async () => {
