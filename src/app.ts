@@ -9,8 +9,8 @@ import type { Store } from "./store/types.js";
 import { createStore } from "./store/create-store.js";
 import { createMetrics, type Metrics } from "./ops/metrics.js";
 import { createOpsRoutes } from "./ops/routes.js";
-import { createReceiver, WEBHOOK_PATH } from "./receive/receiver.js";
-import { createWebhookGuard, type RawBodies } from "./receive/webhook-guard.js";
+import { createDeliveryAcceptor, createReceiver, WEBHOOK_PATH } from "./receive/receiver.js";
+import { createWebhookGuard } from "./receive/webhook-guard.js";
 import { createWorker, type Worker, type WorkerParams } from "./worker/worker.js";
 import { createSlackPoster, type SlackPoster } from "./slack/poster.js";
 import { createSlackWebApi } from "./slack/web-api.js";
@@ -348,14 +348,18 @@ export function composeNotifier(params: {
     now,
     ...params.overrides?.worker,
   });
-  const rawBodies: RawBodies = new Map();
-  const guard = createWebhookGuard({ secret: settings.webhookSecret, rawBodies, metrics, log });
-  const receiver = createReceiver({
+  // One way in for a delivery: the guard verifies and stores it over HTTP; Probot's app
+  // function stores, the same way, what Probot itself is handed (tests' `probot.receive`).
+  const accept = createDeliveryAcceptor({
     store,
     metrics,
-    rawBodies,
-    routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }),
+    log,
     onStored: () => worker.received(),
+  });
+  const guard = createWebhookGuard({ secret: settings.webhookSecret, accept, metrics, log });
+  const receiver = createReceiver({
+    accept,
+    routes: createOpsRoutes({ store, metrics, metricsToken: settings.metricsToken, log }),
   });
   return { metrics, worker, guard, receiver, reminders };
 }

@@ -14,7 +14,7 @@ const BODY_DEADLINE_MS = 10_000;
 
 /** Why a request is refused, as the client is told. */
 export interface Refusal {
-  status: 400 | 408 | 413 | 503;
+  status: 400 | 408 | 413 | 415 | 500 | 503;
   error: string;
   /** Sent as `Retry-After` (503). */
   retryAfterSeconds?: number;

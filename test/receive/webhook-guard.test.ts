@@ -1,13 +1,14 @@
 /**
- * The webhook guard on a real loopback HTTP server: what reaches the next handler is verified,
- * bounded bodies only; everything else is answered here with a status that says why.
+ * The webhook guard on a real loopback HTTP server: what it accepts (hands on to be stored, then
+ * answers `200 ok`) is verified, bounded, parsed bodies only; everything else is answered here
+ * with a status that says why, and other paths go to the next handler unread.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer, request, type Server } from "node:http";
 import { createHmac } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { Registry, Counter } from "prom-client";
-import { createWebhookGuard, type RawBodies } from "../../src/receive/webhook-guard.js";
+import { createWebhookGuard, type VerifiedDelivery } from "../../src/receive/webhook-guard.js";
 import { createByteBudget, type ByteBudget } from "../../src/receive/byte-budget.js";
 import { exampleOf } from "../helpers/examples.js";
 
@@ -22,18 +23,21 @@ afterEach(async () => {
   server = null;
 });
 
-interface Passed {
-  /** What Probot's middleware will take as the pre-read body. */
-  body: unknown;
-  /** Left for the receiver's store call under the delivery id. */
-  stored: string | undefined;
-}
-
-/** A server whose only handler is the guard; what it lets through is answered 299 and recorded. */
+/**
+ * A server whose only handler is the guard; what it accepts is recorded (`accept` fails when
+ * `failAccept` is set), what it leaves to the next handler is answered 299 and recorded.
+ */
 async function serve(
-  params: { budget?: ByteBudget; maxBodyBytes?: number; bodyDeadlineMs?: number } = {},
+  params: {
+    budget?: ByteBudget;
+    maxBodyBytes?: number;
+    bodyDeadlineMs?: number;
+    failAccept?: boolean;
+  } = {},
 ) {
-  const rawBodies: RawBodies = new Map();
+  const { failAccept, ...options } = params;
+  const accepted: VerifiedDelivery[] = [];
+  const passedOn: string[] = [];
   const rejected = new Counter({
     name: "rejected",
     help: "h",
@@ -41,25 +45,28 @@ async function serve(
     registers: [new Registry()],
   });
   const warnings: string[] = [];
-  const passed: Passed[] = [];
+  const errors: string[] = [];
   const guard = createWebhookGuard({
     secret: SECRET,
-    rawBodies,
+    accept: async (delivery) => {
+      if (failAccept) throw new Error("database is locked");
+      accepted.push(delivery);
+    },
     metrics: { rejected },
-    log: { warn: (_: unknown, msg?: string) => warnings.push(msg ?? "") } as never,
-    ...params,
+    log: {
+      warn: (_: unknown, msg?: string) => warnings.push(msg ?? ""),
+      error: (_: unknown, msg?: string) => errors.push(msg ?? ""),
+    } as never,
+    ...options,
   });
   server = createServer(async (req, res) => {
     if (await guard(req, res)) return;
-    passed.push({
-      body: req.body,
-      stored: rawBodies.get(String(req.headers["x-github-delivery"])),
-    });
+    passedOn.push(req.url ?? "");
     res.writeHead(299).end("passed");
   });
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  return { port, passed, warnings, rejected, rawBodies };
+  return { port, accepted, passedOn, warnings, errors, rejected };
 }
 
 interface Answer {
@@ -104,24 +111,26 @@ function send(params: {
 }
 
 describe("createWebhookGuard", () => {
-  it("passes a signed body on, pre-read and decoded once, as the text received", async () => {
-    const { port, passed, rawBodies } = await serve();
+  it("accepts a signed body, decoded once and parsed, and answers 200 ok as Probot does", async () => {
+    const { port, accepted, passedOn } = await serve();
     const answer = await send({
       port,
       headers: { "x-hub-signature-256": sign(body) },
       chunks: [body],
     });
-    expect(answer.status).toBe(299);
-    expect(passed).toHaveLength(1);
-    expect(passed[0]?.body).toBe(body);
-    // One string for Probot and the store, not two copies.
-    expect(passed[0]?.stored).toBe(passed[0]?.body);
-    // Dropped once the answer is sent (the receiver takes it out earlier when it stores it).
-    expect(rawBodies.size).toBe(0);
+    expect([answer.status, answer.text, answer.headers["content-type"]]).toEqual([
+      200,
+      "ok\n",
+      "text/plain",
+    ]);
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]).toMatchObject({ id: "d-1", event: "issues", text: body });
+    expect(accepted[0]?.payload).toEqual(JSON.parse(body));
+    expect(passedOn).toEqual([]);
   });
 
   it("decodes a body that arrives in chunks, a character split between two, as one text", async () => {
-    const { port, passed } = await serve();
+    const { port, accepted } = await serve();
     const text = JSON.stringify({ ...exampleOf("issues", "opened"), note: "Grüße ✓ 🎉" });
     const bytes = Buffer.from(text);
     const cut = bytes.indexOf(Buffer.from("🎉")) + 2; // inside the emoji's four bytes
@@ -130,25 +139,68 @@ describe("createWebhookGuard", () => {
       headers: { "x-hub-signature-256": sign(bytes) },
       chunks: [bytes.subarray(0, cut), bytes.subarray(cut)],
     });
-    expect(answer.status).toBe(299);
-    expect(passed[0]?.body).toBe(text);
+    expect(answer.status).toBe(200);
+    expect(accepted[0]?.text).toBe(text);
   });
 
-  it("decodes as Probot decodes: a byte-order mark is dropped, invalid UTF-8 becomes U+FFFD", async () => {
-    // Probot verifies the decoded text, so such a body then fails its signature check there
-    // (400) and is never stored; the guard itself only checks the bytes.
-    const { port, passed } = await serve();
+  it("refuses a signed body that is not valid UTF-8, starts with a byte-order mark, or is not JSON", async () => {
+    // Stored text must be the bytes GitHub signed: nothing is replaced or dropped on the way.
+    const { port, accepted } = await serve();
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("{}")]);
     const invalid = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff]), Buffer.from('"}')]);
-    for (const bytes of [bom, invalid]) {
+    const answers = [];
+    for (const bytes of [bom, invalid, Buffer.from('{"a":')]) {
       const answer = await send({
         port,
         headers: { "x-hub-signature-256": sign(bytes) },
         chunks: [bytes],
       });
-      expect(answer.status).toBe(299);
+      answers.push([answer.status, JSON.parse(answer.text).error]);
     }
-    expect(passed.map((p) => p.body)).toEqual(["{}", '{"a":"\uFFFD"}']);
+    expect(answers).toEqual([
+      [400, "payload is not valid JSON"],
+      [400, "payload is not valid UTF-8"],
+      [400, "payload is not valid JSON"],
+    ]);
+    expect(accepted).toEqual([]);
+  });
+
+  it("refuses, unread, a body that is not JSON by its content type or lacks the event or delivery header", async () => {
+    const { port, accepted, rejected } = await serve();
+    const signed = { "x-hub-signature-256": sign(body) };
+    const answers = [];
+    for (const headers of [
+      { ...signed, "content-type": "application/x-www-form-urlencoded" },
+      { ...signed, "x-github-event": "" },
+      { ...signed, "x-github-delivery": "" },
+    ]) {
+      const answer = await send({ port, headers, chunks: [body] });
+      answers.push([answer.status, JSON.parse(answer.text).error]);
+    }
+    expect(answers).toEqual([
+      [415, 'Unsupported "Content-Type" header value. Must be "application/json"'],
+      [400, "Required headers missing: x-github-event"],
+      [400, "Required headers missing: x-github-delivery"],
+    ]);
+    expect(accepted).toEqual([]);
+    expect((await rejected.get()).values.map((v) => [v.labels.status, v.value])).toEqual([
+      ["415", 1],
+      ["400", 2],
+    ]);
+  });
+
+  it("answers 500 when the delivery cannot be stored, so GitHub records it failed", async () => {
+    const { port, errors } = await serve({ failAccept: true });
+    const answer = await send({
+      port,
+      headers: { "x-hub-signature-256": sign(body) },
+      chunks: [body],
+    });
+    expect([answer.status, JSON.parse(answer.text).error]).toEqual([
+      500,
+      "the delivery could not be stored; redeliver it",
+    ]);
+    expect(errors).toEqual(["could not store a delivery; answered 500"]);
   });
 
   it.each([
@@ -157,8 +209,8 @@ describe("createWebhookGuard", () => {
     ["upper-case hex", sign(body).toUpperCase(), /not sha256=<64 lower-case hex digits>/],
     ["the wrong secret", sign(body, "not-the-secret"), /signature does not match/],
     ["a signature of other bytes", sign(`${body} `), /signature does not match/],
-  ])("refuses %s with 400 and passes nothing on", async (_, signature, error) => {
-    const { port, passed, rejected } = await serve();
+  ])("refuses %s with 400 and accepts nothing", async (_, signature, error) => {
+    const { port, accepted, rejected } = await serve();
     const answer = await send({
       port,
       headers: signature === undefined ? {} : { "x-hub-signature-256": signature },
@@ -166,14 +218,14 @@ describe("createWebhookGuard", () => {
     });
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.text).error).toMatch(error);
-    expect(passed).toEqual([]);
+    expect(accepted).toEqual([]);
     expect((await rejected.get()).values).toEqual([
       expect.objectContaining({ value: 1, labels: { status: "400" } }),
     ]);
   });
 
   it("refuses a signed body that is JSON but not an object", async () => {
-    const { port, passed } = await serve();
+    const { port, accepted } = await serve();
     const answer = await send({
       port,
       headers: { "x-hub-signature-256": sign("[]") },
@@ -183,7 +235,7 @@ describe("createWebhookGuard", () => {
       400,
       { error: "payload must be a JSON object" },
     ]);
-    expect(passed).toEqual([]);
+    expect(accepted).toEqual([]);
   });
 
   it.each([
@@ -194,7 +246,7 @@ describe("createWebhookGuard", () => {
     "/api/github/%2e/webhooks",
     "http://evil.example/api/github/webhooks",
   ])("refuses a body over the cap with 413 on %s, declared or chunked", async (path) => {
-    const { port, passed } = await serve({ maxBodyBytes: 1_000 });
+    const { port, accepted } = await serve({ maxBodyBytes: 1_000 });
     const headers = { "x-hub-signature-256": sign("x") };
     const declared = await send({
       port,
@@ -207,12 +259,12 @@ describe("createWebhookGuard", () => {
     const chunked = await send({ port, path, headers, chunks: ["x".repeat(600), "x".repeat(600)] });
     expect(chunked.status).toBe(413);
     expect(JSON.parse(chunked.text).error).toMatch(/payload larger than/);
-    expect(passed).toEqual([]);
+    expect(accepted).toEqual([]);
   });
 
   it("answers 503 with Retry-After when unverified bodies already hold the budget, and frees it after", async () => {
     const budget = createByteBudget({ limitBytes: 1_000 });
-    const { port, passed } = await serve({ budget });
+    const { port, accepted } = await serve({ budget });
     const headers = { "x-hub-signature-256": sign(body) };
     // 800 bytes declared, 10 sent: the first request holds its declared bytes while it waits.
     const holding = send({
@@ -238,7 +290,7 @@ describe("createWebhookGuard", () => {
     server?.closeAllConnections();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(budget.inUse()).toBe(0);
-    expect(passed).toEqual([]);
+    expect(accepted).toEqual([]);
   });
 
   it("answers 408 to a body that does not arrive in time, and gives its bytes back", async () => {
@@ -255,10 +307,12 @@ describe("createWebhookGuard", () => {
   });
 
   it("leaves other paths and methods to the next handler without reading them", async () => {
-    const { port, passed } = await serve({ maxBodyBytes: 10 });
-    for (const path of ["/healthz", "//api/github/webhooks", "/api/github/web%68ooks"]) {
+    const { port, accepted, passedOn } = await serve({ maxBodyBytes: 10 });
+    const paths = ["/healthz", "//api/github/webhooks", "/api/github/web%68ooks"];
+    for (const path of paths) {
       expect((await send({ port, path, chunks: ["x".repeat(100)] })).status).toBe(299);
     }
-    expect(passed.map((p) => p.body)).toEqual([undefined, undefined, undefined]);
+    expect(passedOn).toEqual(paths);
+    expect(accepted).toEqual([]);
   });
 });
