@@ -45,6 +45,7 @@ export function createDeliveryAcceptor(params: {
       // The verified body as the guard decoded it once.
       payload: delivery.text,
       receivedAt: new Date(),
+      ...(delivery.signature === undefined ? {} : { bodyFingerprint: delivery.signature }),
     });
     if (outcome === "duplicate") {
       metrics.duplicates.inc();

@@ -32,6 +32,8 @@ export interface VerifiedDelivery {
   text: string;
   /** The body parsed (a JSON object). */
   payload: Record<string, unknown>;
+  /** The verified signature's digest (hex): the body's fingerprint for replay protection. */
+  signature?: string;
 }
 
 /**
@@ -180,6 +182,7 @@ export function createWebhookGuard(params: WebhookGuardParams): HttpHandler {
         event: event as string,
         text,
         payload: payload as Record<string, unknown>,
+        signature: expected,
       });
     } catch (error) {
       log.error({ deliveryId, err: error }, "could not store a delivery; answered 500");

@@ -51,6 +51,13 @@ export interface IncomingDelivery {
   /** The raw JSON body as received (signed bytes, decoded as UTF-8). */
   payload: string;
   receivedAt: Date;
+  /**
+   * The body's fingerprint for replay protection, when the receiver has one already: the
+   * verified `X-Hub-Signature-256` digest (64 lower-case hex digits), an HMAC-SHA256 of the very
+   * bytes stored, so equal bodies have equal digests under the App's secret. Absent (or not 64
+   * hex digits): the store hashes the payload text with SHA-256 itself.
+   */
+  bodyFingerprint?: string;
 }
 
 /**

@@ -125,6 +125,8 @@ describe("createWebhookGuard", () => {
     ]);
     expect(accepted).toHaveLength(1);
     expect(accepted[0]).toMatchObject({ id: "d-1", event: "issues", text: body });
+    // The verified digest is the body's fingerprint for replay protection: no second hash.
+    expect(accepted[0]?.signature).toBe(sign(body).slice("sha256=".length));
     expect(accepted[0]?.payload).toEqual(JSON.parse(body));
     expect(passedOn).toEqual([]);
   });

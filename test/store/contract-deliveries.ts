@@ -41,6 +41,31 @@ export function deliveriesContract(ctx: ContractContext): void {
       expect(await store.knownDeliveryIds(["fresh-copy", "old-copy"])).toEqual(new Set());
     });
 
+    it("recognises a replay by the receiver's signature digest when it hands one over", async () => {
+      const store = await ready();
+      const digest = "ab".repeat(32);
+      const signed = incoming("signed-1", { bodyFingerprint: digest });
+      expect(await store.insertDelivery(signed)).toBe("stored");
+      // The same signed body again (same digest) under a new id: a replay.
+      expect(
+        await store.insertDelivery(
+          incoming("signed-2", { payload: signed.payload, bodyFingerprint: digest }),
+        ),
+      ).toBe("replay");
+      // A digest that is not 64 lower-case hex digits is not trusted: the text is hashed, so an
+      // equal text is still a replay and another text is stored.
+      const unsigned = incoming("bad-digest-1", { bodyFingerprint: "not-a-digest" });
+      expect(await store.insertDelivery(unsigned)).toBe("stored");
+      expect(
+        await store.insertDelivery(
+          incoming("bad-digest-2", { payload: unsigned.payload, bodyFingerprint: "AB".repeat(32) }),
+        ),
+      ).toBe("replay");
+      expect(await store.knownDeliveryIds(["signed-1", "signed-2", "bad-digest-1"])).toEqual(
+        new Set(["signed-1", "bad-digest-1"]),
+      );
+    });
+
     it("tells the same body apart from one that differs by a single byte", async () => {
       const store = await ready();
       const original = incoming("byte-1");
