@@ -5,9 +5,10 @@
  * (open, draft, who is requested), dated by the pull request's `updated_at` so the store keeps
  * the newest of snapshots that arrive out of order; `review_requested` also dates the request,
  * and a submitted or dismissed review gives its reviewer's verdict, dated by the review's
- * `submitted_at` (and a submitted one answers its reviewer's request). The payload is
- * untrusted: a bad shape reads as nothing (null), and names are bounded as the store requires.
- * Pure: no I/O, no clock.
+ * `submitted_at` (and a submitted one answers its reviewer's request); `opened` tells that the
+ * app sees the pull request from its start, so the approvals it keeps are complete. The payload
+ * is untrusted: a bad shape reads as nothing (null), and names are bounded as the store
+ * requires. Pure: no I/O, no clock.
  */
 import type {
   PullRequest,
@@ -52,7 +53,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
  * // { installationId: 1, repository: "Codertocat/Hello-World", number: 2,
  * //   snapshotAt: new Date("2019-05-15T15:20:33Z"), open: true, draft: false,
  * //   requestedUsers: ["octocat"], requestedTeams: [],
- * //   requestedAt: new Date("2019-05-15T15:20:33Z"), verdict: null }
+ * //   requestedAt: new Date("2019-05-15T15:20:33Z"), opened: false, verdict: null }
  */
 export function reviewUpdateOf(params: {
   /** `X-GitHub-Event`. */
@@ -117,6 +118,7 @@ export function reviewUpdateOf(params: {
       eventName === "pull_request" && action === "review_requested"
         ? (updatedAt ?? receivedAt)
         : null,
+    opened: eventName === "pull_request" && action === "opened",
     verdict: review?.verdict ?? null,
   };
 }

@@ -111,7 +111,10 @@ export function createReminderRunner(params: {
     }
   }
 
-  /** Fills in the approvals the app never saw (opened before it was installed): one call each. */
+  /**
+   * Reads the approvals of the pull requests whose approvals the app may not have all (opened
+   * before it was installed, or with no state at all): one call each.
+   */
   async function withApprovals(
     selected: readonly SelectedPull[],
     read: (pull: SelectedPull) => Promise<string[]>,

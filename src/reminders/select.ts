@@ -19,11 +19,13 @@ import {
 import { parseDuration } from "../shared/duration.js";
 import type { OpenPull, ReviewState, WaitingPull } from "./types.js";
 
-/** A pull request a reminder lists, before its approvals are known when the app has no state for it. */
+/** A pull request a reminder lists, before its approvals are known when the app's are not all. */
 export type SelectedPull = WaitingPull & {
   /**
-   * True when `approvals` come from the app's state; false when the app has none for this pull
-   * request (opened before it was installed) and `approvals` is `[]` until the caller reads them.
+   * True when `approvals` come from the app's state and are complete (it saw the pull request
+   * opened, and every review since); false when it has no state for the pull request, or one
+   * begun by a later event (opened before the app was installed, whose earlier approvals it never
+   * saw): `approvals` are then what the app saw, if anything, until the caller reads them.
    */
   approvalsKnown: boolean;
 };
@@ -200,7 +202,7 @@ function selected(pull: OpenPull, state: ReviewState | undefined): SelectedPull 
     ...pull,
     waitingSince: waitingSinceOf({ pull, state }),
     approvals: state === undefined ? [] : [...state.approvals],
-    approvalsKnown: state !== undefined,
+    approvalsKnown: state?.approvalsComplete === true,
   };
 }
 

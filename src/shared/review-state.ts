@@ -32,6 +32,11 @@ export interface ReviewUpdate {
   requestedTeams: string[];
   /** Set by `review_requested`: when the request was made (the payload's `updated_at`, else receipt). */
   requestedAt: Date | null;
+  /**
+   * True for the `opened` action: the app sees the pull request from its start, so every review
+   * of it reaches the app too, and the approvals it keeps are all there are.
+   */
+  opened: boolean;
   /** Set by a submitted or dismissed review: the reviewer's verdict, and when it was given. */
   verdict: ReviewVerdict | null;
 }
@@ -62,5 +67,11 @@ export interface ReviewState {
   lastRequestedAt: Date | null;
   /** Logins whose latest verdict is an approval, in the order of those verdicts. */
   approvals: string[];
+  /**
+   * Whether `approvals` are all there are: true once the app saw the pull request's `opened`
+   * event (so no review predates what it saw); false for one opened before the app was
+   * installed, or whose `opened` delivery it never got, whose approvals must be read from GitHub.
+   */
+  approvalsComplete: boolean;
   updatedAt: Date;
 }

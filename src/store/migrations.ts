@@ -212,9 +212,10 @@ function routingStateAfterReview(dialect: Dialect): string[] {
  * - `review_states`: one row per (repository, number); the requested users and teams and each
  *   reviewer's latest verdict (`verdicts`: login, verdict, review time) as JSON arrays (a row is
  *   read and written whole). `snapshot_at` is GitHub's time of the snapshot kept (open, draft,
- *   requested): an older one arriving later is not applied. `created_at` is when the app first
- *   saw the pull request, its wait when no review request was seen. Closed rows are pruned by
- *   `updated_at` (a partial index: open rows are never pruned).
+ *   requested): an older one arriving later is not applied. `approvals_complete` is 1 once the
+ *   app saw the pull request's `opened` event (no review before it then). `created_at` is when
+ *   the app first saw the pull request, its wait when no review request was seen. Closed rows
+ *   are pruned by `updated_at` (a partial index: open rows are never pruned).
  * - `review_requests`: one row per (lower-case login, repository, number) whose review is
  *   requested while the pull request is open, written with its state row, so a personal
  *   reminder's candidates are one index range of its login, not a scan of every state.
@@ -233,6 +234,7 @@ function reviewStates(dialect: Dialect): string[] {
       requested_teams TEXT NOT NULL,
       last_requested_at ${ms},
       verdicts TEXT NOT NULL,
+      approvals_complete INTEGER NOT NULL,
       created_at ${ms} NOT NULL,
       updated_at ${ms} NOT NULL,
       PRIMARY KEY (repository, number)

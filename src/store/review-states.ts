@@ -58,11 +58,12 @@ interface ReviewStateRow {
   requested_teams: string;
   last_requested_at: MsColumn | null;
   verdicts: string;
+  approvals_complete: number;
   updated_at: MsColumn;
 }
 
 const COLUMNS = `repository, number, installation_id, snapshot_at, is_open, is_draft,
-  requested_users, requested_teams, last_requested_at, verdicts, updated_at`;
+  requested_users, requested_teams, last_requested_at, verdicts, approvals_complete, updated_at`;
 
 /** An update checked and made ready for the statements. */
 interface CheckedUpdate {
@@ -75,6 +76,7 @@ interface CheckedUpdate {
   requestedUsers: string[];
   requestedTeams: string[];
   requestedAt: number | null;
+  opened: boolean;
   verdict: StoredVerdict | null;
   now: number;
 }
@@ -201,10 +203,10 @@ async function insertNew(tx: Db, update: CheckedUpdate): Promise<boolean> {
   const verdicts = update.verdict === null ? [] : [update.verdict];
   const inserted = await tx.run(
     `INSERT INTO review_states (repository, number, installation_id, snapshot_at, is_open,
-      is_draft, requested_users, requested_teams, last_requested_at, verdicts, created_at,
-      updated_at)
+      is_draft, requested_users, requested_teams, last_requested_at, verdicts,
+      approvals_complete, created_at, updated_at)
     VALUES (@repository, @number, @installationId, @snapshotAt, @open, @draft, @requestedUsers,
-      @requestedTeams, @requestedAt, @verdicts, @now, @now)
+      @requestedTeams, @requestedAt, @verdicts, @opened, @now, @now)
     ON CONFLICT (repository, number) DO NOTHING`,
     { ...rowParams(update), verdicts: JSON.stringify(verdicts) },
   );
@@ -247,7 +249,9 @@ async function replaceStored(params: {
     `UPDATE review_states SET installation_id = COALESCE(@installationId, installation_id),
       snapshot_at = @snapshotAt, is_open = @open, is_draft = @draft,
       requested_users = @requestedUsers, requested_teams = @requestedTeams,
-      last_requested_at = @requestedAt, verdicts = @verdicts, updated_at = @now
+      last_requested_at = @requestedAt, verdicts = @verdicts,
+      approvals_complete = CASE WHEN @opened = 1 THEN 1 ELSE approvals_complete END,
+      updated_at = @now
     WHERE repository = @repository AND number = @number`,
     {
       ...rowParams({ ...update, ...snapshot }),
@@ -362,6 +366,10 @@ function rowParams(update: CheckedUpdate) {
     requestedUsers: JSON.stringify(update.requestedUsers),
     requestedTeams: JSON.stringify(update.requestedTeams),
     requestedAt: update.requestedAt,
+    // Once seen, from whichever delivery arrives first: a retried `opened` after a later event
+    // still tells that the app was there when the pull request was opened, and the reviews
+    // since were recorded (before routing's config read) whatever became of their delivery.
+    opened: update.opened ? 1 : 0,
     now: update.now,
   };
 }
@@ -378,6 +386,7 @@ function toReviewState(row: ReviewStateRow): ReviewState {
     lastRequestedAt:
       row.last_requested_at === null ? null : new Date(Number(row.last_requested_at)),
     approvals: approvalsOf(verdictsOf(row.verdicts)),
+    approvalsComplete: Number(row.approvals_complete) === 1,
     updatedAt: new Date(Number(row.updated_at)),
   };
 }
@@ -421,12 +430,13 @@ function fail(message: string): never {
 
 /** The update's statement values, repository lower-cased; throws a message naming the bad field. */
 function checkedUpdate(params: ReviewUpdate & { now: Date }): CheckedUpdate {
-  const { installationId, open, draft, requestedAt, snapshotAt, verdict } = params;
+  const { installationId, open, draft, requestedAt, snapshotAt, opened, verdict } = params;
   if (installationId !== null && (!Number.isSafeInteger(installationId) || installationId < 1)) {
     fail(`installationId must be null or a positive integer, got ${String(installationId)}`);
   }
   if (typeof open !== "boolean") fail(`open must be a boolean, got ${String(open)}`);
   if (typeof draft !== "boolean") fail(`draft must be a boolean, got ${String(draft)}`);
+  if (typeof opened !== "boolean") fail(`opened must be a boolean, got ${String(opened)}`);
   return {
     installationId,
     repository: checkedRepository(params.repository),
@@ -437,6 +447,7 @@ function checkedUpdate(params: ReviewUpdate & { now: Date }): CheckedUpdate {
     requestedUsers: checkedNames("requestedUsers", params.requestedUsers),
     requestedTeams: checkedNames("requestedTeams", params.requestedTeams),
     requestedAt: requestedAt === null ? null : checkedTime("requestedAt", requestedAt),
+    opened,
     verdict: verdict === null ? null : checkedVerdict(verdict),
     now: checkedTime("now", params.now),
   };

@@ -41,7 +41,7 @@ describe("reviewUpdateOf", () => {
   describe("a pull_request delivery of any action refreshes the snapshot, dated by its updated_at", () => {
     const time = (iso: string) => ({ snapshotAt: new Date(iso) });
     const cases: [string, Partial<ReviewUpdate>][] = [
-      ["opened", { requestedUsers: [] }],
+      ["opened", { requestedUsers: [], opened: true }],
       ["assigned", {}],
       ["closed", { open: false, ...time("2019-05-15T15:21:18Z") }],
       ["converted_to_draft", { draft: true, ...time("2019-05-15T15:21:18Z") }],
@@ -70,6 +70,7 @@ describe("reviewUpdateOf", () => {
         requestedUsers: ["octocat"],
         requestedTeams: [],
         requestedAt: null,
+        opened: false,
         verdict: null,
         ...expected,
       });
@@ -85,6 +86,7 @@ describe("reviewUpdateOf", () => {
       requestedUsers: ["octocat"],
       requestedTeams: [],
       requestedAt: new Date("2019-05-15T15:20:33Z"),
+      opened: false,
       verdict: null,
     });
   });
@@ -149,6 +151,7 @@ describe("reviewUpdateOf", () => {
         requestedUsers: [],
         requestedTeams: [],
         requestedAt: null,
+        opened: false,
         verdict,
       });
     });
@@ -165,6 +168,7 @@ describe("reviewUpdateOf", () => {
         requestedUsers: ["octocat"],
         requestedTeams: [],
         requestedAt: null,
+        opened: false,
         verdict: {
           login: "Codertocat",
           verdict: "dismissed",

@@ -181,7 +181,10 @@ function reviews(
     );
 }
 
-/** A review state as routing writes it from a delivery of `repository`'s pull request. */
+/**
+ * A review state as routing writes it from a delivery of `repository`'s pull request, one the app
+ * saw opened (its approvals complete) unless `opened: false` says it first saw a later event.
+ */
 function reviewUpdate(
   repository: StoredRepository,
   changes: Partial<ReviewUpdate & { now: Date }> & { number: number },
@@ -195,6 +198,7 @@ function reviewUpdate(
     requestedUsers: [],
     requestedTeams: [],
     requestedAt: null,
+    opened: true,
     verdict: null,
     now: ago(HOUR),
     ...changes,
@@ -342,6 +346,37 @@ describe("a channel reminder's run", () => {
       ---
       Reminder “weekdays at 09:30”"
     `);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("reads the approvals of a pull request the app first saw after its opening: those given before count", async () => {
+    // Opened, and approved by erin, before the app was installed; the app first saw a review
+    // request, then dave's approval.
+    const seenLate = pull(1, { createdAt: ago(4 * DAY) });
+    await store.recordReviewUpdate(
+      reviewUpdate(API_REPO, { number: 1, opened: false, requestedUsers: ["carol"] }),
+    );
+    await store.recordReviewUpdate(
+      reviewUpdate(API_REPO, {
+        number: 1,
+        opened: false,
+        requestedUsers: ["carol"],
+        verdict: { login: "dave", verdict: "approved", at: ago(HOUR) },
+      }),
+    );
+    const scope = github();
+    openPulls(scope, API_REPO, [seenLate]);
+    // One call, for the one pull request whose approvals the app may not have all.
+    reviews(scope, API_REPO, seenLate, [
+      { user: "erin", state: "APPROVED" },
+      { user: "dave", state: "APPROVED" },
+    ]);
+
+    const outcome = await run(channelRun({ repositories: [API_REPO] }));
+
+    expect(look(messageOf(outcome))).toContain(
+      "• <https://github.com/acme/api/pull/1|#1 Change 1> by bob · waiting 4 days · for <@U01CAROL> · approved by erin, dave",
+    );
     expect(scope.isDone()).toBe(true);
   });
 

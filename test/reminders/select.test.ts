@@ -50,6 +50,8 @@ function state(changes: Partial<ReviewState> = {}): ReviewState {
     requestedTeams: [],
     lastRequestedAt: null,
     approvals: [],
+    // Seen since it was opened: its approvals are all there are.
+    approvalsComplete: true,
     updatedAt: NOW,
     ...changes,
   };
@@ -252,6 +254,27 @@ describe("selectWaiting: which pull requests a reminder lists", () => {
       { number: 4, waitingSince: ago(4 * DAY), approvals: [], approvalsKnown: true },
       { number: 3, waitingSince: ago(3 * DAY), approvals: ["bob"], approvalsKnown: true },
     ]);
+  });
+
+  it("knows the approvals only of a pull request the app saw opened: one it first saw later may have earlier ones", () => {
+    const pulls = [pull({ number: 1 }), pull({ number: 2 }), pull({ number: 3 })];
+    const states = new Map([
+      [1, state({ number: 1, approvals: ["bob"] })],
+      // Opened before the app was installed: bob's approval is what it saw, perhaps not all.
+      [2, state({ number: 2, approvals: ["bob"], approvalsComplete: false })],
+    ]);
+    const read = (selected: { number: number; approvals: string[]; approvalsKnown: boolean }[]) =>
+      selected.map((p) => [p.number, p.approvals, p.approvalsKnown]);
+    const expected = [
+      [1, ["bob"], true],
+      [2, ["bob"], false],
+      [3, [], false],
+    ];
+
+    expect(read(selectWaiting({ pulls, states, reminder: { at: AT }, now: NOW }))).toEqual(
+      expected,
+    );
+    expect(read(selectForReviewer({ pulls, login: "alice", states, now: NOW }))).toEqual(expected);
   });
 
   it("says why a pull request is left out, naming the filter", () => {

@@ -33,6 +33,7 @@ function update(overrides: Partial<Update> = {}): Update {
     requestedUsers: [],
     requestedTeams: [],
     requestedAt: null,
+    opened: false,
     verdict: null,
     now: at(0),
     ...overrides,
@@ -90,6 +91,7 @@ export function reviewStatesContract(ctx: ContractContext): void {
         requestedTeams: ["justice-league"],
         lastRequestedAt: at(-HOUR),
         approvals: ["monalisa"],
+        approvalsComplete: false,
         updatedAt: at(0),
       });
     });
@@ -297,6 +299,24 @@ export function reviewStatesContract(ctx: ContractContext): void {
       // Taking back an approval nobody gave is no error.
       await store.recordReviewUpdate(verdict("monalisa", "changes_requested", 7));
       expect(await approvals()).toEqual(["octocat"]);
+    });
+
+    it("knows its approvals complete once it saw the pull request's opened event, however late it arrived", async () => {
+      const store = await ready();
+      const complete = async (number: number) => (await stateOf(store, number))?.approvalsComplete;
+      // Seen from its opening: every review since reached the app.
+      await store.recordReviewUpdate(update({ number: 1, opened: true }));
+      await store.recordReviewUpdate(verdict("bob", "approved", 1, { number: 1 }));
+      await store.recordReviewUpdate(update({ number: 1, open: false, now: at(2) }));
+      expect(await complete(1)).toBe(true);
+      // First seen by a later event (opened before the app was installed): not complete.
+      await store.recordReviewUpdate(update({ number: 2, requestedUsers: ["bob"] }));
+      await store.recordReviewUpdate(verdict("carol", "approved", 1, { number: 2 }));
+      expect(await complete(2)).toBe(false);
+      // Its opened delivery retried after a later one: the app was there when it was opened.
+      await store.recordReviewUpdate(update({ number: 3, snapshotAt: at(HOUR), now: at(HOUR) }));
+      await store.recordReviewUpdate(update({ number: 3, opened: true, now: at(2 * HOUR) }));
+      expect(await complete(3)).toBe(true);
     });
 
     it("keeps the 50 latest approvals", async () => {
@@ -512,6 +532,7 @@ export function reviewStatesContract(ctx: ContractContext): void {
         ],
         ["open not a boolean", { open: "yes" }, "open must be a boolean, got yes"],
         ["draft not a boolean", { draft: 1 }, "draft must be a boolean, got 1"],
+        ["opened not a boolean", { opened: "yes" }, "opened must be a boolean, got yes"],
         [
           "51 requested users",
           { requestedUsers: Array.from({ length: 51 }, (_, i) => `u${i}`) },
