@@ -26,6 +26,12 @@ export type PullsClient = Pick<InstallationOctokit, "request">;
 
 /** GitHub's largest page of pull requests: one list call per 100 open pull requests. */
 const PAGE_SIZE = 100;
+/**
+ * A `Link` header's `rel="next"`, matched as Octokit's own pagination matches it. GitHub sends
+ * the header when a list spans pages (`next` on every page but the last, `prev` on every page
+ * but the first), and none when everything fits on one page.
+ */
+const NEXT_LINK = /<[^<>]*>;\s*rel="next"/;
 /** Longest login, team slug or label kept; GitHub's are far shorter (39, 100, 50). */
 const NAME_MAX_LENGTH = 100;
 
@@ -71,8 +77,9 @@ export class GitHubRefusedError extends Error {
 }
 
 /**
- * Reads a repository's open pull requests, oldest first, one call per 100 until a short page or
- * `maxPulls`. Throws {@link RetryLaterError} for answers that may change on retry (5xx, rate
+ * Reads a repository's open pull requests, oldest first, one call per 100 until GitHub's `Link`
+ * header names no next page (a short page is the last one too), or `maxPulls`: exactly 100 or
+ * 200 open pull requests take one or two calls, not one more for an empty page. Throws {@link RetryLaterError} for answers that may change on retry (5xx, rate
  * limits, timeouts, network) and {@link GitHubRefusedError} for 401 and 403.
  *
  * @example
@@ -115,11 +122,24 @@ export async function listOpenPulls(params: {
       return pull === null ? [] : [pull];
     });
     pulls.push(...listed);
-    if (answer.items.length < PAGE_SIZE) return { kind: "listed", pulls, truncated: false };
+    if (!morePages({ answer, page })) return { kind: "listed", pulls, truncated: false };
     if (pulls.length >= maxPulls) {
       return { kind: "listed", pulls: pulls.slice(0, maxPulls), truncated: true };
     }
   }
+}
+
+/**
+ * Whether another page of the list follows `page`. A short page is the last. Otherwise GitHub's
+ * `Link` header says: `rel="next"` or not; no header on the first page is GitHub's single page
+ * (it omits the header then, and Octokit's pagination reads it so). No header on a later page,
+ * where GitHub always sends one, is a server that sends none: a full page may have a next one.
+ */
+function morePages(params: { answer: ItemsAnswer; page: number }): boolean {
+  const { answer, page } = params;
+  if (answer.items.length < PAGE_SIZE) return false;
+  if (answer.link === null) return page > 1;
+  return NEXT_LINK.test(answer.link);
 }
 
 /**
@@ -231,8 +251,15 @@ function bounded(names: readonly (string | null)[]): string[] {
   return [...new Set(fit)].slice(0, ITEM_LIST_MAX);
 }
 
+/** A JSON array answer, with its `Link` header (null when none). */
+interface ItemsAnswer {
+  kind: "items";
+  items: Untrusted<unknown>[];
+  link: string | null;
+}
+
 /** A JSON array answer, or the repository gone; everything else throws. */
-type CallAnswer = { kind: "items"; items: Untrusted<unknown>[] } | RepositoryGone;
+type CallAnswer = ItemsAnswer | RepositoryGone;
 
 /**
  * Sends one request with a timeout and sorts GitHub's answer: a list, gone, try again later
@@ -245,7 +272,7 @@ async function call(params: {
   now?: () => Date;
   /** What the request does, for messages: "list the open pull requests". */
   what: string;
-  send: (signal: AbortSignal) => Promise<{ data: unknown }>;
+  send: (signal: AbortSignal) => Promise<{ data: unknown; headers: { link?: string } }>;
 }): Promise<CallAnswer> {
   const repository = `${params.owner}/${params.repo}`;
   const now = params.now ?? (() => new Date());
@@ -256,8 +283,11 @@ async function call(params: {
       retryAt,
     });
   let data: unknown;
+  let link: string | null = null;
   try {
-    ({ data } = await params.send(signal));
+    const response = await params.send(signal);
+    data = response.data;
+    link = typeof response.headers.link === "string" ? response.headers.link : null;
   } catch (error) {
     const headers = errorHeadersOf(error);
     // Octokit reports timeouts and network failures with a status but no response.
@@ -291,5 +321,6 @@ async function call(params: {
       const object = untrusted<unknown>(element);
       return object === null ? [] : [object];
     }),
+    link,
   };
 }

@@ -49,6 +49,20 @@ function pageQuery(page: number) {
   };
 }
 
+/**
+ * GitHub's `Link` header on page `page` of `last` pages of the open list: `prev` and `first`
+ * after the first page, `next` and `last` before the last (GitHub sends none for one page).
+ */
+function links(page: number, last: number): { link: string } {
+  const to = (target: number) =>
+    `<${API}/repositories/1296269/pulls?state=open&sort=created&direction=asc&per_page=100&page=${target}>`;
+  const rels: string[] = [];
+  if (page > 1) rels.push(`${to(page - 1)}; rel="prev"`);
+  if (page < last) rels.push(`${to(page + 1)}; rel="next"`, `${to(last)}; rel="last"`);
+  if (page > 1) rels.push(`${to(1)}; rel="first"`);
+  return { link: rels.join(", ") };
+}
+
 /** The example review by `login` with verdict `state`, as the reviews API lists it. */
 function review(login: string, state: string): ListItem {
   const example = exampleOf("pull_request_review", "submitted").review as unknown as ListItem;
@@ -172,13 +186,13 @@ describe("listOpenPulls", () => {
     const scope = nock(API)
       .get(PULLS)
       .query(pageQuery(1))
-      .reply(200, items(1, 100))
+      .reply(200, items(1, 100), links(1, 3))
       .get(PULLS)
       .query(pageQuery(2))
-      .reply(200, items(101, 100))
+      .reply(200, items(101, 100), links(2, 3))
       .get(PULLS)
       .query(pageQuery(3))
-      .reply(200, items(201, 50));
+      .reply(200, items(201, 50), links(3, 3));
 
     const listed = await list();
 
@@ -189,18 +203,61 @@ describe("listOpenPulls", () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it("asks for a second page after exactly 100, which comes back empty", async () => {
+  it("reads exactly 100 open pull requests in one call: GitHub sends no Link header for one page", async () => {
+    // A second call would find no mock: the test fails on it.
+    const scope = nock(API).get(PULLS).query(pageQuery(1)).reply(200, items(1, 100));
+
+    const listed = await list();
+
+    expect(listed).toMatchObject({ kind: "listed", truncated: false });
+    expect(listed.kind === "listed" && listed.pulls.length).toBe(100);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("reads exactly 200 in two calls: the second page's Link names no next page", async () => {
     const scope = nock(API)
       .get(PULLS)
       .query(pageQuery(1))
-      .reply(200, items(1, 100))
+      .reply(200, items(1, 100), links(1, 2))
       .get(PULLS)
       .query(pageQuery(2))
+      .reply(200, items(101, 100), links(2, 2));
+
+    const listed = await list();
+
+    expect(listed).toMatchObject({ kind: "listed", truncated: false });
+    expect(listed.kind === "listed" && listed.pulls.at(-1)?.number).toBe(200);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("reads exactly 200 with a maxPulls of 200 as complete, not cut", async () => {
+    const scope = nock(API)
+      .get(PULLS)
+      .query(pageQuery(1))
+      .reply(200, items(1, 100), links(1, 2))
+      .get(PULLS)
+      .query(pageQuery(2))
+      .reply(200, items(101, 100), links(2, 2));
+
+    expect(await list(200)).toMatchObject({ kind: "listed", truncated: false });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("falls back to the short page when a later page has no Link header (a server sending none)", async () => {
+    const scope = nock(API)
+      .get(PULLS)
+      .query(pageQuery(1))
+      .reply(200, items(1, 100), links(1, 2))
+      .get(PULLS)
+      .query(pageQuery(2))
+      .reply(200, items(101, 100))
+      .get(PULLS)
+      .query(pageQuery(3))
       .reply(200, []);
 
     const listed = await list();
 
-    expect(listed.kind === "listed" && listed.pulls.length).toBe(100);
+    expect(listed.kind === "listed" && listed.pulls.length).toBe(200);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -208,10 +265,10 @@ describe("listOpenPulls", () => {
     const scope = nock(API)
       .get(PULLS)
       .query(pageQuery(1))
-      .reply(200, items(1, 100))
+      .reply(200, items(1, 100), links(1, 3))
       .get(PULLS)
       .query(pageQuery(2))
-      .reply(200, items(101, 100));
+      .reply(200, items(101, 100), links(2, 3));
 
     const listed = await list(150);
 
