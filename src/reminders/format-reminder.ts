@@ -13,7 +13,7 @@ import { PART_LENGTH, personName, shortList } from "../format/render-parts.js";
 import type { SlackMessage } from "../format/slack-message.js";
 import { SLACK_LIMITS } from "../format/slack-limits.js";
 import { pathSegment } from "../normalize/shared-fields.js";
-import type { WaitingPull } from "./types.js";
+import type { ReminderWaiting, WaitingPull } from "./types.js";
 
 /** The pull requests of one repository, in the order they are listed. */
 export interface ReminderGroup {
@@ -28,16 +28,22 @@ const TITLE_LENGTH = 150;
 const NAMES_SHOWN = 5;
 /** Blocks besides the sections of lines: the header and the closing context. */
 const BLOCKS_BESIDES_LINES = 2;
+const NOTHING_WAITING = "No pull requests are waiting for review.";
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
  * A channel's reminder: the header, one heading per repository with its pull requests, then
- * "and N more" (`more`, plus any left out to fit Slack's limits) and the schedule.
+ * "and N more" (`more`, plus any left out to fit Slack's limits) and the schedule. The header
+ * says what the reminder lists: pull requests waiting for review, or (`waiting: any`) every
+ * open one, reviewers requested or not.
  *
  * @example
  * formatChannelReminder({ groups: [{ repository: "acme/api", pulls }], more: 0, now, slackIdOf, schedule: "weekdays at 09:30" }).text
  * // "2 pull requests waiting for review: acme/api #12, #15"
+ * @example
+ * formatChannelReminder({ groups, more: 0, now, slackIdOf, waiting: "any" }).text
+ * // "2 open pull requests: acme/api #12, #15"
  */
 export function formatChannelReminder(params: {
   groups: readonly ReminderGroup[];
@@ -48,16 +54,23 @@ export function formatChannelReminder(params: {
   slackIdOf: (login: string) => string | null;
   /** The reminder's `at`, shown so readers know where the message comes from. */
   schedule?: string | undefined;
+  /** The reminder's `waiting`: what its pull requests are; `review` when absent. */
+  waiting?: ReminderWaiting | undefined;
 }): SlackMessage {
   const { now, more } = params;
   const options: FormatOptions = { slackIdOf: params.slackIdOf };
   const groups = params.groups.filter((group) => group.pulls.length > 0);
   const total = countOf(groups) + Math.max(0, more);
   const across = groups.length > 1 ? ` in ${groups.length} repositories` : "";
-  const headline = `${pullRequests(total)} waiting for review`;
+  const any = params.waiting === "any";
+  const headline = any
+    ? plural(total, "open pull request")
+    : `${pullRequests(total)} waiting for review`;
   return assemble({
     header: `:hourglass_flowing_sand: *${headline}*${across}`,
     headline,
+    nothing: any ? "No pull requests are open." : NOTHING_WAITING,
+    moreOf: any ? "open" : "waiting",
     groups,
     more,
     line: (pull) => pullLine({ pull, now, options, reader: null }),
@@ -93,6 +106,8 @@ export function formatPersonalReminder(params: {
   return assemble({
     header: `:eyes: *${headline}*`,
     headline,
+    nothing: NOTHING_WAITING,
+    moreOf: "waiting",
     groups,
     more,
     line: (pull) => pullLine({ pull, now, options, reader: params.login }),
@@ -119,6 +134,10 @@ function assemble(params: {
   header: string;
   /** The header as plain words, for the fallback text. */
   headline: string;
+  /** The whole message when there is nothing to list. */
+  nothing: string;
+  /** What the pull requests left out are, in "…and N more waiting". */
+  moreOf: "waiting" | "open";
   groups: readonly ReminderGroup[];
   more: number;
   line: (pull: WaitingPull) => string;
@@ -127,8 +146,7 @@ function assemble(params: {
 }): SlackMessage {
   const { groups } = params;
   if (groups.length === 0 && params.more <= 0) {
-    const nothing = "No pull requests are waiting for review.";
-    return { text: nothing, blocks: [section(nothing)] };
+    return { text: params.nothing, blocks: [section(params.nothing)] };
   }
   const packed = packSections({
     groups,
@@ -139,7 +157,7 @@ function assemble(params: {
   const closing = [
     hidden === 0
       ? ""
-      : `…and ${hidden} more waiting` +
+      : `…and ${hidden} more ${params.moreOf}` +
         (packed.leftOut === 0
           ? ""
           : ` (${packed.leftOut} left out to fit Slack's limits on a message's size)`),

@@ -197,6 +197,7 @@ export function createReminderRunner(params: {
       now,
       slackIdOf,
       schedule: run.reminder.at,
+      waiting: run.reminder.waiting,
     });
     return {
       kind: "queue",

@@ -183,7 +183,7 @@ describe("notifier reminders preview", () => {
         lists: every open pull request; waiting 2d or more; no drafts; labels needs-review; at most 20, oldest first
         next: Mon 2026-01-05 16:00 America/New_York (in 13h) = 2026-01-05T21:00:00.000Z
         now: would post to releases:
-          :hourglass_flowing_sand: *2 pull requests waiting for review*
+          :hourglass_flowing_sand: *2 open pull requests*
           *<https://github.com/acme/api|acme/api>*
           • <https://github.com/acme/api/pull/4|#4 Bump the dependencies> by erin · waiting 10 days · no reviewer requested
           • <https://github.com/acme/api/pull/2|#2 Add rate limits> by carol · waiting 5 days · for @backend · approved by gina

@@ -126,6 +126,58 @@ describe("formatChannelReminder", () => {
     `);
   });
 
+  it("says open pull requests, not waiting for review, for a reminder of every open one (waiting: any)", () => {
+    const message = formatChannelReminder({
+      groups: [
+        {
+          repository: "acme/api",
+          pulls: [waiting({ number: 12, requestedUsers: [] }), waiting({ number: 15 })],
+        },
+        { repository: "acme/web", pulls: [waiting({ repository: "acme/web", number: 3 })] },
+      ],
+      more: 1,
+      now: NOW,
+      slackIdOf,
+      waiting: "any",
+    });
+    expect(slackProblems(message, { mentions: ["U0ALICE"] })).toEqual([]);
+    expect(look(message)).toMatchInlineSnapshot(`
+      "text: 4 open pull requests: acme/api #12, #15; acme/web #3 and 1 more
+      ---
+      :hourglass_flowing_sand: *4 open pull requests* in 2 repositories
+      ---
+      *<https://github.com/acme/api|acme/api>*
+      • <https://github.com/acme/api/pull/12|#12 Change 12> by octocat · waiting 3 days · no reviewer requested
+      • <https://github.com/acme/api/pull/15|#15 Change 15> by octocat · waiting 3 days · for <@U0ALICE>
+
+      *<https://github.com/acme/web|acme/web>*
+      • <https://github.com/acme/web/pull/3|#3 Change 3> by octocat · waiting 3 days · for <@U0ALICE>
+      ---
+      …and 1 more open"
+    `);
+    const one = formatChannelReminder({
+      groups: [{ repository: "acme/api", pulls: [waiting()] }],
+      more: 0,
+      now: NOW,
+      slackIdOf,
+      waiting: "any",
+    });
+    expect(one.text).toBe("1 open pull request: acme/api #1");
+    expect(
+      formatChannelReminder({ groups: [], more: 0, now: NOW, slackIdOf, waiting: "any" }).text,
+    ).toBe("No pull requests are open.");
+    // `review`, said or not, waits for review.
+    expect(
+      formatChannelReminder({
+        groups: [{ repository: "acme/api", pulls: [waiting()] }],
+        more: 0,
+        now: NOW,
+        slackIdOf,
+        waiting: "review",
+      }).text,
+    ).toBe("1 pull request waiting for review: acme/api #1");
+  });
+
   it("mentions only ids that look like Slack user ids, from the operator's mapping", () => {
     const message = formatChannelReminder({
       groups: [

@@ -314,6 +314,25 @@ describe("a channel reminder's run", () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it("says open pull requests for a reminder of every open one (waiting: any)", async () => {
+    const requested = pull(1, { createdAt: ago(5 * DAY) });
+    const unrequested = pull(2, { createdAt: ago(2 * DAY), requestedReviewers: [] });
+    const scope = github();
+    openPulls(scope, API_REPO, [requested, unrequested]);
+    reviews(scope, API_REPO, requested, []);
+    reviews(scope, API_REPO, unrequested, []);
+
+    const outcome = await run(
+      channelRun({ reminder: { waiting: "any" }, repositories: [API_REPO] }),
+    );
+
+    const message = messageOf(outcome);
+    expect(message.text).toBe("2 open pull requests: acme/api #1, #2");
+    expect(look(message)).toContain(":hourglass_flowing_sand: *2 open pull requests*");
+    expect(look(message)).not.toContain("waiting for review");
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("reads approvals from GitHub only for listed pull requests the app has no state for", async () => {
     const known = pull(1, { createdAt: ago(4 * DAY) });
     const unknown = pull(2, { createdAt: ago(2 * DAY) });
