@@ -46,7 +46,7 @@ import {
   freshPostgresDatabase,
   freshSqlite,
 } from "./lib/stores.mjs";
-import { startBare, startOurApp, startProbotNoop } from "./lib/targets.mjs";
+import { START_NODE_FLAGS, startBare, startOurApp, startProbotNoop } from "./lib/targets.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -141,6 +141,7 @@ const slackUrl = `${slack.url}/services/T0/B0/bench`;
 const results = {
   machine: machine(),
   settings,
+  startNodeFlags: START_NODE_FLAGS,
   smoke: args.smoke,
   ingest: {},
   ack: null,
@@ -153,7 +154,7 @@ const results = {
 const log = (text) =>
   console.error(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${text}`);
 log(
-  `${results.machine.pinning}; each delivery its own ${BODY_BYTES}-byte body; SLACK_PACE=0, BURST_SUMMARY_AFTER=0`,
+  `${results.machine.pinning}; each delivery its own ${BODY_BYTES}-byte body; SLACK_PACE=0, BURST_SUMMARY_AFTER=0; ours runs with npm start's Node flags: ${START_NODE_FLAGS.join(" ") || "none"}`,
 );
 
 /** Runs one section; a failure is reported in the table, the other sections still run. */

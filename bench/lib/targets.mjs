@@ -1,10 +1,10 @@
 /**
  * The servers under test, each its own process on the server core: (a) bare node:http,
- * (b) the do-nothing Probot app, and ours as deployed (`node lib/bin/start.js`, built by
- * `npm run build`), configured through its environment only, with the tests' environment
+ * (b) the do-nothing Probot app, and ours as deployed (`node lib/bin/start.js` with the flags
+ * `npm start` gives it, built by `npm run build`), configured through its environment only, with the tests' environment
  * filter (`baseEnv` in `test/helpers/app-process.ts`) so the developer's shell cannot leak in.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SECRET } from "./payload.mjs";
@@ -15,6 +15,16 @@ const { baseEnv } = await importHelper("app-process.ts");
 const { freePort } = await importHelper("free-port.ts");
 
 const WEBHOOK_PATH = "/api/github/webhooks";
+
+/**
+ * The Node flags `npm start` runs the app with (`config.nodeFlags` in package.json): ours is
+ * measured as a user runs it.
+ */
+export const START_NODE_FLAGS = (
+  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).config?.nodeFlags ?? ""
+)
+  .split(" ")
+  .filter(Boolean);
 
 function target(proc, port) {
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -85,7 +95,7 @@ export async function startOurApp({
   });
   // A neutral working directory, so a developer's .env never leaks in.
   const proc = startNode({
-    args: [...nodeArgs, entry],
+    args: [...START_NODE_FLAGS, ...nodeArgs, entry],
     env,
     core: SERVER_CORE,
     cwd: tmpdir(),

@@ -179,6 +179,11 @@ export function openSqlite(params: {
   // resolves, which also makes every earlier commit durable. Group commit keeps it affordable.
   connection.pragma("synchronous = NORMAL");
   connection.pragma("foreign_keys = ON");
+  // The driver's default page cache is 16 MiB, all of it the process's own memory (RSS), and
+  // under ingest it fills with pages of bodies just written. 2 MiB holds the indexes' hot pages;
+  // the rest is read from the kernel's page cache, which the kernel can reclaim (issue 12:
+  // peak RSS 206 -> 192-199 MiB under the bench's ingest, throughput unchanged).
+  connection.pragma("cache_size = -2000");
 
   const statements = new Map<string, Database.Statement<unknown[]>>();
   const prepared = (sql: string) => {
