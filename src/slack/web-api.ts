@@ -8,7 +8,19 @@
  * Slack answers most errors with HTTP 200 and `{ ok: false, error }`; which of those are worth
  * retrying is decided here, in {@link classifyWebApiError}.
  */
-import { ErrorCode, LogLevel, WebClient, type Logger, type WebAPICallResult } from "@slack/web-api";
+import { createRequire } from "node:module";
+import type { Logger, WebAPICallResult } from "@slack/web-api";
+
+type WebApiModule = typeof import("@slack/web-api");
+
+/**
+ * Slack's Web API package, loaded on first use: an app without a bot token (webhook channels
+ * only) never loads it, and never pays its memory (about 6 MiB of RSS; issue 12). It is
+ * CommonJS, so `require` loads it where it is needed without making its callers async.
+ */
+function webApi(): WebApiModule {
+  return createRequire(import.meta.url)("@slack/web-api") as WebApiModule;
+}
 import type { SlackMessage } from "../format/slack-message.js";
 import type { Log } from "../shared/log.js";
 import { answerText, describeError } from "../shared/error-text.js";
@@ -132,6 +144,7 @@ export function createSlackWebApi(params: {
   }
   if (token.trim() === "") throw new RangeError("token must not be empty");
 
+  const { WebClient } = webApi();
   const client = new WebClient(token, {
     slackApiUrl: params.apiUrl,
     // Our store schedules retries and paces channels; the client's queue would hold a call
@@ -246,6 +259,7 @@ export function createSlackWebApi(params: {
 export function classifyWebApiError(params: { method: string; error: unknown }): FailedCall {
   const { method, error } = params;
   const code = codeOf(error);
+  const { ErrorCode } = webApi();
   if (code === ErrorCode.RateLimitedError) {
     const seconds = (error as { retryAfter?: unknown }).retryAfter;
     return {
@@ -326,7 +340,7 @@ const SILENT_LOGGER: Logger = {
   warn: () => {},
   error: () => {},
   setLevel: () => {},
-  getLevel: () => LogLevel.ERROR,
+  getLevel: () => webApi().LogLevel.ERROR,
   setName: () => {},
 };
 
