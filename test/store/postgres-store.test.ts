@@ -145,6 +145,38 @@ if (unreachable) {
       });
     });
 
+    it("stores bodies and queued messages lz4-compressed where the server has lz4, and the rows read back whole", async () => {
+      const schema = `store_test_${randomBytes(6).toString("hex")}`;
+      const store = createStore(withSchema(schema));
+      cleanup.push(
+        () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).then(() => undefined),
+        () => store.close(),
+      );
+      await store.migrate();
+      const columns = await admin<{ column: string; compression: string }>(
+        `SELECT c.relname || '.' || a.attname AS column, a.attcompression AS compression
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND (c.relname, a.attname) IN (('deliveries', 'payload'), ('notifications', 'message'))
+         ORDER BY 1`,
+        [schema],
+      );
+      // This machine's PostgreSQL (15, Debian's build) has lz4: 'l'.
+      expect(columns).toEqual([
+        { column: "deliveries.payload", compression: "l" },
+        { column: "notifications.message", compression: "l" },
+      ]);
+      const big = incoming("lz4-1", {
+        payload: JSON.stringify({ action: "opened", filler: "x".repeat(20_000) }),
+      });
+      expect(await store.insertDelivery(big)).toBe("stored");
+      expect((await store.getDelivery("lz4-1"))?.payload).toBe(big.payload);
+      const [stored] = await admin<{ method: string | null }>(
+        `SELECT pg_column_compression(payload) AS method FROM "${schema}".deliveries WHERE id = 'lz4-1'`,
+      );
+      expect(stored).toEqual({ method: "lz4" });
+    });
+
     it("finds a thread parent by its primary key and prunes parents by the updated_at index", async () => {
       const schema = `store_test_${randomBytes(6).toString("hex")}`;
       const backend = openPostgres(parsePostgresUrl(withSchema(schema)));
