@@ -117,13 +117,25 @@ export function createReminderRunner(params: {
    */
   async function withApprovals(
     selected: readonly SelectedPull[],
-    read: (pull: SelectedPull) => Promise<string[]>,
+    /** The repositories' clients, by lower-case `owner/name`, as their lists were read. */
+    clients: ReadonlyMap<string, { octokit: PullsClient; owner: string; repo: string } | null>,
   ): Promise<WaitingPull[]> {
     return inTurns({
       items: selected,
       work: async (pull) => {
         const { approvalsKnown, ...waiting } = pull;
-        return approvalsKnown ? waiting : { ...waiting, approvals: await read(pull) };
+        if (approvalsKnown) return waiting;
+        const open = clients.get(pull.repository.toLowerCase());
+        const approvals = open
+          ? await approvalsOf({
+              octokit: open.octokit,
+              owner: open.owner,
+              repo: open.repo,
+              number: pull.number,
+              timeoutMs,
+            })
+          : [];
+        return { ...waiting, approvals };
       },
     });
   }
@@ -178,17 +190,7 @@ export function createReminderRunner(params: {
       pulls: selected,
       max: run.reminder.max ?? DEFAULT_REMINDER_MAX,
     });
-    const pulls = await withApprovals(listed, async (pull) => {
-      const open = clients.get(pull.repository.toLowerCase());
-      if (!open) return [];
-      return approvalsOf({
-        octokit: open.octokit,
-        owner: open.owner,
-        repo: open.repo,
-        number: pull.number,
-        timeoutMs,
-      });
-    });
+    const pulls = await withApprovals(listed, clients);
     const suffix = notes.length > 0 ? ` (${notes.join("; ")})` : "";
     if (pulls.length === 0) return { kind: "skip", reason: `nothing waiting${suffix}` };
     const message = formatChannelReminder({
@@ -265,17 +267,7 @@ export function createReminderRunner(params: {
     }
     selected.sort(byWaiting);
     const { listed, more } = applyMax({ pulls: selected, max: DEFAULT_REMINDER_MAX });
-    const pulls = await withApprovals(listed, async (pull) => {
-      const open = clients.get(pull.repository.toLowerCase());
-      if (!open) return [];
-      return approvalsOf({
-        octokit: open.octokit,
-        owner: open.owner,
-        repo: open.repo,
-        number: pull.number,
-        timeoutMs,
-      });
-    });
+    const pulls = await withApprovals(listed, clients);
     if (pulls.length === 0)
       return { kind: "skip", reason: `nothing waits for ${person.login}'s review` };
     return {

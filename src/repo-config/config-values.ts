@@ -4,6 +4,7 @@
  * `shared/schedule.ts`, which the people file reads too). Each returns null when the value is fine, or a
  * message saying how to fix it.
  */
+import { editDistance } from "../shared/edit-distance.js";
 import { formatDuration, parseDuration } from "../shared/duration.js";
 import { quoteValue } from "./config-error.js";
 
@@ -122,17 +123,4 @@ export function closest(input: string, candidates: readonly string[]): string | 
   }
   const tolerance = Math.max(2, Math.floor(input.length / 3));
   return bestDistance <= tolerance ? best : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

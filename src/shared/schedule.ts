@@ -3,6 +3,7 @@
  * `mon,wed,fri at 16:00`, read in an IANA time zone. Repository config and the operator's people
  * file both write schedules, so the grammar lives here, below both. Pure: callers pass the instant.
  */
+import { editDistance } from "./edit-distance.js";
 import {
   addDays,
   atTimeOfDay,
@@ -288,19 +289,6 @@ function closestWord(word: string): string | null {
     }
   }
   return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 function fail(problem: string): { ok: false; problem: string } {
