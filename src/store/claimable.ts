@@ -1,11 +1,16 @@
 /**
- * Which rows a claim may take, written once as one branch per status. PostgreSQL ORs the
- * branches; SQLite runs them as a UNION ALL of index ranges (it plans an OR across columns as
- * a scan of the whole table). Both read the claim time from the `@now` parameter.
+ * Which rows a claim may take, written once as one branch per status, and the claim's query
+ * built from them for both databases: a UNION ALL of one index range per branch, each ordered
+ * and limited on its own, then ordered and limited once more. As one `OR`, SQLite plans a scan
+ * of the whole table and PostgreSQL a walk of `received_at` order that filters out every
+ * delivered row before the first pending one (issue 12: 6 ms a claim at 20,000 delivered rows,
+ * growing with history). Both read the claim time from the `@now` parameter.
  */
+import type { ClaimableQuery } from "./db.js";
 
 /** New, due for retry, or held under a lease that ran out. */
 export const CLAIMABLE_BRANCHES = {
+  // Each an index range on PostgreSQL: `deliveries_pending`, `deliveries_due`, `deliveries_leased`.
   deliveries: [
     `status = 'pending'`,
     `status = 'failed' AND next_attempt_at <= @now`,
@@ -27,4 +32,29 @@ export const CLAIMABLE_BRANCHES = {
  */
 export function claimableWhere(table: keyof typeof CLAIMABLE_BRANCHES): string {
   return `((${CLAIMABLE_BRANCHES[table].join(")\n    OR (")}))`;
+}
+
+/**
+ * The claimable rows `query` selects, in its order, at most its limit. `lock` ends each
+ * branch's SELECT (PostgreSQL: `FOR UPDATE SKIP LOCKED`; it cannot end a UNION). A branch
+ * locks at most `limit` rows, skipping those another claimer holds, so the `limit` oldest free
+ * rows of all branches are among the candidates, as with one locking walk; the candidates not
+ * taken stay locked until the claim's statement commits.
+ *
+ * @example
+ * claimableUnion({ table: "deliveries", columns: "id, received_at", orderBy: "received_at, id", limit: "@limit", lock: true }, "")
+ */
+export function claimableUnion(query: ClaimableQuery, lock: string): string {
+  const and = query.where ? ` AND ${query.where}` : "";
+  const order = query.orderBy ? ` ORDER BY ${query.orderBy}` : "";
+  const first = `${order} LIMIT ${query.limit}`;
+  const union = CLAIMABLE_BRANCHES[query.table]
+    .map(
+      // A compound member cannot carry its own ORDER BY and LIMIT unless wrapped.
+      (branch, i) =>
+        `SELECT * FROM (SELECT ${query.columns} FROM ${query.table}
+        WHERE ${branch}${and}${first}${lock}) AS branch_${i + 1}`,
+    )
+    .join("\n    UNION ALL ");
+  return `SELECT ${query.columns} FROM (${union}) AS candidates${first}`;
 }

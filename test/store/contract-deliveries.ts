@@ -256,6 +256,47 @@ export function deliveriesContract(ctx: ContractContext): void {
       expect(await store.nextDueAt()).toBeNull();
     });
 
+    it("claims oldest first across pending, due-for-retry and expired-lease deliveries", async () => {
+      // Each kind is read apart (one index range each, see claimable.ts), up to the limit,
+      // then merged: a limit reached inside one kind must not hide an older one of another.
+      const store = await ready();
+      await store.insertDelivery(incoming("x-failed", { receivedAt: at(200) }));
+      await store.insertDelivery(incoming("x-expired", { receivedAt: at(300) }));
+      await store.claimDeliveries({ owner: "w", limit: 2, leaseMs: 1000, now: at(1000) });
+      await store.failDelivery({
+        id: "x-failed",
+        owner: "w",
+        error: "GitHub 502",
+        nextAttemptAt: at(1500),
+        now: at(1100),
+      });
+      for (const [id, t] of [
+        ["x-pending-1", 100],
+        ["x-pending-2", 400],
+        ["x-pending-3", 500],
+      ] as const) {
+        await store.insertDelivery(incoming(id, { receivedAt: at(t) }));
+      }
+      const first = await store.claimDeliveries({
+        owner: "x",
+        limit: 3,
+        leaseMs: LEASE,
+        now: at(2000),
+      });
+      expect(first.map((d) => [d.id, d.attempts])).toEqual([
+        ["x-pending-1", 1],
+        ["x-failed", 2],
+        ["x-expired", 2],
+      ]);
+      const rest = await store.claimDeliveries({
+        owner: "x",
+        limit: 10,
+        leaseMs: LEASE,
+        now: at(2000),
+      });
+      expect(rest.map((d) => d.id)).toEqual(["x-pending-2", "x-pending-3"]);
+    });
+
     it("marks a delivery with nothing to send `skipped` with the reason", async () => {
       const store = await ready();
       await store.insertDelivery(incoming("skip-1"));

@@ -10,7 +10,7 @@ import { composeStore, createStore, parsePostgresUrl } from "../../src/store/cre
 import type { Db, SqlParams } from "../../src/store/db.js";
 import { openPostgres, toPositional } from "../../src/store/dialects/postgres.js";
 import { defineStoreContract } from "./store-contract.js";
-import { eventually, incoming, type StoreFixture } from "./store-fixtures.js";
+import { at, eventually, incoming, type StoreFixture } from "./store-fixtures.js";
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -175,6 +175,43 @@ if (unreachable) {
         `SELECT pg_column_compression(payload) AS method FROM "${schema}".deliveries WHERE id = 'lz4-1'`,
       );
       expect(stored).toEqual({ method: "lz4" });
+    });
+
+    it("claims the oldest free deliveries past those another transaction holds", async () => {
+      // Each branch of the claim locks up to the limit skipping held rows, then the branches
+      // are merged: candidates limited before locking would come back empty here.
+      const schema = `store_test_${randomBytes(6).toString("hex")}`;
+      const store = createStore(withSchema(schema));
+      const holder = new pg.Client({ connectionString: DATABASE_URL });
+      cleanup.push(
+        () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).then(() => undefined),
+        () => store.close(),
+        () => holder.end(),
+      );
+      await store.migrate();
+      for (let i = 1; i <= 5; i += 1) {
+        await store.insertDelivery(incoming(`held-${i}`, { receivedAt: at(i * 100) }));
+      }
+      await holder.connect();
+      await holder.query("BEGIN");
+      await holder.query(
+        `SELECT id FROM "${schema}".deliveries WHERE id IN ('held-1', 'held-2') FOR UPDATE`,
+      );
+      const claimed = await store.claimDeliveries({
+        owner: "w",
+        limit: 2,
+        leaseMs: 60_000,
+        now: at(1000),
+      });
+      expect(claimed.map((d) => d.id)).toEqual(["held-3", "held-4"]);
+      await holder.query("ROLLBACK");
+      const rest = await store.claimDeliveries({
+        owner: "w",
+        limit: 10,
+        leaseMs: 60_000,
+        now: at(1000),
+      });
+      expect(rest.map((d) => d.id)).toEqual(["held-1", "held-2", "held-5"]);
     });
 
     it("finds a thread parent by its primary key and prunes parents by the updated_at index", async () => {

@@ -5,7 +5,7 @@
  * `schema` when given (its search_path), else `public`.
  */
 import pg from "pg";
-import { claimableWhere } from "../claimable.js";
+import { claimableUnion } from "../claimable.js";
 import type {
   Backend,
   BatchInsert,
@@ -91,13 +91,9 @@ function createDb(params: {
   return db;
 }
 
-/** PostgreSQL locks the claimed rows and skips those another claimer holds. */
+/** PostgreSQL locks the claimed rows and skips those another claimer holds; see `claimable.ts`. */
 function claimableRows(query: ClaimableQuery): string {
-  const and = query.where ? ` AND ${query.where}` : "";
-  const order = query.orderBy ? ` ORDER BY ${query.orderBy}` : "";
-  const lock = query.lock ? " FOR UPDATE SKIP LOCKED" : "";
-  return `SELECT ${query.columns} FROM ${query.table}
-    WHERE ${claimableWhere(query.table)}${and}${order} LIMIT ${query.limit}${lock}`;
+  return claimableUnion(query, query.lock ? " FOR UPDATE SKIP LOCKED" : "");
 }
 
 /**

@@ -11,7 +11,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, relative, resolve, sep } from "node:path";
 import Database from "better-sqlite3";
-import { CLAIMABLE_BRANCHES } from "../claimable.js";
+import { claimableUnion } from "../claimable.js";
 import type {
   Backend,
   BatchInsert,
@@ -128,17 +128,8 @@ function bindable(params: SqlParams | undefined): Readonly<Record<string, unknow
 
 /** SQLite runs the claim's branches one index range each; see `claimable.ts`. */
 function claimableRows(query: ClaimableQuery): string {
-  const and = query.where ? ` AND ${query.where}` : "";
-  const order = query.orderBy ? ` ORDER BY ${query.orderBy}` : "";
-  const first = `${order} LIMIT ${query.limit}`;
-  const union = CLAIMABLE_BRANCHES[query.table]
-    .map(
-      // A compound member cannot carry its own ORDER BY and LIMIT unless wrapped.
-      (branch) =>
-        `SELECT * FROM (SELECT ${query.columns} FROM ${query.table} WHERE ${branch}${and}${first})`,
-    )
-    .join("\n    UNION ALL ");
-  return `SELECT ${query.columns} FROM (${union})${first}`;
+  // One writer at a time: nothing to lock or skip.
+  return claimableUnion(query, "");
 }
 
 /** The SQLite side of the store: an open file and its dialect. */
