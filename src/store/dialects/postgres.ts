@@ -93,7 +93,7 @@ function createDb(params: {
 
 /** PostgreSQL locks the claimed rows and skips those another claimer holds; see `claimable.ts`. */
 function claimableRows(query: ClaimableQuery): string {
-  return claimableUnion(query, query.lock ? " FOR UPDATE SKIP LOCKED" : "");
+  return claimableUnion(query, { lock: query.lock ? " FOR UPDATE SKIP LOCKED" : "" });
 }
 
 /**

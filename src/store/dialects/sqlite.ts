@@ -129,7 +129,7 @@ function bindable(params: SqlParams | undefined): Readonly<Record<string, unknow
 /** SQLite runs the claim's branches one index range each; see `claimable.ts`. */
 function claimableRows(query: ClaimableQuery): string {
   // One writer at a time: nothing to lock or skip.
-  return claimableUnion(query, "");
+  return claimableUnion(query, { lock: "", sqliteIndexes: true });
 }
 
 /** The SQLite side of the store: an open file and its dialect. */
