@@ -295,6 +295,21 @@ function claimRanges(dialect: Dialect): string[] {
   ];
 }
 
+/**
+ * `claimDigest` looks for a due digest of a channel before every post. `notifications_digest`
+ * (channel, digest_key, status) holds every row, digest or not, and PostgreSQL with the
+ * statistics of before a burst read every queued row of the channel through
+ * `notifications_claim` instead (issue 12: 2.5-4.8 ms a call with 5,000-8,700 queued after a
+ * burst, at every post while it drained). A partial index of the digest rows only is small
+ * enough to be chosen whatever the statistics: 0.09 ms on the same table.
+ */
+function digestRows(): string[] {
+  return [
+    `CREATE INDEX notifications_digest_rows ON notifications (channel, digest_key)
+      WHERE digest_key IS NOT NULL`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -350,6 +365,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "claim ranges: pending deliveries in arrival order, expired delivery leases",
     sqlite: claimRanges("sqlite"),
     postgres: claimRanges("postgres"),
+  },
+  {
+    version: 10,
+    name: "digest rows of a channel",
+    sqlite: digestRows(),
+    postgres: digestRows(),
   },
 ];
 

@@ -70,9 +70,17 @@ export function createNotificationQueue(backend: Backend): NotificationQueue {
     async claimDigest(params) {
       const now = params.now.getTime();
       // Most calls find nothing due: ask outside a transaction, and claim only when there is something.
+      // The channel's digest rows first, a range of `notifications_digest_rows` (a LIMIT keeps
+      // them a query of their own: planned with the claimable branches, PostgreSQL with the
+      // statistics of before a burst read every queued row of the channel through
+      // `notifications_claim`, 2.5-4.8 ms at every post while the burst drained; migration 10),
+      // then which of them are claimable.
       const due = await db.all<{ digest_key: string }>(
-        `SELECT digest_key FROM notifications
-        WHERE channel = @channel AND digest_key IS NOT NULL AND ${claimableWhere("notifications")}
+        `SELECT digest_key FROM (
+          SELECT digest_key, status, due_at, next_attempt_at, lease_until FROM notifications
+          WHERE channel = @channel AND digest_key IS NOT NULL LIMIT 1000000000
+        ) AS notifications
+        WHERE ${claimableWhere("notifications")}
         GROUP BY digest_key ORDER BY MIN(COALESCE(due_at, 0)), digest_key LIMIT @candidates`,
         { channel: params.channel, now, candidates: DIGEST_CANDIDATES },
       );
