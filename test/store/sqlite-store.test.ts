@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { composeStore, createStore } from "../../src/store/create-store.js";
 import type { Db, SqlParams } from "../../src/store/db.js";
 import { openSqlite, syncFileData } from "../../src/store/dialects/sqlite.js";
+import { claimableUnion } from "../../src/store/claimable.js";
 import { defineStoreContract } from "./store-contract.js";
 import { incoming, sleep, type StoreFixture } from "./store-fixtures.js";
 
@@ -212,6 +213,52 @@ describe("sqlite store setup", () => {
       "SEARCH thread_parents USING INDEX sqlite_autoindex_thread_parents_1 (repository=? AND item_number=? AND channel=?)",
       "SEARCH thread_parents USING INDEX thread_parents_updated (updated_at<?)",
     ]);
+  });
+
+  it("reads the expired-lease claim branch and the digest lookup through their own indexes", async () => {
+    // Without statistics SQLite's planner walked deliveries_claim for the lease branch (every
+    // processing row, routed ones included) and the channel's queued rows for the digest lookup.
+    const root = await mkdtemp(join(tmpdir(), "notifier-store-"));
+    const path = join(root, "notifier.db");
+    const statements: { sql: string; params: SqlParams }[] = [];
+    const backend = openSqlite({ path });
+    const recording = (inner: Db): Db => ({
+      ...inner,
+      all: (sql, params) => {
+        if (sql.includes("digest_key IS NOT NULL")) statements.push({ sql, params: params ?? {} });
+        return inner.all(sql, params);
+      },
+    });
+    const store = composeStore({ ...backend, db: recording(backend.db) });
+    cleanup = async () => {
+      await store.close();
+      await rm(root, { recursive: true, force: true });
+    };
+    await store.migrate();
+    await store.claimDigest({ channel: "default", owner: "w", leaseMs: 1_000, now: new Date() });
+    expect(statements).toHaveLength(1);
+    const claim = claimableUnion(
+      {
+        table: "deliveries",
+        columns: "id, received_at",
+        orderBy: "received_at, id",
+        limit: "@limit",
+        lock: true,
+      },
+      { lock: "", sqliteIndexes: true },
+    );
+    const reader = new Database(path, { readonly: true });
+    const plan = (sql: string, params: SqlParams) =>
+      (reader.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[])
+        .map((row) => row.detail)
+        .filter((detail) => detail.startsWith("SEARCH") || detail.startsWith("SCAN"));
+    const claimPlan = plan(claim, { now: 1, limit: 10 });
+    const digestPlan = plan(statements[0]!.sql, statements[0]!.params);
+    reader.close();
+    expect(claimPlan).toContain("SEARCH deliveries USING INDEX deliveries_leased (lease_until<?)");
+    expect(digestPlan[0]).toBe(
+      "SEARCH notifications USING INDEX notifications_digest_rows (channel=? AND digest_key>?)",
+    );
   });
 
   it("works in memory for throwaway use", async () => {
