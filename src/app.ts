@@ -24,7 +24,7 @@ import { checkRedis } from "./settings/check-redis.js";
 import { clockFrom, TEST_CLOCK_VARIABLE } from "./settings/test-clock.js";
 import { recoverMissedDeliveries, startRedeliveryTimer } from "./redelivery/redelivery.js";
 import { createReminderRunner } from "./reminders/run-reminder.js";
-import { createReminderDiscovery, type DiscoveryClient } from "./reminders/discovery.js";
+import { createReminderDiscovery } from "./reminders/discovery.js";
 import { createReminderScheduler } from "./reminders/scheduler.js";
 import { createReminderService, type ReminderService } from "./reminders/reminder-service.js";
 import { personReminders } from "./reminders/reminder-plan.js";
@@ -300,8 +300,8 @@ export function composeNotifier(params: {
       ? null
       : createReminderService({
           discovery: createReminderDiscovery({
-            app: async () => clientOf(await probot.auth()),
-            installation: async (installationId) => clientOf(await auth(installationId)),
+            app: () => probot.auth(),
+            installation: auth,
             configs,
             log,
           }),
@@ -327,11 +327,7 @@ export function composeNotifier(params: {
             auth,
             reviews: store,
             people: settings.people,
-            channels: {
-              get: (name) => settings.channels.get(name),
-              mayUse: (channel, owner) => settings.channels.mayUse(channel, owner),
-              dm: () => settings.channels.dm(),
-            },
+            channels: settings.channels,
             log,
           }),
     ...(reminders ? { onReminderSourcesChanged: () => reminders.installationsChanged() } : {}),
@@ -366,13 +362,3 @@ export function composeNotifier(params: {
 
 /** Repositories are looked through for reminders at most this often (unless a change says so). */
 const REMINDER_REFRESH_MIN_MS = 5 * 60_000;
-
-/** Octokit as the narrow client discovery calls. */
-function clientOf(octokit: {
-  request: (route: string, params?: Record<string, unknown>) => Promise<unknown>;
-}): DiscoveryClient {
-  return {
-    request: async (route, params) =>
-      (await octokit.request(route, params)) as { data: unknown; headers: Record<string, unknown> },
-  };
-}

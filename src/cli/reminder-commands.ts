@@ -25,10 +25,10 @@ import {
   runOf,
   type ChannelReminder,
 } from "../reminders/reminder-plan.js";
-import { createReminderRunner, type ReminderMutes } from "../reminders/run-reminder.js";
+import { createReminderRunner } from "../reminders/run-reminder.js";
 import { GitHubRefusedError } from "../reminders/open-pulls.js";
 import type { SlackMessage } from "../format/slack-message.js";
-import { indexMutes, muteReason } from "../worker/mutes.js";
+import { indexMutes, muteReasons } from "../worker/mutes.js";
 import { describeFiring, describeSelection } from "./config-commands.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -127,14 +127,10 @@ async function previewReminders(params: {
     auth,
     reviews: store,
     people: settings.people,
-    channels: {
-      get: (name) => settings.channels.get(name),
-      mayUse: (channel, channelOwner) => settings.channels.mayUse(channel, channelOwner),
-      dm: () => settings.channels.dm(),
-    },
+    channels: settings.channels,
     log: cliLog(io),
   });
-  const mutes = reminderMutes(await store.listMutes(now));
+  const mutes = muteReasons(indexMutes(await store.listMutes(now)));
   let code = 0;
   for (const reminder of reminders) {
     const kind = settings.channels.get(reminder.channel)?.kind ?? "unknown";
@@ -272,19 +268,6 @@ function indented(text: string, prefix: string): string {
 }
 
 /** The mutes in force, as the worker gives them to a reminder run. */
-function reminderMutes(mutes: Parameters<typeof indexMutes>[0]): ReminderMutes {
-  const active = indexMutes(mutes);
-  return {
-    repository: (name) => {
-      const mute = active.repository(name);
-      return mute === undefined ? null : muteReason(mute);
-    },
-    channel: (name) => {
-      const mute = active.channel(name);
-      return mute === undefined ? null : muteReason(mute);
-    },
-  };
-}
 
 /** Warnings as lines a person reads (a refused permission says which to grant); the rest dropped. */
 function cliLog(io: CliIo): Log {

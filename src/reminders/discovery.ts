@@ -5,17 +5,13 @@
  * each repository's config through the config cache, which revalidates with conditional
  * requests. A repository whose config cannot be read now keeps what was last found for it.
  */
+import type { InstallationOctokit } from "../shared/installation-auth.js";
 import type { Log } from "../shared/log.js";
 import type { ConfigSource } from "../repo-config/config-source.js";
 import type { RepositoryConfig } from "./reminder-plan.js";
 
 /** The part of an Octokit discovery calls: GitHub's REST routes. */
-export interface DiscoveryClient {
-  request(
-    route: string,
-    params?: Record<string, unknown>,
-  ): Promise<{ data: unknown; headers: Record<string, unknown> }>;
-}
+export type DiscoveryClient = Pick<InstallationOctokit, "request">;
 
 export interface ReminderDiscovery {
   /**

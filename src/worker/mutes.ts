@@ -21,6 +21,28 @@ export const NO_MUTES: ActiveMutes = {
 export const MUTE_CACHE_MS = 2_000;
 
 /**
+ * The mutes in force as the reasons a reminder run records: the reason of the mute on a
+ * repository or channel, or null when it is not muted.
+ *
+ * @example muteReasons(active).channel("eng") // "muted until 2024-01-15T11:00:00.000Z by notifier mute" or null
+ */
+export function muteReasons(active: ActiveMutes): {
+  repository(fullName: string): string | null;
+  channel(name: string): string | null;
+} {
+  return {
+    repository: (name) => {
+      const mute = active.repository(name);
+      return mute === undefined ? null : muteReason(mute);
+    },
+    channel: (name) => {
+      const mute = active.channel(name);
+      return mute === undefined ? null : muteReason(mute);
+    },
+  };
+}
+
+/**
  * Reads what `notifier mute` was given: `owner/name` is a repository, anything else a channel.
  * Repositories are compared case-insensitively, as GitHub does; channel names are lower case.
  *

@@ -7,7 +7,7 @@
 import type { DeliveryRecord } from "../store/types.js";
 import type { ReminderRunner } from "../reminders/run-reminder.js";
 import { encodeQueuedMessage } from "./queued-message.js";
-import { muteReason, type ActiveMutes } from "./mutes.js";
+import { muteReasons, type ActiveMutes } from "./mutes.js";
 import type { RoutingOutcome } from "./route-delivery.js";
 
 /**
@@ -25,16 +25,7 @@ export async function routeReminder(params: {
   if (reminders === null) return { kind: "skip", reason: "reminders are not running here" };
   const outcome = await reminders.run({
     payload: delivery.payload,
-    mutes: {
-      repository: (name) => {
-        const mute = mutes.repository(name);
-        return mute === undefined ? null : muteReason(mute);
-      },
-      channel: (name) => {
-        const mute = mutes.channel(name);
-        return mute === undefined ? null : muteReason(mute);
-      },
-    },
+    mutes: muteReasons(mutes),
     now,
   });
   if (outcome.kind === "skip") return outcome;

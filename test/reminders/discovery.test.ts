@@ -17,11 +17,7 @@ import { createConfigSource } from "../../src/repo-config/repo-config-source.js"
 import type { ConfigSource } from "../../src/repo-config/config-source.js";
 import type { Log } from "../../src/shared/log.js";
 import { RetryLaterError } from "../../src/shared/retry-later.js";
-import {
-  createReminderDiscovery,
-  type DiscoveryClient,
-  type ReminderDiscovery,
-} from "../../src/reminders/discovery.js";
+import { createReminderDiscovery, type ReminderDiscovery } from "../../src/reminders/discovery.js";
 import type { RepositoryConfig } from "../../src/reminders/reminder-plan.js";
 import { testAppKey } from "../helpers/app-key.js";
 import { TestOctokit } from "../helpers/pipeline.js";
@@ -67,16 +63,6 @@ function recordingLog(): Log {
   return log;
 }
 
-/** An Octokit as the narrow client discovery calls, as the app adapts it. */
-function clientOf(octokit: {
-  request: (route: string, params?: Record<string, unknown>) => Promise<unknown>;
-}): DiscoveryClient {
-  return {
-    request: async (route, params) =>
-      (await octokit.request(route, params)) as { data: unknown; headers: Record<string, unknown> },
-  };
-}
-
 /**
  * Discovery as the app wires it, against the fake GitHub. `configs` wraps the real config
  * source when a case needs a read to fail in a way the config cache would otherwise cover.
@@ -102,8 +88,8 @@ function discovery(
     log,
   });
   return createReminderDiscovery({
-    app: async () => clientOf(await probot.auth()),
-    installation: async (installationId) => clientOf(await auth(installationId)),
+    app: () => probot.auth(),
+    installation: auth,
     configs: wrap(configs),
     log,
   });
