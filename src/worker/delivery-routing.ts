@@ -24,7 +24,6 @@ import { routeDelivery } from "./route-delivery.js";
 import { routeReminder } from "./route-reminder.js";
 import { REMINDER_EVENT } from "../reminders/types.js";
 import type { ReminderRunner } from "../reminders/run-reminder.js";
-import { configFilesTouchedByPush } from "../repo-config/config-push.js";
 import type { ActiveMutes } from "./mutes.js";
 import type { Overdue } from "./routing-pool.js";
 import { afterMissedDeadline, missedDeadline, routingDeadlineMessage } from "./routing-deadline.js";
@@ -84,6 +83,21 @@ export function createDeliveryRouting(params: {
   stallMs: number;
 }): DeliveryRouting {
   const { store, owner, now } = params;
+  // A push that changed config may change which repositories have reminders: the config
+  // source's own answer (it drops what the push touched) says so, without parsing it again.
+  const invalidate = params.configs.invalidateFromPush?.bind(params.configs);
+  const onChanged = params.onReminderSourcesChanged;
+  const configs: ConfigSource =
+    invalidate && onChanged
+      ? {
+          ...params.configs,
+          invalidateFromPush: async (payload) => {
+            const affected = await invalidate(payload);
+            if (affected === true) onChanged();
+            return affected;
+          },
+        }
+      : params.configs;
 
   /** When a delivery whose routing failed (or was put off) is due again; null when its day of retries is over. */
   function retryTime(p: { attempt: number; retryAt: Date | null }): Date | null {
@@ -123,7 +137,9 @@ export function createDeliveryRouting(params: {
   async function record(delivery: DeliveryRecord, dlog: Log): Promise<void> {
     // GitHub calls inside routing have their own timeouts, but a request stuck before it is
     // sent (throttling waiting on an unreachable Redis) would hold its slot for ever.
-    if (mayChangeReminders(delivery)) params.onReminderSourcesChanged?.();
+    if (delivery.event === "installation" || delivery.event === "installation_repositories") {
+      params.onReminderSourcesChanged?.();
+    }
     const reminder = delivery.event === REMINDER_EVENT;
     const outcome = await withDeadline(
       params.mutes.current().then((active) =>
@@ -136,7 +152,7 @@ export function createDeliveryRouting(params: {
             })
           : routeDelivery({
               delivery,
-              configs: params.configs,
+              configs,
               channels: params.channels,
               state: store,
               people: params.people,
@@ -228,20 +244,4 @@ export function createDeliveryRouting(params: {
       }
     },
   };
-}
-
-/**
- * Whether a delivery may change which repositories have reminders: an installation's
- * repositories changed, or a push changed a config file (its own or one others inherit).
- */
-function mayChangeReminders(delivery: DeliveryRecord): boolean {
-  if (delivery.event === "installation" || delivery.event === "installation_repositories") {
-    return true;
-  }
-  if (delivery.event !== "push") return false;
-  try {
-    return configFilesTouchedByPush(JSON.parse(delivery.payload)).length > 0;
-  } catch {
-    return false;
-  }
 }

@@ -115,3 +115,78 @@ describe("createDeliveryRouting: the retry policy", () => {
     ]);
   });
 });
+
+describe("createDeliveryRouting: what may change which repositories have reminders", () => {
+  async function routed(params: {
+    event: string;
+    payload: unknown;
+    configs: ConfigSource;
+  }): Promise<number> {
+    store = createStore(join(dir, `${randomUUID()}.db`));
+    await store.migrate();
+    await store.insertDelivery({
+      id: randomUUID(),
+      event: params.event,
+      action: null,
+      installationId: 42,
+      repository: "Codertocat/Hello-World",
+      payload: JSON.stringify(params.payload),
+      receivedAt: NOW,
+    });
+    const [delivery] = await store.claimDeliveries({
+      owner: OWNER,
+      limit: 1,
+      leaseMs: 15_000,
+      now: NOW,
+    });
+    if (!delivery) throw new Error("nothing claimed");
+    let told = 0;
+    await createDeliveryRouting({
+      store,
+      configs: params.configs,
+      channels: readChannels({ SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x" }),
+      mutes: { current: async () => NO_MUTES },
+      onReminderSourcesChanged: () => (told += 1),
+      owner: OWNER,
+      log: pino({ level: "silent" }),
+      now: () => NOW,
+      random: () => 0.5,
+      routingDeadlineMs: 5_000,
+      stallMs: 2_500,
+    }).routeOne(delivery);
+    return told;
+  }
+
+  const defaults: ConfigSource = { load: async () => ({ routes: [] }) };
+
+  it("tells on an installation's events, and on a push only when the config source says config changed", async () => {
+    expect(
+      await routed({
+        event: "installation",
+        payload: exampleOf("installation", "created"),
+        configs: defaults,
+      }),
+    ).toBe(1);
+    expect(
+      await routed({
+        event: "installation_repositories",
+        payload: exampleOf("installation_repositories", "added"),
+        configs: defaults,
+      }),
+    ).toBe(1);
+    const push = exampleOf("push");
+    const answering = (affected: boolean): ConfigSource => ({
+      ...defaults,
+      invalidateFromPush: async () => affected,
+    });
+    expect(await routed({ event: "push", payload: push, configs: answering(true) })).toBe(1);
+    expect(await routed({ event: "push", payload: push, configs: answering(false) })).toBe(0);
+    expect(
+      await routed({
+        event: "issues",
+        payload: exampleOf("issues", "opened"),
+        configs: answering(true),
+      }),
+    ).toBe(0);
+  });
+});
