@@ -17,6 +17,7 @@ import {
   type CompiledGlob,
 } from "../repo-config/globs.js";
 import { parseDuration } from "../shared/duration.js";
+import { authorAndLabelRefusal } from "../route/route.js";
 import type { OpenPull, ReviewState, WaitingPull } from "./types.js";
 
 /** A pull request a reminder lists, before its approvals are known when the app's are not all. */
@@ -94,31 +95,13 @@ export function matchReminder(params: {
     const refused = branchRefusal({ pull, branches: reminder.branches, compiled });
     if (refused !== null) return refuse(refused);
   }
-  if (compiled.authors.length > 0) {
-    const wanted = `authors [${(reminder.authors ?? []).join(", ")}]`;
-    if (author === null) return refuse(`has no author to match ${wanted}`);
-    if (firstMatch(compiled.authors, author) === null) {
-      return refuse(`author "${author}" matches none of ${wanted}`);
-    }
-  }
-  const excludedAuthor = author === null ? null : firstMatch(compiled.excludeAuthors, author);
-  if (excludedAuthor !== null) {
-    return refuse(`author "${author}" matches exclude_authors "${excludedAuthor}"`);
-  }
-  if (
-    compiled.labels.length > 0 &&
-    !pull.labels.some((label) => firstMatch(compiled.labels, label) !== null)
-  ) {
-    const has =
-      pull.labels.length === 0
-        ? "no labels"
-        : `labels ${pull.labels.map((label) => `"${label}"`).join(", ")}`;
-    return refuse(`has ${has}, none in labels [${(reminder.labels ?? []).join(", ")}]`);
-  }
-  for (const label of pull.labels) {
-    const excluded = firstMatch(compiled.excludeLabels, label);
-    if (excluded !== null) return refuse(`label "${label}" matches exclude_labels "${excluded}"`);
-  }
+  const authorOrLabel = authorAndLabelRefusal({
+    author,
+    labels: pull.labels,
+    filter: reminder,
+    compiled,
+  });
+  if (authorOrLabel !== null) return refuse(authorOrLabel);
   const since = waitingSinceOf({ pull, state });
   if (compiled.olderThanMs > 0 && now.getTime() - since.getTime() < compiled.olderThanMs) {
     return refuse(

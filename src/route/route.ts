@@ -173,29 +173,13 @@ export function matchRoute(params: { event: ActivityEvent; route: RouteConfig })
     const refused = branchRefusal({ event, branches: candidate.branches, compiled });
     if (refused !== null) return refuse(refused);
   }
-  if (compiled.authors.length > 0 && firstMatch(compiled.authors, login) === null) {
-    return refuse(
-      `author "${login}" matches none of authors [${(candidate.authors ?? []).join(", ")}]`,
-    );
-  }
-  const excludedAuthor = firstMatch(compiled.excludeAuthors, login);
-  if (excludedAuthor !== null)
-    return refuse(`author "${login}" matches exclude_authors "${excludedAuthor}"`);
-
-  if (
-    compiled.labels.length > 0 &&
-    !event.labels.some((label) => firstMatch(compiled.labels, label) !== null)
-  ) {
-    const has =
-      event.labels.length === 0
-        ? "no labels"
-        : `labels ${event.labels.map((l) => `"${l}"`).join(", ")}`;
-    return refuse(`has ${has}, none in labels [${(candidate.labels ?? []).join(", ")}]`);
-  }
-  for (const label of event.labels) {
-    const excluded = firstMatch(compiled.excludeLabels, label);
-    if (excluded !== null) return refuse(`label "${label}" matches exclude_labels "${excluded}"`);
-  }
+  const authorOrLabel = authorAndLabelRefusal({
+    author: login,
+    labels: event.labels,
+    filter: candidate,
+    compiled,
+  });
+  if (authorOrLabel !== null) return refuse(authorOrLabel);
   if (compiled.workflows.length > 0) {
     const name = event.detail.workflowName;
     const wanted = `workflows [${(candidate.workflows ?? []).join(", ")}]`;
@@ -261,6 +245,55 @@ const UNKNOWN_BASE_BRANCH: ReadonlyMap<ActivityKind, string> = new Map([
 ]);
 /** Secret scanning alerts, which carry no severity and pass every `severities` filter. */
 const SECRET_SCANNING_PREFIX = "secret_scanning_alert.";
+
+/**
+ * Why the `authors`, `exclude_authors`, `labels` and `exclude_labels` filters refuse an item, or
+ * null when they pass: the filters routes and reminders share, checked in that order. `author`
+ * is the login the filter reads (a route's actor, a reminder's pull request author); null when
+ * there is none, which only an `authors` filter refuses.
+ *
+ * @example
+ * authorAndLabelRefusal({ author: "octocat", labels: [], filter: { labels: ["bug"] }, compiled })
+ * // 'has no labels, none in labels [bug]'
+ */
+export function authorAndLabelRefusal(params: {
+  author: string | null;
+  labels: readonly string[];
+  /** The lists as written, for the message. */
+  filter: { authors?: readonly string[] | undefined; labels?: readonly string[] | undefined };
+  compiled: {
+    authors: readonly CompiledGlob[];
+    excludeAuthors: readonly CompiledGlob[];
+    labels: readonly CompiledGlob[];
+    excludeLabels: readonly CompiledGlob[];
+  };
+}): string | null {
+  const { author, labels, filter, compiled } = params;
+  if (compiled.authors.length > 0) {
+    const wanted = `authors [${(filter.authors ?? []).join(", ")}]`;
+    if (author === null) return `has no author to match ${wanted}`;
+    if (firstMatch(compiled.authors, author) === null) {
+      return `author "${author}" matches none of ${wanted}`;
+    }
+  }
+  const excludedAuthor = author === null ? null : firstMatch(compiled.excludeAuthors, author);
+  if (excludedAuthor !== null) {
+    return `author "${author}" matches exclude_authors "${excludedAuthor}"`;
+  }
+  if (
+    compiled.labels.length > 0 &&
+    !labels.some((label) => firstMatch(compiled.labels, label) !== null)
+  ) {
+    const has =
+      labels.length === 0 ? "no labels" : `labels ${labels.map((l) => `"${l}"`).join(", ")}`;
+    return `has ${has}, none in labels [${(filter.labels ?? []).join(", ")}]`;
+  }
+  for (const label of labels) {
+    const excluded = firstMatch(compiled.excludeLabels, label);
+    if (excluded !== null) return `label "${label}" matches exclude_labels "${excluded}"`;
+  }
+  return null;
+}
 
 /**
  * Why `branches` refuses an event, or null when it passes or does not apply.
