@@ -12,7 +12,13 @@ import type { PeopleDirectory } from "../settings/people.js";
 import { DEFAULT_REMINDER_MAX } from "../repo-config/config-schema.js";
 import { decodeRun, LATE_LIMIT_MS, type ReminderRun } from "./reminder-plan.js";
 import { approvalsOf, GitHubRefusedError, listOpenPulls, type PullsClient } from "./open-pulls.js";
-import { applyMax, selectForReviewer, selectWaiting, type SelectedPull } from "./select.js";
+import {
+  applyMax,
+  byWaitingSince,
+  selectForReviewer,
+  selectWaiting,
+  type SelectedPull,
+} from "./select.js";
 import { formatChannelReminder, formatPersonalReminder } from "./format-reminder.js";
 import type { WaitingPull } from "./types.js";
 
@@ -185,7 +191,7 @@ export function createReminderRunner(params: {
       clients.set(result.repository.toLowerCase(), result.open);
       selected.push(...result.waiting);
     }
-    selected.sort(byWaiting);
+    selected.sort(byWaitingSince);
     const { listed, more } = applyMax({
       pulls: selected,
       max: run.reminder.max ?? DEFAULT_REMINDER_MAX,
@@ -265,7 +271,7 @@ export function createReminderRunner(params: {
       clients.set(result.repository.toLowerCase(), result.open);
       selected.push(...result.waiting);
     }
-    selected.sort(byWaiting);
+    selected.sort(byWaitingSince);
     const { listed, more } = applyMax({ pulls: selected, max: DEFAULT_REMINDER_MAX });
     const pulls = await withApprovals(listed, clients);
     if (pulls.length === 0)
@@ -323,14 +329,6 @@ async function inTurns<T, R>(params: {
   };
   await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, items.length) }, worker));
   return results;
-}
-
-function byWaiting(a: WaitingPull, b: WaitingPull): number {
-  return (
-    a.waitingSince.getTime() - b.waitingSince.getTime() ||
-    a.repository.localeCompare(b.repository) ||
-    a.number - b.number
-  );
 }
 
 /** Pull requests grouped by repository, repositories in the order their oldest appears. */
