@@ -77,7 +77,13 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
     );
   }
 
-  const store = createStore(settings.databaseUrl);
+  const store = createStore(settings.databaseUrl, {
+    onCheckpointError: (error) =>
+      log.warn(
+        { err: error },
+        "the SQLite WAL checkpoint failed; SQLite's automatic checkpoint (inside commits) takes over",
+      ),
+  });
   await store.migrate();
 
   if (settings.channels.isLogOnly) {

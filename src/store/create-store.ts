@@ -35,11 +35,20 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
  * const store = createStore(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
  * await store.migrate();
  */
-export function createStore(databaseUrl: string): Store {
+export function createStore(
+  databaseUrl: string,
+  options: {
+    /** Told when a SQLite file's own WAL checkpoint fails (SQLite's automatic one takes over). */
+    onCheckpointError?: (error: unknown) => void;
+  } = {},
+): Store {
   return composeStore(
     isPostgresUrl(databaseUrl)
       ? openPostgres(parsePostgresUrl(databaseUrl))
-      : openSqlite({ path: databaseUrl }),
+      : openSqlite({
+          path: databaseUrl,
+          ...(options.onCheckpointError ? { onCheckpointError: options.onCheckpointError } : {}),
+        }),
   );
 }
 

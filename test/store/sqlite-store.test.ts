@@ -56,6 +56,8 @@ describe("sqlite store setup", () => {
     let holdSync = false;
     const backend = openSqlite({
       path,
+      // Commits' syncs only: the store's own checkpoints (tested in sqlite-checkpoint.test.ts) wait.
+      checkpointEveryMs: 60_000,
       syncFile: async (file) => {
         if (holdSync) await new Promise<void>((resolve) => (finishSync = resolve));
         await syncFileData(file);

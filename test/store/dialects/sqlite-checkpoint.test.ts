@@ -1,0 +1,214 @@
+/**
+ * The SQLite store's own WAL checkpoints, on a real file: the WAL's pages reach the database
+ * file in SQLite's order (WAL synced, pages copied, file synced), no writer of another
+ * connection restarts the WAL before the file is synced, a failure hands the work back to
+ * SQLite, and closing waits for a checkpoint in flight.
+ */
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { composeStore } from "../../../src/store/create-store.js";
+import { openSqlite, syncFileData } from "../../../src/store/dialects/sqlite.js";
+import { createFileSyncer } from "../../../src/store/dialects/sqlite-checkpoint.js";
+import type { Store } from "../../../src/store/types.js";
+import { incoming, sleep } from "../store-fixtures.js";
+
+/** A sync that can be held for one file until the test lets it go. */
+function watchedSyncs() {
+  const order: string[] = [];
+  let heldFile: string | null = null;
+  let release: () => void = () => undefined;
+  let reached: () => void = () => undefined;
+  return {
+    order,
+    /** The next sync of `file` waits for `letGo()`; resolves once it is waiting. */
+    hold(file: string): Promise<void> {
+      heldFile = file;
+      return new Promise<void>((resolve) => (reached = resolve));
+    },
+    letGo() {
+      heldFile = null;
+      release();
+    },
+    async sync(file: string) {
+      if (file === heldFile) {
+        const waiting = new Promise<void>((resolve) => (release = resolve));
+        reached();
+        await waiting;
+      }
+      await syncFileData(file);
+      order.push(file);
+    },
+  };
+}
+
+/** The WAL header's two salts: a restarted WAL gets new ones. */
+function walSalts(path: string): string {
+  return readFileSync(`${path}-wal`).subarray(16, 24).toString("hex");
+}
+
+/** Waits until `order` has not grown for 50 ms: the checkpoints after migrating are done. */
+async function settled(order: string[]): Promise<void> {
+  for (let seen = -1; seen !== order.length;) {
+    seen = order.length;
+    await sleep(50);
+  }
+}
+
+/** Waits until `check()` holds, for up to 2 s. */
+async function until(check: () => boolean): Promise<void> {
+  for (let tries = 0; !check() && tries < 400; tries++) await sleep(5);
+  expect(check()).toBe(true);
+}
+
+describe("the SQLite store's WAL checkpoints", () => {
+  let root = "";
+  let path = "";
+  let store: Store | null = null;
+  afterEach(async () => {
+    await store?.close();
+    store = null;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function open(params: {
+    sync: (file: string) => Promise<void>;
+    onCheckpointError?: (error: unknown) => void;
+  }) {
+    root = await mkdtemp(join(tmpdir(), "notifier-ckpt-"));
+    path = join(root, "notifier.db");
+    const seen: string[] = [];
+    const backend = openSqlite({
+      path,
+      checkpointEveryMs: 0,
+      syncFile: async (file) => {
+        await params.sync(file);
+        seen.push(file);
+      },
+      ...(params.onCheckpointError ? { onCheckpointError: params.onCheckpointError } : {}),
+    });
+    store = composeStore(backend);
+    await store.migrate();
+    await settled(seen);
+    return backend;
+  }
+
+  /** Whether the database file alone (its WAL left behind) holds the delivery. */
+  function inDatabaseFile(id: string): boolean {
+    const copy = join(root, `copy-${id}.db`);
+    copyFileSync(path, copy);
+    const db = new Database(copy, { readonly: true });
+    try {
+      return db.prepare("SELECT 1 FROM deliveries WHERE id = ?").get(id) !== undefined;
+    } finally {
+      db.close();
+    }
+  }
+
+  it("copies committed pages into the database file itself: the WAL synced before, the file after", async () => {
+    const syncs = watchedSyncs();
+    const backend = await open({ sync: syncs.sync });
+    expect(backend.connection.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    syncs.order.length = 0;
+    expect(await store!.insertDelivery(incoming("ckpt-1"))).toBe("stored");
+    // SQLite alone would leave one small commit in the WAL (its checkpoint waits for 1,000 pages).
+    await until(() => syncs.order.includes(path));
+    const wal = `${path}-wal`;
+    // The delivery's own sync, then the checkpoint's: the WAL, then the database file.
+    expect(syncs.order).toEqual([wal, wal, path]);
+    expect(inDatabaseFile("ckpt-1")).toBe(true);
+  });
+
+  it("lets no writer restart the WAL until the copied pages are synced in the database file", async () => {
+    const syncs = watchedSyncs();
+    await open({ sync: syncs.sync });
+    expect(await store!.insertDelivery(incoming("ckpt-2"))).toBe("stored");
+    await until(() => syncs.order.includes(path));
+    // The next checkpoint copies, then waits in its sync of the database file (holding the
+    // store's lock: the insert may wait for it).
+    const held = syncs.hold(path);
+    const inserted = store!.insertDelivery(incoming("ckpt-3"));
+    await held;
+    const before = walSalts(path);
+    // Another connection (another process, to SQLite) writes while the file is not yet synced.
+    // Every frame is copied, so without the guard's read transaction it would restart the WAL
+    // and overwrite frames whose pages may not be on disk yet.
+    const other = new Database(path);
+    try {
+      other.pragma("busy_timeout = 2000");
+      other.prepare("INSERT INTO state (key, value) VALUES ('ckpt-test', '1')").run();
+      expect(walSalts(path)).toBe(before);
+    } finally {
+      syncs.letGo();
+      other.close();
+    }
+    expect(await inserted).toBe("stored");
+    // Once synced, the WAL restarts at a later write (after the next full copy).
+    await until(() => syncs.order.filter((f) => f === path).length >= 2);
+    expect(await store!.insertDelivery(incoming("ckpt-4"))).toBe("stored");
+    await until(() => syncs.order.filter((f) => f === path).length >= 3);
+    expect(await store!.insertDelivery(incoming("ckpt-5"))).toBe("stored");
+    expect(walSalts(path)).not.toBe(before);
+  });
+
+  it("hands the work back to SQLite's automatic checkpoint when a checkpoint fails, and says so once", async () => {
+    const errors: unknown[] = [];
+    let failSync = false;
+    const backend = await open({
+      sync: async (file) => {
+        if (failSync && file === path) throw new Error("EIO: the disk said no");
+        await syncFileData(file);
+      },
+      onCheckpointError: (error) => errors.push(error),
+    });
+    failSync = true;
+    expect(await store!.insertDelivery(incoming("ckpt-6"))).toBe("stored");
+    await until(() => errors.length === 1);
+    expect(String(errors[0])).toContain("EIO");
+    expect(backend.connection.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
+    // Nothing was lost and the store goes on; no second report.
+    expect(await store!.insertDelivery(incoming("ckpt-7"))).toBe("stored");
+    expect((await store!.getDelivery("ckpt-6"))?.id).toBe("ckpt-6");
+    await sleep(20);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("closes only after a checkpoint in flight has synced the database file", async () => {
+    const syncs = watchedSyncs();
+    await open({ sync: syncs.sync });
+    const held = syncs.hold(path);
+    expect(await store!.insertDelivery(incoming("ckpt-8"))).toBe("stored");
+    await held;
+    let closed = false;
+    const closing = store!.close().then(() => (closed = true));
+    store = null;
+    await sleep(30);
+    expect(closed).toBe(false);
+    syncs.letGo();
+    await closing;
+    expect(syncs.order.at(-1)).toBe(path);
+    // Closed in full: the last connection checkpointed and removed the WAL.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(inDatabaseFile("ckpt-8")).toBe(true);
+  });
+});
+
+describe("createFileSyncer", () => {
+  it("syncs through one kept handle per file, and tries a file that could not be opened again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "notifier-sync-"));
+    const files = createFileSyncer();
+    try {
+      const file = join(dir, "later.txt");
+      await expect(files.sync(file)).rejects.toThrow(/ENOENT/);
+      copyFileSync(new URL(import.meta.url).pathname, file);
+      await files.sync(file);
+      await files.sync(file);
+    } finally {
+      await files.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
