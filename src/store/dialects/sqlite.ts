@@ -203,10 +203,30 @@ export function openSqlite(params: {
   const { lock, done } = lockFor(onDisk ? resolve(path) : null);
 
   /** Runs one statement now; only ever called while holding `lock` (or finding it free). */
+  /**
+   * A statement may have written to the file: tells the checkpointer (set below), which copies
+   * the WAL into the database file soon after. Every write must, or the WAL grows without end
+   * (a drain of single-statement writes once grew it to 3 GiB).
+   */
+  let wroteToFile: () => void = () => undefined;
   const direct = {
-    all: <R>(sql: string, p?: SqlParams) => prepared(sql).all(bindable(p)) as R[],
-    get: <R>(sql: string, p?: SqlParams) => prepared(sql).get(bindable(p)) as R | undefined,
-    run: (sql: string, p?: SqlParams) => prepared(sql).run(bindable(p)).changes,
+    all: <R>(sql: string, p?: SqlParams) => {
+      const statement = prepared(sql);
+      const rows = statement.all(bindable(p)) as R[];
+      if (!statement.readonly) wroteToFile();
+      return rows;
+    },
+    get: <R>(sql: string, p?: SqlParams) => {
+      const statement = prepared(sql);
+      const row = statement.get(bindable(p)) as R | undefined;
+      if (!statement.readonly) wroteToFile();
+      return row;
+    },
+    run: (sql: string, p?: SqlParams) => {
+      const changes = prepared(sql).run(bindable(p)).changes;
+      if (changes > 0) wroteToFile();
+      return changes;
+    },
   };
 
   /** The open transaction's own view: its statements run at once, under the lock it holds. */
@@ -269,6 +289,7 @@ export function openSqlite(params: {
         onError: params.onCheckpointError ?? (() => undefined),
       })
     : null;
+  if (checkpointer) wroteToFile = () => checkpointer.wrote();
 
   /** A write transaction under the lock; `durable` resolves only once the commit is on disk. */
   const transaction = async <T>(fn: (tx: Db) => Promise<T>, durable: boolean): Promise<T> => {
@@ -294,7 +315,7 @@ export function openSqlite(params: {
     // one synced; every commit written to it so far, this one included, is then durable.
     if (durable && syncAfterCommit) await syncFile(walFile);
     // After the commit's own sync, so the checkpoint's sync of the WAL finds little to write.
-    checkpointer?.wrote();
+    wroteToFile();
     return result;
   };
 
@@ -338,7 +359,11 @@ export function openSqlite(params: {
     claim: <R>(on: Db, write: ClaimWrite, params: SqlParams): Promise<R[]> =>
       on === inTransaction
         ? Promise.resolve(claimNow<R>(write, params))
-        : statement(() => claimInTransaction.immediate(write, params) as R[]),
+        : statement(() => {
+            const claimed = claimInTransaction.immediate(write, params) as R[];
+            if (claimed.length > 0) wroteToFile();
+            return claimed;
+          }),
     inList: (column, param) => `${column} IN (SELECT value FROM json_each(${param}))`,
     // Bookkeeping commits already wait for no sync of their own (synchronous = NORMAL).
     asyncCommit: "",

@@ -96,13 +96,13 @@ describe("the SQLite store's WAL checkpoints", () => {
     return backend;
   }
 
-  /** Whether the database file alone (its WAL left behind) holds the delivery. */
-  function inDatabaseFile(id: string): boolean {
+  /** Whether the database file alone (its WAL left behind) holds the delivery, or the row `sql` asks for. */
+  function inDatabaseFile(id: string, sql = "SELECT 1 FROM deliveries WHERE id = ?"): boolean {
     const copy = join(root, `copy-${id}.db`);
     copyFileSync(path, copy);
     const db = new Database(copy, { readonly: true });
     try {
-      return db.prepare("SELECT 1 FROM deliveries WHERE id = ?").get(id) !== undefined;
+      return db.prepare(sql).get(id) !== undefined;
     } finally {
       db.close();
     }
@@ -120,6 +120,22 @@ describe("the SQLite store's WAL checkpoints", () => {
     // The delivery's own sync, then the checkpoint's: the WAL, then the database file.
     expect(syncs.order).toEqual([wal, wal, path]);
     expect(inDatabaseFile("ckpt-1")).toBe(true);
+  });
+
+  it("copies what single statements and claims wrote outside a transaction too", async () => {
+    const syncs = watchedSyncs();
+    const backend = await open({ sync: syncs.sync });
+    syncs.order.length = 0;
+    // The worker's drain writes mostly this way; with SQLite's own checkpoint off, a WAL that
+    // only transactions checkpointed grew without end.
+    await backend.db.run("INSERT INTO state (key, value) VALUES ('solo', '1')");
+    await until(() => syncs.order.includes(path));
+    expect(inDatabaseFile("solo", "SELECT 1 FROM state WHERE key = ?")).toBe(true);
+    // A reading statement is not a write: nothing to copy, no checkpoint.
+    syncs.order.length = 0;
+    await backend.db.get("SELECT value FROM state WHERE key = 'solo'");
+    await sleep(30);
+    expect(syncs.order).toEqual([]);
   });
 
   it("lets no writer restart the WAL until the copied pages are synced in the database file", async () => {
