@@ -119,6 +119,9 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** Sleep when work is already due but a drain holds it (e.g. waiting for its pace slot). */
 const DUE_RECHECK_MS = 250;
 
+/** Resolves after the event loop has polled for I/O and run its due timers once. */
+const nextLoopPass = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * Creates the worker of one process.
  *
@@ -228,6 +231,11 @@ export function createWorker(params: WorkerParams): Worker {
 
   async function run(): Promise<void> {
     while (!stopping) {
+      // One turn per pass of the event loop. On SQLite every store call answers at once, so
+      // turns and the routings they start are a chain of promise callbacks that never let
+      // the loop poll sockets or run timers: after a burst of 13,000 deliveries a health check
+      // waited 7 s, and a webhook would have waited as long (GitHub gives up after 10 s).
+      await nextLoopPass();
       waker.clear();
       let more: boolean;
       try {
