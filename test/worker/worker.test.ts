@@ -71,7 +71,9 @@ describe("the worker's loop", () => {
       await store.close();
     });
     const reader = new Database(path, { readonly: true });
-    stops.push(async () => reader.close());
+    stops.push(async () => {
+      reader.close();
+    });
     const claimed = () =>
       (
         reader.prepare("SELECT count(*) AS n FROM deliveries WHERE status <> 'pending'").get() as {
