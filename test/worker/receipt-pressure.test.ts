@@ -27,7 +27,7 @@ describe("createReceiptPressure", () => {
     h.pressure.received();
     expect(h.pressure.underPressure()).toBe(true);
     await h.pressure.yieldToIngest();
-    expect(h.slept).toEqual([100]);
+    expect(h.slept).toEqual([1_000]);
   });
 
   it("remembers the previous window, and forgets it after a quiet one", () => {
