@@ -114,7 +114,7 @@ export interface Dialect {
   readonly asyncCommit: string;
   /** Appended to a read that a write in the same transaction depends on (`FOR UPDATE`, or nothing under SQLite's lock). */
   readonly forUpdate: string;
-  /** Inserts rows (one prepared statement a row, or one `unnest` statement); resolves with the returned rows. */
+  /** Inserts rows (one prepared statement a row, or one multi-row `VALUES` statement); resolves with the returned rows. */
   insertMany<R>(db: Db, insert: BatchInsert): Promise<R[]>;
   /**
    * Takes a lock on `key` until the transaction ends, or answers false when another holds it

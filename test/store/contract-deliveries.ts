@@ -41,6 +41,25 @@ export function deliveriesContract(ctx: ContractContext): void {
       expect(await store.knownDeliveryIds(["fresh-copy", "old-copy"])).toEqual(new Set());
     });
 
+    it("stores a full group-committed batch whole, each body read back exactly as received", async () => {
+      const store = await ready();
+      // More than one batch (1,000 a batch), every body with what array literals and SQL
+      // quoting must escape: quotes, backslashes, braces, commas, a NUL written as JSON's
+      // \u0000, and text beyond ASCII.
+      const hostile = '"quoted" \\ back\\\\slash {brace}, comma \' \u0000 Grüße 🚀 "}';
+      const deliveries = Array.from({ length: 1_200 }, (_, i) => {
+        const base = incoming(`batch-${i}`);
+        const payload = JSON.parse(base.payload) as Record<string, unknown>;
+        return { ...base, payload: JSON.stringify({ ...payload, title: `${hostile} ${i}` }) };
+      });
+      const outcomes = await Promise.all(deliveries.map((d) => store.insertDelivery(d)));
+      expect(outcomes.every((outcome) => outcome === "stored")).toBe(true);
+      for (const i of [0, 599, 1_000, 1_199]) {
+        expect((await store.getDelivery(`batch-${i}`))?.payload).toBe(deliveries[i]!.payload);
+      }
+      expect((await store.countDeliveriesByStatus()).pending).toBe(1_200);
+    });
+
     it("recognises a replay by the receiver's signature digest when it hands one over", async () => {
       const store = await ready();
       const digest = "ab".repeat(32);

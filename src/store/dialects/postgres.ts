@@ -1,6 +1,6 @@
 /**
  * PostgreSQL behind the store's `Db` port, for several instances sharing one database: claims
- * skip rows other transactions hold (`FOR UPDATE SKIP LOCKED`), a batch is one `unnest`
+ * skip rows other transactions hold (`FOR UPDATE SKIP LOCKED`), a batch is one multi-row `VALUES`
  * statement, digests take advisory locks, and work is announced with NOTIFY. Tables live in
  * `schema` when given (its search_path), else `public`.
  */
@@ -43,13 +43,25 @@ const NAMED = /@([A-Za-z_][A-Za-z0-9_]*)/g;
  */
 export function toPositional(sql: string): Compiled {
   const names: string[] = [];
+  // A batch insert names thousands of parameters: a lookup, not a scan, per name.
+  const numbers = new Map<string, number>();
   const text = sql.replace(NAMED, (_, name: string) => {
-    let index = names.indexOf(name);
-    if (index === -1) index = names.push(name) - 1;
-    return `$${index + 1}`;
+    let number = numbers.get(name);
+    if (number === undefined) {
+      number = names.push(name);
+      numbers.set(name, number);
+    }
+    return `$${number}`;
   });
   return { text, names };
 }
+
+/**
+ * Texts compiled and kept, at most. The store's statements are a few dozen; a batch insert's
+ * text differs with its number of rows (up to 1,000 deliveries a batch), so without a bound a
+ * long run could keep one long text of every size.
+ */
+const COMPILED_KEPT = 256;
 
 function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -119,7 +131,7 @@ export function openPostgres(options: PostgresOptions): Backend {
     let found = compiled.get(sql);
     if (!found) {
       found = toPositional(sql);
-      compiled.set(sql, found);
+      if (compiled.size < COMPILED_KEPT) compiled.set(sql, found);
     }
     return found;
   };
@@ -176,16 +188,24 @@ export function openPostgres(options: PostgresOptions): Backend {
     async insertMany<R>(on: Db, insert: BatchInsert): Promise<R[]> {
       if (insert.rows.length === 0) return [];
       const names = Object.keys(insert.columns);
-      // One statement for the whole batch: arrays keep the parameter count fixed. pg_notify
-      // runs per inserted row; PostgreSQL folds repeats within a transaction into one.
-      const arrays = names.map((n) => `@${n}::${insert.columns[n]}[]`).join(", ");
+      // One statement for the whole batch, one parameter per value: PostgreSQL takes each body
+      // as it is. (Arrays through unnest made pg escape every quote of every JSON body into an
+      // array literal, 8.5% of the app's CPU under ingest, and PostgreSQL parse it back.) The
+      // text is the same for the same number of rows, so each batch size compiles once.
+      // pg_notify runs per inserted row; PostgreSQL folds repeats within a transaction into one.
       const notify = insert.announce ? ", pg_notify(@work_channel, '') AS announced" : "";
       const values: Record<string, SqlParams[string]> = { work_channel: channel };
-      for (const name of names) values[name] = insert.rows.map((row) => row[name] ?? null) as never;
+      const tuples = insert.rows.map((row, i) => {
+        const cells = names.map((name, c) => {
+          values[`v${i}_${c}`] = row[name] ?? null;
+          return `@v${i}_${c}::${insert.columns[name]}`;
+        });
+        return `(${cells.join(", ")})`;
+      });
       return on.all<R>(
         `WITH inserted AS (
           INSERT INTO ${insert.table} (${names.join(", ")})
-          SELECT * FROM unnest(${arrays}) AS r (${names.join(", ")})
+          VALUES ${tuples.join(", ")}
           ${insert.onConflict} RETURNING ${insert.returning}
         ) SELECT *${notify} FROM inserted`,
         values,
