@@ -310,6 +310,22 @@ function digestRows(): string[] {
   ];
 }
 
+/**
+ * The notification claim orders a channel's rows by (created_at, delivery_id), and
+ * `notifications_claim` (channel, status, created_at) leaves the tie to a sort. With the
+ * statistics of before a burst PostgreSQL expected one row per status and planned a full sort:
+ * it read every queued row of the channel at every claim of one (issue 12: 3,667 queued, 5.3 ms
+ * a claim, the database's largest share of work while a backlog drained). With the key in the
+ * index, the range is already in claim order: the scan stops at the limit whatever the
+ * statistics. It serves `countWaiting` as the old index did, which it replaces.
+ */
+function notificationQueueOrder(): string[] {
+  return [
+    `CREATE INDEX notifications_queue ON notifications (channel, status, created_at, delivery_id)`,
+    `DROP INDEX notifications_claim`,
+  ];
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -371,6 +387,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "digest rows of a channel",
     sqlite: digestRows(),
     postgres: digestRows(),
+  },
+  {
+    version: 11,
+    name: "notifications in claim order",
+    sqlite: notificationQueueOrder(),
+    postgres: notificationQueueOrder(),
   },
 ];
 

@@ -113,7 +113,7 @@ export function createNotificationQueue(backend: Backend): NotificationQueue {
 
     async countWaiting(params) {
       // The count needs no order, but the order makes each branch a range of
-      // `notifications_claim`: without one, both databases may read the table in storage order
+      // `notifications_queue`: without one, both databases may read the table in storage order
       // past every sent row to the first waiting one (issue 12: 20,000 sent rows, 2.7 ms a
       // count on PostgreSQL against 0.5 with the order).
       const claimable = dialect.claimable({
