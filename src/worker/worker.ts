@@ -263,7 +263,8 @@ export function createWorker(params: WorkerParams): Worker {
       }
       if (more || waker.requested() || stopping) continue;
 
-      const due = await store.nextDueAt().catch(() => null);
+      // Back within CLAIM_GATHER_MS anyway: no need to ask the store when work is due.
+      const due = claimPutOff ? null : await store.nextDueAt().catch(() => null);
       // Already due means a drain has it or is about to: look again soon, but do not spin.
       const untilDue = due ? Math.max(DUE_RECHECK_MS, due.getTime() - now().getTime()) : idlePollMs;
       // Held deliveries are looked at again once an installation could have stalled.
