@@ -10,7 +10,7 @@
  * `--smoke` (CI, after the tests) runs every section for a few seconds per target and fails
  * unless the report printed every table and row; it judges no figure.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -214,9 +214,14 @@ async function ingestOnce(params) {
         idleMiB: idleRssMiB,
         factor: TARGETS.settleShareOfIdle,
         maxSeconds: settings.settleSeconds,
+        probeUrl: `${target.baseUrl}/healthz`,
       });
+      // SQLite: how long the WAL grew (the store checkpoints it itself; an unchecked WAL once
+      // grew to 3 GB while the backlog drained).
+      const wal = store?.kind === "SQLite" ? `${store.databaseUrl}-wal` : null;
+      settle.walMiB = wal && existsSync(wal) ? statSync(wal).size / 1024 / 1024 : null;
       log(
-        `  RSS ${settle.settled ? "settled" : "did not settle"}: ${fixed(settle.rssMiB, 0)} MiB ${fixed(settle.seconds, 1)} s after the load (idle ${fixed(idleRssMiB, 0)} MiB)`,
+        `  RSS ${settle.settled ? "settled" : "did not settle"}: ${fixed(settle.rssMiB, 0)} MiB ${fixed(settle.seconds, 1)} s after the load (idle ${fixed(idleRssMiB, 0)} MiB); /healthz answered within ${fixed(settle.probeMaxMs, 0)} ms`,
       );
     }
     let durability = null;

@@ -224,28 +224,66 @@ export async function waitForQuiet({ busyShare, maxSeconds }) {
   return busy;
 }
 
+/** Longest a probe of `probeUrl` is waited for; a probe that takes longer counts as this. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+/**
+ * Milliseconds until `url` answers (its body read), or PROBE_TIMEOUT_MS if it does not answer
+ * 2xx in that time.
+ */
+async function probe(url) {
+  const started = performance.now();
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await response.arrayBuffer();
+    return response.ok ? performance.now() - started : PROBE_TIMEOUT_MS;
+  } catch {
+    return PROBE_TIMEOUT_MS;
+  }
+}
+
 /**
  * After a load: samples `pid`'s resident memory every `intervalMs` until it is back within
  * `factor` times `idleMiB` or `maxSeconds` have passed. Resolves with whether and when it
- * settled, the last reading and the lowest seen.
+ * settled, the last reading and the lowest seen. With `probeUrl` (the app's `/healthz`), each
+ * sample also times a GET of it: `probeMaxMs` is the longest answer while the backlog drained
+ * (an app that routes its backlog on the event loop without letting go answers late).
  *
  * @example
- * const settle = await waitForSettle({ pid, idleMiB: 80, factor: 1.2, maxSeconds: 30 });
- * settle.settled; settle.seconds; settle.rssMiB;
+ * const settle = await waitForSettle({ pid, idleMiB: 80, factor: 1.2, maxSeconds: 30, probeUrl });
+ * settle.settled; settle.seconds; settle.rssMiB; settle.probeMaxMs;
  */
-export async function waitForSettle({ pid, idleMiB, factor, maxSeconds, intervalMs = 500 }) {
+export async function waitForSettle({
+  pid,
+  idleMiB,
+  factor,
+  maxSeconds,
+  intervalMs = 500,
+  probeUrl = null,
+}) {
   const started = performance.now();
   const bound = idleMiB * factor;
   let lowest = Infinity;
+  let probeMaxMs = null;
   for (;;) {
     const seconds = (performance.now() - started) / 1000;
     const rss = memoryMiB(pid).now;
     if (rss == null)
-      return { settled: false, seconds, rssMiB: null, lowestMiB: null, maxSeconds, gone: true };
+      return {
+        settled: false,
+        seconds,
+        rssMiB: null,
+        lowestMiB: null,
+        maxSeconds,
+        probeMaxMs,
+        gone: true,
+      };
     lowest = Math.min(lowest, rss);
-    if (rss <= bound) return { settled: true, seconds, rssMiB: rss, lowestMiB: lowest, maxSeconds };
+    if (rss <= bound)
+      return { settled: true, seconds, rssMiB: rss, lowestMiB: lowest, maxSeconds, probeMaxMs };
     if (seconds >= maxSeconds)
-      return { settled: false, seconds, rssMiB: rss, lowestMiB: lowest, maxSeconds };
+      return { settled: false, seconds, rssMiB: rss, lowestMiB: lowest, maxSeconds, probeMaxMs };
+    if (probeUrl) probeMaxMs = Math.max(probeMaxMs ?? 0, await probe(probeUrl));
     await sleep(intervalMs);
   }
 }

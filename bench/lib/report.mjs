@@ -23,6 +23,11 @@ const HEADINGS = {
   targets: "## targets",
 };
 const MEMORY_HEADING = "## memory after the load";
+/**
+ * A health check (or a webhook: GitHub waits 10 s) answered later than this while the backlog
+ * drains means the worker held the event loop.
+ */
+const PROBE_LIMIT_MS = 1_000;
 const ACK_ROWS = [
   "ours, SQLite: 2xx back -> fake Slack has it",
   "ours, PostgreSQL: 2xx back -> fake Slack has it",
@@ -52,6 +57,7 @@ const TARGET_ROWS = {
     { label: "p99 at " },
     { label: "PostgreSQL ingest", postgres: true },
     { label: "no non-2xx answers" },
+    { label: "/healthz answered within" },
     { label: "every acknowledged delivery stored" },
   ],
   ack: [
@@ -159,6 +165,8 @@ function memoryTable(ingest, targets) {
         : settle.settled
           ? `${fixed(settle.seconds, 1)} s`
           : `not within ${fixed(settle.maxSeconds, 0)} s (lowest ${fixed(settle.lowestMiB, 1)} MiB)`,
+      fixed(settle?.probeMaxMs, 0),
+      fixed(settle?.walMiB, 1),
     ];
   });
   return `${table(
@@ -170,9 +178,11 @@ function memoryTable(ingest, targets) {
       "RSS after MiB",
       "after vs idle",
       `back within ${targets.settleShareOfIdle}x idle after`,
+      "longest /healthz ms",
+      "WAL MiB",
     ],
     rows,
-  )}\n\nIdle: started, migrated, nothing received, read after a moment's rest. After: sampled every 0.5 s from the end of the load until within ${targets.settleShareOfIdle}x of idle (the figure and time shown) or the watch ended (the last figure shown); the worker is still posting the backlog meanwhile.`;
+  )}\n\nIdle: started, migrated, nothing received, read after a moment's rest. After: sampled every 0.5 s from the end of the load until within ${targets.settleShareOfIdle}x of idle (the figure and time shown) or the watch ended (the last figure shown); the worker is still posting the backlog meanwhile. Longest /healthz: each sample also times a GET /healthz while the backlog drains (the slowest answer; ${PROBE_LIMIT_MS / 1000} s or more fails the check below). WAL: the size of SQLite's -wal file when the watch ended.`;
 }
 
 function ackTable(ack) {
@@ -440,6 +450,16 @@ function targetsTable({ results, targets, sections, noisyOtherCpu }) {
     rows.push([
       "no non-2xx answers (ingest)",
       measuredRows.length === 0 ? notRun : non2xx === 0 ? "met" : `**missed**: ${int(non2xx)}`,
+    ]);
+    const probed = measuredRows.filter((row) => row.settle?.probeMaxMs != null);
+    const slowest = Math.max(...probed.map((row) => row.settle.probeMaxMs));
+    rows.push([
+      `/healthz answered within ${PROBE_LIMIT_MS / 1000} s while the backlog drains (ingest)`,
+      probed.length === 0
+        ? notRun
+        : slowest < PROBE_LIMIT_MS
+          ? `met: ${int(slowest)} ms at most`
+          : `**missed**: ${int(slowest)} ms`,
     ]);
     const checked = measuredRows.filter((row) => row.durability);
     rows.push([
