@@ -62,11 +62,17 @@ export async function startPipeline(params: {
   people?: PeopleDirectory;
   /** The worker's routing deadline; 60 s when absent. */
   routingDeadlineMs?: number;
+  /** How long the worker sleeps with nothing to do; 200 ms when absent. */
+  idlePollMs?: number;
+  /** A store to use (migrated here) instead of opening `databaseUrl`: e.g. one that counts calls. */
+  store?: Store;
+  /** Start the worker (default); false leaves `worker.start()` to the test. */
+  startWorker?: boolean;
   now?: () => Date;
 }): Promise<Pipeline> {
   const probot = testProbot();
   const log = pino({ level: "silent" });
-  const store = createStore(params.databaseUrl);
+  const store = params.store ?? createStore(params.databaseUrl);
   await store.migrate();
   const metrics = createMetrics({ store, withDefaults: false });
   const channels = readChannels(params.env);
@@ -96,14 +102,14 @@ export async function startPipeline(params: {
       poster: createSlackPoster({ log, timeoutMs: 2_000 }),
       worker: {
         leaseMs: params.leaseMs ?? 5_000,
-        idlePollMs: 200,
+        idlePollMs: params.idlePollMs ?? 200,
         ...(params.routingDeadlineMs ? { routingDeadlineMs: params.routingDeadlineMs } : {}),
       },
     },
   });
   // No HTTP server here: deliveries arrive through `probot.receive`.
   await probot.load(receiver, { cwd: process.cwd(), addHandler: () => {} });
-  worker.start();
+  if (params.startWorker ?? true) worker.start();
   return {
     probot,
     store,

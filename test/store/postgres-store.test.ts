@@ -214,18 +214,25 @@ if (unreachable) {
       expect(rest.map((d) => d.id)).toEqual(["held-1", "held-2", "held-5"]);
     });
 
-    it("looks for a channel's due digest through the digest rows' index, whatever the statistics", async () => {
-      // After a burst the statistics are of an almost empty table: planned with the claimable
-      // branches, the lookup read every queued row of the channel to find no digest key.
+    /**
+     * A migrated store on a schema of its own holding what a burst leaves: 5,000 routed
+     * deliveries, each with a queued message on `default` created at `createdAt` (SQL of the
+     * series' `i`), with the statistics of the empty tables when `analyzeFirst`. The store's
+     * statements that `record` picks are kept, to explain them as they were sent.
+     */
+    async function afterBurst(params: {
+      record: (sql: string) => boolean;
+      createdAt: string;
+      analyzeFirst?: boolean;
+    }) {
       const schema = `store_test_${randomBytes(6).toString("hex")}`;
       const backend = openPostgres(parsePostgresUrl(withSchema(schema)));
       const statements: { sql: string; params: SqlParams }[] = [];
       const recording: Db = {
         ...backend.db,
-        all: (sql, params) => {
-          if (sql.includes("digest_key IS NOT NULL"))
-            statements.push({ sql, params: params ?? {} });
-          return backend.db.all(sql, params);
+        all: (sql, values) => {
+          if (params.record(sql)) statements.push({ sql, params: values ?? {} });
+          return backend.db.all(sql, values);
         },
       };
       const store = composeStore({ ...backend, db: recording });
@@ -234,12 +241,24 @@ if (unreachable) {
         () => store.close(),
       );
       await store.migrate();
+      if (params.analyzeFirst)
+        await admin(`ANALYZE "${schema}".notifications; ANALYZE "${schema}".deliveries`);
       await admin(
         `INSERT INTO "${schema}".deliveries (id, event, payload, received_at, updated_at, status)
          SELECT 'd' || i, 'issues', '{}', i, i, 'processing' FROM generate_series(1, 5000) AS i;
          INSERT INTO "${schema}".notifications (delivery_id, channel, message, created_at, status)
-         SELECT 'd' || i, 'default', '{}', i, 'queued' FROM generate_series(1, 5000) AS i`,
+         SELECT 'd' || i, 'default', '{}', ${params.createdAt}, 'queued' FROM generate_series(1, 5000) AS i`,
       );
+      return { schema, store, statements };
+    }
+
+    it("looks for a channel's due digest through the digest rows' index, whatever the statistics", async () => {
+      // After a burst the statistics are of an almost empty table: planned with the claimable
+      // branches, the lookup read every queued row of the channel to find no digest key.
+      const { schema, store, statements } = await afterBurst({
+        record: (sql) => sql.includes("digest_key IS NOT NULL"),
+        createdAt: "i",
+      });
       expect(
         await store.claimDigest({
           channel: "default",
@@ -268,31 +287,13 @@ if (unreachable) {
     it("claims a channel's next notification in index order, reading no more rows than it claims, whatever the statistics", async () => {
       // After a burst the statistics are of an almost empty table: with the tie on delivery_id
       // left to a sort, each claim of one read every queued row of the channel first.
-      const schema = `store_test_${randomBytes(6).toString("hex")}`;
-      const backend = openPostgres(parsePostgresUrl(withSchema(schema)));
-      const statements: { sql: string; params: SqlParams }[] = [];
-      const recording: Db = {
-        ...backend.db,
-        all: (sql, params) => {
-          if (sql.startsWith("UPDATE notifications"))
-            statements.push({ sql, params: params ?? {} });
-          return backend.db.all(sql, params);
-        },
-      };
-      const store = composeStore({ ...backend, db: recording });
-      cleanup.push(
-        () => admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).then(() => undefined),
-        () => store.close(),
-      );
-      await store.migrate();
-      // Statistics of the empty table, as before a burst; then the burst's rows.
-      await admin(`ANALYZE "${schema}".notifications; ANALYZE "${schema}".deliveries`);
-      await admin(
-        `INSERT INTO "${schema}".deliveries (id, event, payload, received_at, updated_at, status)
-         SELECT 'd' || i, 'issues', '{}', i, i, 'processing' FROM generate_series(1, 5000) AS i;
-         INSERT INTO "${schema}".notifications (delivery_id, channel, message, created_at, status)
-         SELECT 'd' || i, 'default', '{}', i / 10, 'queued' FROM generate_series(1, 5000) AS i`,
-      );
+      const { schema, store, statements } = await afterBurst({
+        record: (sql) => sql.startsWith("UPDATE notifications"),
+        // Statistics of the empty tables, as before a burst; then the burst's rows.
+        analyzeFirst: true,
+        // Ten rows a millisecond: ties for delivery_id to break.
+        createdAt: "i / 10",
+      });
       const claimed = await store.claimNotifications({
         channel: "default",
         owner: "w",

@@ -1,22 +1,16 @@
 /**
  * The worker's loop on a real SQLite file and a real PostgreSQL schema, wired as the app wires it
- * (`composeNotifier`), Slack answered by nock: a backlog of stored deliveries is routed without
+ * (`startPipeline`: the app's `composeNotifier`), Slack answered by nock: a backlog of stored deliveries is routed without
  * starving the event loop, and claimed in batches.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import nock from "nock";
-import pino from "pino";
 import { join } from "node:path";
-import { testProbot } from "../helpers/pipeline.js";
+import { startPipeline } from "../helpers/pipeline.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { incoming } from "../store/store-fixtures.js";
 import { postgresAvailable, testSchema, type TestSchema } from "../helpers/test-postgres.js";
-import { composeNotifier } from "../../src/app.js";
 import { createStore } from "../../src/store/create-store.js";
-import { createSlackPoster } from "../../src/slack/poster.js";
-import { readChannels } from "../../src/settings/channels.js";
-import { NO_PEOPLE } from "../../src/settings/people.js";
-import { createMetrics } from "../../src/ops/metrics.js";
 
 const SLACK = "https://hooks.slack.com";
 const PATH = "/services/T000/B000/default";
@@ -38,7 +32,6 @@ const onPostgres = (await postgresAvailable({ suite: "worker loop on PostgreSQL"
  */
 async function routeBacklog(databaseUrl: string) {
   const opened = createStore(databaseUrl);
-  await opened.migrate();
   const claims: number[] = [];
   let claimedSoFar = 0;
   const store = {
@@ -50,42 +43,21 @@ async function routeBacklog(databaseUrl: string) {
       return claimed;
     },
   };
+  const { worker, stop } = await startPipeline({
+    databaseUrl,
+    env: { SLACK_WEBHOOK_URL: `${SLACK}${PATH}` },
+    store,
+    leaseMs: 15_000,
+    idlePollMs: 60_000,
+    startWorker: false,
+  });
+  stops.push(stop);
   for (let i = 0; i < BACKLOG; i += 1) {
     expect(await store.insertDelivery(incoming(`backlog-${i}`, { receivedAt: new Date() }))).toBe(
       "stored",
     );
   }
   nock(SLACK).post(PATH).times(BACKLOG).reply(200, "ok");
-  const log = pino({ level: "silent" });
-  const probot = testProbot();
-  const { worker } = composeNotifier({
-    settings: {
-      appId: null,
-      channels: readChannels({ SLACK_WEBHOOK_URL: `${SLACK}${PATH}` }),
-      configCacheTtlMs: 300_000,
-      slackPaceMs: 0,
-      burstSummaryAfter: 0,
-      retentionMs: 0,
-      webhookSecret: "worker-test-secret",
-      metricsToken: null,
-      slackBotToken: null,
-      slackApiUrl: "https://slack.com/api/",
-      people: NO_PEOPLE,
-    },
-    probot,
-    log,
-    store,
-    now: () => new Date(),
-    metrics: createMetrics({ store, withDefaults: false }),
-    overrides: {
-      poster: createSlackPoster({ log, timeoutMs: 2_000 }),
-      worker: { leaseMs: 15_000, idlePollMs: 60_000 },
-    },
-  });
-  stops.push(async () => {
-    await worker.stop(2_000);
-    await opened.close();
-  });
   // A timer due at once, set as the worker starts: it runs at the event loop's next pass.
   // Routing every delivery first (store calls answer at once on SQLite) would mean a webhook
   // arriving now waits for the whole backlog.
