@@ -78,11 +78,8 @@ export async function startNotifier(settings: Settings): Promise<NotifierApp> {
   }
 
   const store = createStore(settings.databaseUrl, {
-    onCheckpointError: (error) =>
-      log.warn(
-        { err: error },
-        "the SQLite WAL checkpoint failed; SQLite's automatic checkpoint (inside commits) takes over",
-      ),
+    onCheckpointError: (error, whatNow) =>
+      log.error({ err: error }, `the SQLite WAL checkpoint failed; ${whatNow}`),
   });
   await store.migrate();
 

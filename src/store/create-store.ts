@@ -39,7 +39,7 @@ export function createStore(
   databaseUrl: string,
   options: {
     /** Told when a SQLite file's own WAL checkpoint fails (SQLite's automatic one takes over). */
-    onCheckpointError?: (error: unknown) => void;
+    onCheckpointError?: (error: unknown, whatNow: string) => void;
   } = {},
 ): Store {
   return composeStore(

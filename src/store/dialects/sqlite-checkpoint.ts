@@ -43,32 +43,65 @@ export type SyncFile = (file: string) => Promise<void>;
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
 
 /**
+ * Handles kept open, one per file in this process, shared by every syncer that uses it. Closing
+ * any descriptor of a file drops every POSIX lock this process holds on it, SQLite's included:
+ * a handle of the database file may be closed only once no store of this process has it open.
+ */
+const kept = new Map<string, { handle: Promise<FileHandle>; users: number }>();
+
+/**
  * File handles kept open for `fdatasync` (opening and closing a file at every sync was 3% of the
  * receive CPU). The store's connection keeps the WAL in use while it is open, and SQLite removes
  * or replaces a WAL only when its last connection closes, so a kept handle is the live file's.
+ * `keep` opens a file ahead, so a sync never fails for want of a descriptor (EMFILE under load).
  *
  * @example
  * const files = createFileSyncer();
  * await files.sync("/data/notifier.db-wal");
  * await files.close();
  */
-export function createFileSyncer(): { sync: SyncFile; close: () => Promise<void> } {
-  const handles = new Map<string, Promise<FileHandle>>();
+export function createFileSyncer(): {
+  keep: (file: string) => Promise<void>;
+  sync: SyncFile;
+  close: () => Promise<void>;
+} {
+  const mine = new Set<string>();
+  const handleOf = (file: string): Promise<FileHandle> => {
+    let entry = kept.get(file);
+    if (!entry) {
+      const handle = open(file, "r");
+      const created = { handle, users: 0 };
+      entry = created;
+      kept.set(file, created);
+      // A file that cannot be opened is tried afresh next time.
+      handle.catch(() => {
+        if (kept.get(file) === created) kept.delete(file);
+        mine.delete(file);
+      });
+    }
+    if (!mine.has(file)) {
+      mine.add(file);
+      entry.users += 1;
+    }
+    return entry.handle;
+  };
   return {
+    async keep(file) {
+      await handleOf(file);
+    },
     async sync(file) {
-      let handle = handles.get(file);
-      if (!handle) {
-        handle = open(file, "r");
-        handles.set(file, handle);
-        // A file that cannot be opened is tried afresh next time.
-        handle.catch(() => handles.delete(file));
-      }
-      await (await handle).datasync();
+      await (await handleOf(file)).datasync();
     },
     async close() {
-      const open = [...handles.values()];
-      handles.clear();
-      await Promise.allSettled(open.map(async (handle) => (await handle).close()));
+      const closing: Promise<void>[] = [];
+      for (const file of mine) {
+        const entry = kept.get(file);
+        if (!entry || --entry.users > 0) continue;
+        kept.delete(file);
+        closing.push(entry.handle.then((handle) => handle.close()));
+      }
+      mine.clear();
+      await Promise.allSettled(closing);
     },
   };
 }
@@ -103,8 +136,8 @@ export function createCheckpointer(params: {
   everyMs: number;
   /** Opens the guard: a read-only connection to the same file. */
   openGuard: () => Database.Database;
-  /** Told once, when a checkpoint fails and SQLite's automatic checkpoint takes over. */
-  onError: (error: unknown) => void;
+  /** Told once, when a checkpoint fails: the error, and what the store does from then on. */
+  onError: (error: unknown, whatNow: string) => void;
   /** Milliseconds; tests may move it. */
   nowMs?: () => number;
 }): Checkpointer {
@@ -119,6 +152,8 @@ export function createCheckpointer(params: {
   let inFlight: Promise<void> | null = null;
   let failed = false;
   let closed = false;
+  // A database sync failed after a copy: the guard is never released (see `pass`).
+  let guardHeld = false;
 
   const guardConnection = (): { db: Database.Database; beginRead: () => void } => {
     if (!guard || !beginRead) {
@@ -152,16 +187,28 @@ export function createCheckpointer(params: {
     const { db: reader, beginRead: holdSnapshot } = guardConnection();
     const locked = <T>(fn: () => Promise<T>) => (holdLock ? fn() : exclusive(fn));
     let holding = false;
+    let copied = false;
     try {
       await locked(async () => {
         holdSnapshot();
         holding = true;
       });
       await syncFile(walFile);
-      await locked(async () => copy());
-      await syncFile(path);
+      await locked(async () => {
+        copy();
+        copied = true;
+      });
+      try {
+        await syncFile(path);
+      } catch (error) {
+        // Pages are copied but maybe not on disk (and after a failed fsync the kernel may
+        // have dropped them). The guard stays open for the life of the process: no writer
+        // can restart the WAL, which still holds those frames for SQLite's recovery.
+        if (copied) guardHeld = true;
+        throw error;
+      }
     } finally {
-      if (holding && reader.inTransaction) reader.exec("COMMIT");
+      if (holding && !guardHeld && reader.inTransaction) reader.exec("COMMIT");
     }
   };
 
@@ -190,9 +237,19 @@ export function createCheckpointer(params: {
     inFlight = checkpoint()
       .catch((error: unknown) => {
         failed = true;
-        // SQLite's own checkpoint (with its syncs, on the committing thread) takes over.
-        connection.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
-        params.onError(error);
+        try {
+          // SQLite's own checkpoint (with its syncs, on the committing thread) takes over;
+          // behind a held guard it copies nothing and the WAL grows until a restart.
+          connection.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+          params.onError(
+            error,
+            guardHeld
+              ? "the database file could not be synced after a checkpoint copied into it: the WAL is kept whole (it grows) so SQLite can recover those pages at the next start; check the disk and restart the app"
+              : "SQLite's automatic checkpoint (inside commits) takes over",
+          );
+        } catch {
+          // The connection is closing, or the report failed: nothing more to do here.
+        }
       })
       .finally(() => {
         inFlight = null;

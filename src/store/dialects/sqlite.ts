@@ -165,7 +165,7 @@ export function openSqlite(params: {
   /** Least time between two of the store's own WAL checkpoints (default 100 ms); see `sqlite-checkpoint.ts`. */
   checkpointEveryMs?: number;
   /** Told when a checkpoint fails (SQLite's automatic checkpoint then takes over); default: ignored. */
-  onCheckpointError?: (error: unknown) => void;
+  onCheckpointError?: (error: unknown, whatNow: string) => void;
 }): SqliteBackend {
   const { path } = params;
   const files = createFileSyncer();
@@ -289,7 +289,12 @@ export function openSqlite(params: {
         onError: params.onCheckpointError ?? (() => undefined),
       })
     : null;
-  if (checkpointer) wroteToFile = () => checkpointer.wrote();
+  if (checkpointer) {
+    wroteToFile = () => checkpointer.wrote();
+    // The database file is opened now (it exists; the WAL may not yet), so the checkpoint's
+    // sync after a copy cannot fail for want of a descriptor (EMFILE under load).
+    if (!params.syncFile) void files.keep(resolve(path)).catch(() => undefined);
+  }
 
   /** A write transaction under the lock; `durable` resolves only once the commit is on disk. */
   const transaction = async <T>(fn: (tx: Db) => Promise<T>, durable: boolean): Promise<T> => {
@@ -311,11 +316,16 @@ export function openSqlite(params: {
       }
     });
     // After the lock is released: other statements (the worker's) run during the sync. The
-    // file is opened anew each time, so a WAL file replaced by another process is still the
-    // one synced; every commit written to it so far, this one included, is then durable.
-    if (durable && syncAfterCommit) await syncFile(walFile);
-    // After the commit's own sync, so the checkpoint's sync of the WAL finds little to write.
-    wroteToFile();
+    // WAL's handle is kept open (SQLite replaces or removes a WAL only when its last
+    // connection closes, and ours is open); every commit written to it so far, this one
+    // included, is then durable.
+    try {
+      if (durable && syncAfterCommit) await syncFile(walFile);
+    } finally {
+      // After the commit's own sync, so the checkpoint's sync of the WAL finds little to
+      // write; committed whether or not that sync worked.
+      wroteToFile();
+    }
     return result;
   };
 

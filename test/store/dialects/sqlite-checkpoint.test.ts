@@ -1,8 +1,9 @@
 /**
  * The SQLite store's own WAL checkpoints, on a real file: the WAL's pages reach the database
  * file in SQLite's order (WAL synced, pages copied, file synced), no writer of another
- * connection restarts the WAL before the file is synced, a failure hands the work back to
- * SQLite, and closing waits for a checkpoint in flight.
+ * connection restarts the WAL before the file is synced, a failed WAL sync hands the work back
+ * to SQLite, a failed sync of the database file keeps the WAL whole, closing waits for a
+ * checkpoint in flight, and kept file handles are shared and closed by their last user.
  */
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,10 +12,17 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeStore } from "../../../src/store/create-store.js";
-import { openSqlite, syncFileData } from "../../../src/store/dialects/sqlite.js";
+import { openSqlite } from "../../../src/store/dialects/sqlite.js";
 import { createFileSyncer } from "../../../src/store/dialects/sqlite-checkpoint.js";
 import type { Store } from "../../../src/store/types.js";
 import { incoming, sleep } from "../store-fixtures.js";
+
+/**
+ * The tests' real syncs, through kept handles as the store's own: opening and closing a
+ * descriptor of the database file would drop the locks SQLite holds on it in this process.
+ */
+let files = createFileSyncer();
+const syncFile = (file: string) => files.sync(file);
 
 /** A sync that can be held for one file until the test lets it go. */
 function watchedSyncs() {
@@ -39,7 +47,7 @@ function watchedSyncs() {
         reached();
         await waiting;
       }
-      await syncFileData(file);
+      await syncFile(file);
       order.push(file);
     },
   };
@@ -71,12 +79,14 @@ describe("the SQLite store's WAL checkpoints", () => {
   afterEach(async () => {
     await store?.close();
     store = null;
+    await files.close();
+    files = createFileSyncer();
     await rm(root, { recursive: true, force: true });
   });
 
   async function open(params: {
     sync: (file: string) => Promise<void>;
-    onCheckpointError?: (error: unknown) => void;
+    onCheckpointError?: (error: unknown, whatNow: string) => void;
   }) {
     root = await mkdtemp(join(tmpdir(), "notifier-ckpt-"));
     path = join(root, "notifier.db");
@@ -172,25 +182,63 @@ describe("the SQLite store's WAL checkpoints", () => {
     expect(walSalts(path)).not.toBe(before);
   });
 
-  it("hands the work back to SQLite's automatic checkpoint when a checkpoint fails, and says so once", async () => {
-    const errors: unknown[] = [];
+  it("hands the work back to SQLite's automatic checkpoint when the WAL cannot be synced, and says so once", async () => {
+    const errors: [unknown, string][] = [];
     let failSync = false;
     const backend = await open({
       sync: async (file) => {
-        if (failSync && file === path) throw new Error("EIO: the disk said no");
-        await syncFileData(file);
+        if (failSync && file === `${path}-wal`) throw new Error("EIO: the disk said no");
+        await syncFile(file);
       },
-      onCheckpointError: (error) => errors.push(error),
+      onCheckpointError: (error, whatNow) => errors.push([error, whatNow]),
     });
-    failSync = true;
+    // The delivery's own sync fails too (its insert is refused): the checkpoint after the
+    // next insert fails before it copies anything.
     expect(await store!.insertDelivery(incoming("ckpt-6"))).toBe("stored");
+    failSync = true;
+    await expect(store!.insertDelivery(incoming("ckpt-7"))).rejects.toThrow(/EIO/);
     await until(() => errors.length === 1);
-    expect(String(errors[0])).toContain("EIO");
+    expect(String(errors[0]![0])).toContain("EIO");
+    expect(errors[0]![1]).toContain("SQLite's automatic checkpoint");
     expect(backend.connection.pragma("wal_autocheckpoint", { simple: true })).toBe(1000);
-    // Nothing was lost and the store goes on; no second report.
-    expect(await store!.insertDelivery(incoming("ckpt-7"))).toBe("stored");
+    // The store goes on; no second report.
+    failSync = false;
+    expect(await store!.insertDelivery(incoming("ckpt-8"))).toBe("stored");
     expect((await store!.getDelivery("ckpt-6"))?.id).toBe("ckpt-6");
     await sleep(20);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("keeps the WAL whole when the database file cannot be synced after a copy, and says so once", async () => {
+    const errors: [unknown, string][] = [];
+    let failSync = false;
+    await open({
+      sync: async (file) => {
+        if (failSync && file === path) throw new Error("EIO: writeback failed");
+        await syncFile(file);
+      },
+      onCheckpointError: (error, whatNow) => errors.push([error, whatNow]),
+    });
+    failSync = true;
+    expect(await store!.insertDelivery(incoming("ckpt-9"))).toBe("stored");
+    await until(() => errors.length === 1);
+    expect(String(errors[0]![0])).toContain("EIO");
+    expect(errors[0]![1]).toContain("the WAL is kept whole");
+    // The pages copied may not be on disk: no writer, of this process or another, may start
+    // the WAL over the frames that hold them. Without the held guard the next write would.
+    const salts = walSalts(path);
+    const other = new Database(path);
+    try {
+      other.pragma("busy_timeout = 2000");
+      other.prepare("INSERT INTO state (key, value) VALUES ('after-eio', '1')").run();
+    } finally {
+      other.close();
+    }
+    failSync = false;
+    expect(await store!.insertDelivery(incoming("ckpt-10"))).toBe("stored");
+    await sleep(30);
+    expect(await store!.insertDelivery(incoming("ckpt-11"))).toBe("stored");
+    expect(walSalts(path)).toBe(salts);
     expect(errors).toHaveLength(1);
   });
 
@@ -217,16 +265,38 @@ describe("the SQLite store's WAL checkpoints", () => {
 describe("createFileSyncer", () => {
   it("syncs through one kept handle per file, and tries a file that could not be opened again", async () => {
     const dir = await mkdtemp(join(tmpdir(), "notifier-sync-"));
-    const files = createFileSyncer();
+    const syncer = createFileSyncer();
     try {
       const file = join(dir, "later.txt");
-      await expect(files.sync(file)).rejects.toThrow(/ENOENT/);
+      await expect(syncer.sync(file)).rejects.toThrow(/ENOENT/);
       copyFileSync(new URL(import.meta.url).pathname, file);
-      await files.sync(file);
-      await files.sync(file);
+      await syncer.sync(file);
+      await syncer.sync(file);
     } finally {
-      await files.close();
+      await syncer.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("shares a file's handle between syncers and closes it only with its last user", async () => {
+    // Closing any descriptor of the database file drops the locks SQLite holds on it in this
+    // process: one store closing must not close the handle another store still syncs through.
+    const dir = await mkdtemp(join(tmpdir(), "notifier-sync-"));
+    const file = join(dir, "shared.txt");
+    copyFileSync(new URL(import.meta.url).pathname, file);
+    const first = createFileSyncer();
+    const second = createFileSyncer();
+    try {
+      await first.keep(file);
+      await second.sync(file);
+      await first.close();
+      // Still open for the second: a closed handle would throw (EBADF).
+      await second.sync(file);
+    } finally {
+      await second.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Closed with its last user: a new syncer opens the file afresh (and finds it gone).
+    await expect(createFileSyncer().sync(file)).rejects.toThrow(/ENOENT/);
   });
 });
