@@ -57,11 +57,13 @@ export function toPositional(sql: string): Compiled {
 }
 
 /**
- * Texts compiled and kept, at most. The store's statements are a few dozen; a batch insert's
- * text differs with its number of rows (up to 1,000 deliveries a batch), so without a bound a
- * long run could keep one long text of every size.
+ * Texts compiled and kept, at most, and the longest kept. The store's statements are a few
+ * dozen, each under 2,000 characters; a batch insert's text differs with its number of rows
+ * (up to 1,000 deliveries a batch: some 150 KB) and is compiled afresh each time (a lookup per
+ * name, some 100 µs for the largest), so that batches of many sizes cannot fill the cache.
  */
 const COMPILED_KEPT = 256;
+const COMPILED_KEPT_LENGTH = 4_000;
 
 function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -131,7 +133,8 @@ export function openPostgres(options: PostgresOptions): Backend {
     let found = compiled.get(sql);
     if (!found) {
       found = toPositional(sql);
-      if (compiled.size < COMPILED_KEPT) compiled.set(sql, found);
+      if (compiled.size < COMPILED_KEPT && sql.length <= COMPILED_KEPT_LENGTH)
+        compiled.set(sql, found);
     }
     return found;
   };
