@@ -216,8 +216,8 @@ export function createWorker(params: WorkerParams): Worker {
     }
   }
 
-  // Real time (not the test clock), as routing runs in real time.
-  let lastClaimAt = 0;
+  // Monotonic real time (not the test clock, nor a wall clock that may step back).
+  let lastClaimAt = -Infinity;
   // The last turn left free slots unclaimed to gather more: look again within CLAIM_GATHER_MS.
   let claimPutOff = false;
 
@@ -231,10 +231,12 @@ export function createWorker(params: WorkerParams): Worker {
     // database's work), and a claim of several costs about as much as a claim of one.
     const free = pool.claimLimit();
     const gathered =
-      free >= CLAIM_GATHER || pool.inFlight() === 0 || Date.now() - lastClaimAt >= CLAIM_GATHER_MS;
+      free >= CLAIM_GATHER ||
+      pool.inFlight() === 0 ||
+      performance.now() - lastClaimAt >= CLAIM_GATHER_MS;
     const limit = gathered ? free : 0;
     claimPutOff = free > 0 && !gathered;
-    if (limit > 0) lastClaimAt = Date.now();
+    if (limit > 0) lastClaimAt = performance.now();
     const claimed =
       limit > 0 ? await store.claimDeliveries({ owner, limit, leaseMs, now: now() }) : [];
     for (const delivery of claimed) pool.admit(delivery);
