@@ -28,18 +28,23 @@ afterEach(async () => {
   store = null;
 });
 
-/** A fresh store holding one claimed `issues.opened` delivery. */
-async function claimedDelivery(): Promise<{ store: Store; delivery: DeliveryRecord }> {
-  store = createStore(join(dir, `${randomUUID()}.db`));
-  await store.migrate();
-  const payload = exampleOf("issues", "opened");
-  await store.insertDelivery({
-    id: randomUUID(),
+/** A fresh store holding one claimed delivery: `issues.opened` unless told another. */
+async function claimedDelivery(
+  params: { event: string; action: string | null; payload: unknown } = {
     event: "issues",
     action: "opened",
+    payload: exampleOf("issues", "opened"),
+  },
+): Promise<{ store: Store; delivery: DeliveryRecord }> {
+  store = createStore(join(dir, `${randomUUID()}.db`));
+  await store.migrate();
+  await store.insertDelivery({
+    id: randomUUID(),
+    event: params.event,
+    action: params.action,
     installationId: 42,
     repository: "Codertocat/Hello-World",
-    payload: JSON.stringify(payload),
+    payload: JSON.stringify(params.payload),
     receivedAt: NOW,
   });
   const [delivery] = await store.claimDeliveries({
@@ -52,12 +57,13 @@ async function claimedDelivery(): Promise<{ store: Store; delivery: DeliveryReco
   return { store, delivery };
 }
 
-function routingOf(s: Store, configs: ConfigSource) {
+function routingOf(s: Store, configs: ConfigSource, onReminderSourcesChanged?: () => void) {
   return createDeliveryRouting({
     store: s,
     configs,
     channels: readChannels({ SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x" }),
     mutes: { current: async () => NO_MUTES },
+    ...(onReminderSourcesChanged ? { onReminderSourcesChanged } : {}),
     owner: OWNER,
     log: pino({ level: "silent" }),
     now: () => NOW,
@@ -122,38 +128,9 @@ describe("createDeliveryRouting: what may change which repositories have reminde
     payload: unknown;
     configs: ConfigSource;
   }): Promise<number> {
-    store = createStore(join(dir, `${randomUUID()}.db`));
-    await store.migrate();
-    await store.insertDelivery({
-      id: randomUUID(),
-      event: params.event,
-      action: null,
-      installationId: 42,
-      repository: "Codertocat/Hello-World",
-      payload: JSON.stringify(params.payload),
-      receivedAt: NOW,
-    });
-    const [delivery] = await store.claimDeliveries({
-      owner: OWNER,
-      limit: 1,
-      leaseMs: 15_000,
-      now: NOW,
-    });
-    if (!delivery) throw new Error("nothing claimed");
+    const { store: s, delivery } = await claimedDelivery({ ...params, action: null });
     let told = 0;
-    await createDeliveryRouting({
-      store,
-      configs: params.configs,
-      channels: readChannels({ SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/x" }),
-      mutes: { current: async () => NO_MUTES },
-      onReminderSourcesChanged: () => (told += 1),
-      owner: OWNER,
-      log: pino({ level: "silent" }),
-      now: () => NOW,
-      random: () => 0.5,
-      routingDeadlineMs: 5_000,
-      stallMs: 2_500,
-    }).routeOne(delivery);
+    await routingOf(s, params.configs, () => (told += 1)).routeOne(delivery);
     return told;
   }
 
