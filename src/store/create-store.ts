@@ -38,7 +38,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,39}$/;
 export function createStore(
   databaseUrl: string,
   options: {
-    /** Told when a SQLite file's own WAL checkpoint fails (SQLite's automatic one takes over). */
+    /** Told once when a SQLite file's own WAL checkpoint fails, with what the store does from then on. */
     onCheckpointError?: (error: unknown, whatNow: string) => void;
   } = {},
 ): Store {

@@ -194,7 +194,7 @@ export function openPostgres(options: PostgresOptions): Backend {
       // One statement for the whole batch, one parameter per value: PostgreSQL takes each body
       // as it is. (Arrays through unnest made pg escape every quote of every JSON body into an
       // array literal, 8.5% of the app's CPU under ingest, and PostgreSQL parse it back.) The
-      // text is the same for the same number of rows, so each batch size compiles once.
+      // text differs with the number of rows; past a few rows it is not kept (COMPILED_KEPT_LENGTH).
       // pg_notify runs per inserted row; PostgreSQL folds repeats within a transaction into one.
       const notify = insert.announce ? ", pg_notify(@work_channel, '') AS announced" : "";
       const values: Record<string, SqlParams[string]> = { work_channel: channel };
