@@ -6,7 +6,8 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeStore, createStore } from "../../src/store/create-store.js";
 import type { Db, SqlParams } from "../../src/store/db.js";
-import { openSqlite, syncFileData } from "../../src/store/dialects/sqlite.js";
+import { openSqlite } from "../../src/store/dialects/sqlite.js";
+import { createFileSyncer } from "../../src/store/dialects/sqlite-checkpoint.js";
 import { claimableUnion } from "../../src/store/claimable.js";
 import { defineStoreContract } from "./store-contract.js";
 import { incoming, sleep, type StoreFixture } from "./store-fixtures.js";
@@ -54,19 +55,21 @@ describe("sqlite store setup", () => {
     const synced: string[] = [];
     let finishSync: () => void = () => undefined;
     let holdSync = false;
+    const files = createFileSyncer();
     const backend = openSqlite({
       path,
       // Commits' syncs only: the store's own checkpoints (tested in sqlite-checkpoint.test.ts) wait.
       checkpointEveryMs: 60_000,
       syncFile: async (file) => {
         if (holdSync) await new Promise<void>((resolve) => (finishSync = resolve));
-        await syncFileData(file);
+        await files.sync(file);
         synced.push(file);
       },
     });
     const store = composeStore(backend);
     cleanup = async () => {
       await store.close();
+      await files.close();
       await rm(root, { recursive: true, force: true });
     };
     expect(store.kind).toBe("sqlite");

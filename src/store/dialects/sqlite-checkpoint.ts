@@ -31,7 +31,8 @@
  * under load (it grew to 400-550 MiB in 8 s).
  *
  * A failed checkpoint hands the work back to SQLite's automatic checkpoint and reports the
- * error once.
+ * error once; if the database file's sync failed after a copy, the guard also stays open for
+ * the life of the process, so the WAL keeps those frames for SQLite's recovery.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import type Database from "better-sqlite3";
@@ -42,48 +43,39 @@ export type SyncFile = (file: string) => Promise<void>;
 /** What SQLite's own automatic checkpoint is set back to when ours fails (SQLite's default). */
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
 
-/**
- * Handles kept open, one per file in this process, shared by every syncer that uses it. Closing
- * any descriptor of a file drops every POSIX lock this process holds on it, SQLite's included:
- * a handle of the database file may be closed only once no store of this process has it open.
- */
-const kept = new Map<string, { handle: Promise<FileHandle>; users: number }>();
+/** Handles kept open for `fdatasync`, one per file; see {@link createFileSyncer}. */
+export interface FileSyncer {
+  /** Opens `file` ahead, so a later sync never fails for want of a descriptor (EMFILE under load). */
+  keep: (file: string) => Promise<void>;
+  sync: SyncFile;
+  /** Closes every handle (the store shares one syncer per file in the process: see sqlite.ts). */
+  close: () => Promise<void>;
+}
 
 /**
  * File handles kept open for `fdatasync` (opening and closing a file at every sync was 3% of the
  * receive CPU). The store's connection keeps the WAL in use while it is open, and SQLite removes
  * or replaces a WAL only when its last connection closes, so a kept handle is the live file's.
- * `keep` opens a file ahead, so a sync never fails for want of a descriptor (EMFILE under load).
  *
  * @example
  * const files = createFileSyncer();
  * await files.sync("/data/notifier.db-wal");
  * await files.close();
  */
-export function createFileSyncer(): {
-  keep: (file: string) => Promise<void>;
-  sync: SyncFile;
-  close: () => Promise<void>;
-} {
-  const mine = new Set<string>();
+export function createFileSyncer(): FileSyncer {
+  const handles = new Map<string, Promise<FileHandle>>();
   const handleOf = (file: string): Promise<FileHandle> => {
-    let entry = kept.get(file);
-    if (!entry) {
-      const handle = open(file, "r");
-      const created = { handle, users: 0 };
-      entry = created;
-      kept.set(file, created);
+    let handle = handles.get(file);
+    if (!handle) {
+      const opening = open(file, "r");
+      handle = opening;
+      handles.set(file, opening);
       // A file that cannot be opened is tried afresh next time.
-      handle.catch(() => {
-        if (kept.get(file) === created) kept.delete(file);
-        mine.delete(file);
+      opening.catch(() => {
+        if (handles.get(file) === opening) handles.delete(file);
       });
     }
-    if (!mine.has(file)) {
-      mine.add(file);
-      entry.users += 1;
-    }
-    return entry.handle;
+    return handle;
   };
   return {
     async keep(file) {
@@ -93,15 +85,9 @@ export function createFileSyncer(): {
       await (await handleOf(file)).datasync();
     },
     async close() {
-      const closing: Promise<void>[] = [];
-      for (const file of mine) {
-        const entry = kept.get(file);
-        if (!entry || --entry.users > 0) continue;
-        kept.delete(file);
-        closing.push(entry.handle.then((handle) => handle.close()));
-      }
-      mine.clear();
-      await Promise.allSettled(closing);
+      const open = [...handles.values()];
+      handles.clear();
+      await Promise.allSettled(open.map(async (handle) => (await handle).close()));
     },
   };
 }

@@ -8,11 +8,15 @@
  * thread both need).
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { dirname, relative, resolve, sep } from "node:path";
 import Database from "better-sqlite3";
 import { claimableUnion } from "../claimable.js";
-import { createCheckpointer, createFileSyncer, type SyncFile } from "./sqlite-checkpoint.js";
+import {
+  createCheckpointer,
+  createFileSyncer,
+  type FileSyncer,
+  type SyncFile,
+} from "./sqlite-checkpoint.js";
 import type {
   Backend,
   BatchInsert,
@@ -62,28 +66,10 @@ function createPrivately(path: string): void {
   chmodSync(path, PRIVATE_FILE);
 }
 
-/**
- * `fdatasync` of `file` on libuv's thread pool: its written data (and the size needed to read
- * it back) reach the disk before this resolves, without blocking the event loop. The store
- * itself keeps its files open for this (`createFileSyncer`); this opens and closes `file`.
- *
- * @example
- * await syncFileData("/data/notifier.db-wal");
- */
-export async function syncFileData(file: string): Promise<void> {
-  const handle = await open(file, "r");
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** A FIFO lock; `release` hands it straight to the next waiter. */
 class Lock {
   private held = false;
   private readonly waiters: (() => void)[] = [];
-  users = 0;
 
   get free(): boolean {
     return !this.held;
@@ -104,22 +90,45 @@ class Lock {
   }
 }
 
-/** One lock per database file in this process, shared by every store open on it. */
-const fileLocks = new Map<string, Lock>();
+/** What every store of this process open on one database file shares. */
+interface SharedFile {
+  /** One lock per file: see the top of this file. */
+  lock: Lock;
+  /**
+   * The handles kept for `fdatasync`, one per file in the process: closing any descriptor of
+   * the database file drops every POSIX lock this process holds on it, SQLite's included, so
+   * they close with the last store on the file.
+   */
+  files: FileSyncer;
+  users: number;
+}
+const sharedFiles = new Map<string, SharedFile>();
 
-function lockFor(path: string | null): { lock: Lock; done: () => void } {
-  if (path === null) return { lock: new Lock(), done: () => undefined };
-  let lock = fileLocks.get(path);
-  if (!lock) {
-    lock = new Lock();
-    fileLocks.set(path, lock);
+/**
+ * The file's shared lock and kept handles; `done` once a store closes (the last closes the handles).
+ *
+ * @example
+ * const { lock, files, done } = shareFile(resolve("./data/notifier.db"));
+ */
+export function shareFile(
+  path: string | null,
+): Omit<SharedFile, "users"> & { done: () => Promise<void> } {
+  if (path === null)
+    return { lock: new Lock(), files: createFileSyncer(), done: () => Promise.resolve() };
+  let shared = sharedFiles.get(path);
+  if (!shared) {
+    shared = { lock: new Lock(), files: createFileSyncer(), users: 0 };
+    sharedFiles.set(path, shared);
   }
-  lock.users++;
-  const shared = lock;
+  shared.users++;
+  const mine = shared;
   return {
-    lock: shared,
-    done: () => {
-      if (--shared.users === 0) fileLocks.delete(path);
+    lock: mine.lock,
+    files: mine.files,
+    done: async () => {
+      if (--mine.users > 0) return;
+      sharedFiles.delete(path);
+      await mine.files.close();
     },
   };
 }
@@ -164,13 +173,13 @@ export function openSqlite(params: {
   syncFile?: SyncFile;
   /** Least time between two of the store's own WAL checkpoints (default 100 ms); see `sqlite-checkpoint.ts`. */
   checkpointEveryMs?: number;
-  /** Told when a checkpoint fails (SQLite's automatic checkpoint then takes over); default: ignored. */
+  /** Told once when a checkpoint fails, with what the store does from then on; default: ignored. */
   onCheckpointError?: (error: unknown, whatNow: string) => void;
 }): SqliteBackend {
   const { path } = params;
-  const files = createFileSyncer();
-  const syncFile = params.syncFile ?? files.sync;
   const onDisk = path !== ":memory:" && path !== "";
+  const { lock, files, done } = shareFile(onDisk ? resolve(path) : null);
+  const syncFile = params.syncFile ?? files.sync;
   if (onDisk) createPrivately(path);
   const connection = new Database(path);
   // busy_timeout first: switching to WAL needs a lock another process may hold.
@@ -200,15 +209,14 @@ export function openSqlite(params: {
     }
     return statement;
   };
-  const { lock, done } = lockFor(onDisk ? resolve(path) : null);
 
-  /** Runs one statement now; only ever called while holding `lock` (or finding it free). */
   /**
    * A statement may have written to the file: tells the checkpointer (set below), which copies
    * the WAL into the database file soon after. Every write must, or the WAL grows without end
    * (a drain of single-statement writes once grew it to 3 GiB).
    */
   let wroteToFile: () => void = () => undefined;
+  /** Runs one statement now; only ever called while holding `lock` (or finding it free). */
   const direct = {
     all: <R>(sql: string, p?: SqlParams) => {
       const statement = prepared(sql);
@@ -431,8 +439,7 @@ export function openSqlite(params: {
         statements.clear();
         connection.close();
       });
-      await files.close();
-      done();
+      await done();
     },
   };
 }

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeStore } from "../../../src/store/create-store.js";
-import { openSqlite } from "../../../src/store/dialects/sqlite.js";
+import { openSqlite, shareFile } from "../../../src/store/dialects/sqlite.js";
 import { createFileSyncer } from "../../../src/store/dialects/sqlite-checkpoint.js";
 import type { Store } from "../../../src/store/types.js";
 import { incoming, sleep } from "../store-fixtures.js";
@@ -262,7 +262,7 @@ describe("the SQLite store's WAL checkpoints", () => {
   });
 });
 
-describe("createFileSyncer", () => {
+describe("kept file handles", () => {
   it("syncs through one kept handle per file, and tries a file that could not be opened again", async () => {
     const dir = await mkdtemp(join(tmpdir(), "notifier-sync-"));
     const syncer = createFileSyncer();
@@ -278,25 +278,29 @@ describe("createFileSyncer", () => {
     }
   });
 
-  it("shares a file's handle between syncers and closes it only with its last user", async () => {
+  it("is shared by every store of the process on one file, and closed with the last of them", async () => {
     // Closing any descriptor of the database file drops the locks SQLite holds on it in this
-    // process: one store closing must not close the handle another store still syncs through.
+    // process: one store closing must not close the handles another store still syncs through.
     const dir = await mkdtemp(join(tmpdir(), "notifier-sync-"));
-    const file = join(dir, "shared.txt");
+    const file = join(dir, "kept.txt");
     copyFileSync(new URL(import.meta.url).pathname, file);
-    const first = createFileSyncer();
-    const second = createFileSyncer();
+    const databaseFile = join(dir, "notifier.db");
+    const first = shareFile(databaseFile);
+    const second = shareFile(databaseFile);
+    expect(second.files).toBe(first.files);
+    expect(second.lock).toBe(first.lock);
     try {
-      await first.keep(file);
-      await second.sync(file);
-      await first.close();
-      // Still open for the second: a closed handle would throw (EBADF).
-      await second.sync(file);
+      await first.files.keep(file);
+      // Gone from the directory: only a kept, open handle can still sync it.
+      await rm(file);
+      await first.done();
+      await second.files.sync(file);
     } finally {
-      await second.close();
-      await rm(dir, { recursive: true, force: true });
+      await second.done();
     }
-    // Closed with its last user: a new syncer opens the file afresh (and finds it gone).
-    await expect(createFileSyncer().sync(file)).rejects.toThrow(/ENOENT/);
+    // Closed with the last: syncing opens the file afresh, and it is gone.
+    await expect(second.files.sync(file)).rejects.toThrow(/ENOENT/);
+    expect(shareFile(databaseFile).files).not.toBe(first.files);
+    await rm(dir, { recursive: true, force: true });
   });
 });
