@@ -4,7 +4,7 @@
  * `shared/schedule.ts`, which the people file reads too). Each returns null when the value is fine, or a
  * message saying how to fix it.
  */
-import { editDistance } from "../shared/edit-distance.js";
+import { closest as closestWithin } from "../shared/edit-distance.js";
 import { formatDuration, parseDuration } from "../shared/duration.js";
 import { quoteValue } from "./config-error.js";
 
@@ -105,22 +105,11 @@ export function extendsProblem(text: string): string | null {
 }
 
 /**
- * The candidate closest to `input` when it is plausibly a typo of it, for "did you mean" hints.
+ * The candidate closest to `input` when it is plausibly a typo of it, for "did you mean" hints
+ * on config keys and values (at least 2 edits allowed).
  *
  * @example closest("exclude_label", ["labels", "exclude_labels"]) // "exclude_labels"
  */
 export function closest(input: string, candidates: readonly string[]): string | null {
-  // Nobody typos a 100-character key; and edit distance is quadratic in length.
-  if (input.length > 100) return null;
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const tolerance = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= tolerance ? best : null;
+  return closestWithin(input, candidates, 2);
 }

@@ -1,4 +1,4 @@
-/** Typo distance for "did you mean" hints in config and schedule errors. */
+/** Typo distance, and the nearest word, for "did you mean" hints in config and schedule errors. */
 
 /**
  * The Levenshtein distance between `a` and `b`: insertions, deletions and substitutions.
@@ -17,4 +17,29 @@ export function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+/**
+ * The candidate closest to `input` (case ignored) when it is plausibly a typo of it: within a
+ * third of its length, and at least `minTolerance` edits. Null past 100 characters: nobody
+ * typos a word that long, and the distance is quadratic in length.
+ *
+ * @example closest("exclude_label", ["labels", "exclude_labels"], 2) // "exclude_labels"
+ */
+export function closest(
+  input: string,
+  candidates: Iterable<string>,
+  minTolerance: number,
+): string | null {
+  if (input.length > 100) return null;
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(minTolerance, Math.floor(input.length / 3)) ? best : null;
 }

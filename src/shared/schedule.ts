@@ -3,7 +3,7 @@
  * `mon,wed,fri at 16:00`, read in an IANA time zone. Repository config and the operator's people
  * file both write schedules, so the grammar lives here, below both. Pure: callers pass the instant.
  */
-import { editDistance } from "./edit-distance.js";
+import { closest } from "./edit-distance.js";
 import {
   addDays,
   atTimeOfDay,
@@ -277,18 +277,9 @@ function paddedTime(text: string): string | null {
   return padded !== null && parseClockTime(padded) !== null ? padded : null;
 }
 
-/** The day word `word` is plausibly a typo of, or null. */
+/** The day word `word` is plausibly a typo of, or null (one edit allowed in a short word). */
 function closestWord(word: string): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of DAY_WORDS.keys()) {
-    const distance = editDistance(word, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : null;
+  return closest(word, DAY_WORDS.keys(), 1);
 }
 
 function fail(problem: string): { ok: false; problem: string } {
