@@ -267,8 +267,6 @@ function indented(text: string, prefix: string): string {
     .join("\n");
 }
 
-/** The mutes in force, as the worker gives them to a reminder run. */
-
 /** Warnings as lines a person reads (a refused permission says which to grant); the rest dropped. */
 function cliLog(io: CliIo): Log {
   const line = (fields: object, message: string) => {
